@@ -1,0 +1,33 @@
+/**
+ * `npm run bench`: runs the benchmarks and prints Markdown tables for BENCHMARKS.md, headed by the
+ * machine and date. `npm run bench -- ask` runs one.
+ */
+import os from "node:os";
+import { askBench } from "./ask-bench.js";
+import { chartBench } from "./chart-bench.js";
+import { isolationForestBench } from "./isolation-forest-bench.js";
+
+const BENCHES: Record<string, () => Promise<string>> = {
+  ask: askBench,
+  "isolation-forest": isolationForestBench,
+  chart: chartBench,
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length > 0 ? wanted : Object.keys(BENCHES);
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  process.stdout.write(
+    `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}\nDate: ${new Date().toISOString()}\n\n`,
+  );
+  for (const name of names) {
+    const bench = BENCHES[name];
+    if (!bench) throw new Error(`unknown benchmark "${name}" (known: ${Object.keys(BENCHES).join(", ")})`);
+    process.stdout.write(`## ${name}\n\n${await bench()}\n\n`);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,117 @@
+/**
+ * Train and scan one environment: the work behind the `anomaly-train` and `anomaly-scan` jobs, kept
+ * free of queue concerns so it can run from a job, a test or the CLI alike.
+ */
+import type { PrometheusClient } from "../metrics/prometheus-client.js";
+import type { AnomalyStore, Finding } from "./anomaly-store.js";
+import { fetchFeatures } from "./feature-fetch.js";
+import {
+  type HostModel,
+  type HostScore,
+  type HostSeries,
+  MIN_HOST_ROWS,
+  scoreLatest,
+  trainHostModel,
+  trainPooledModels,
+} from "./host-detector.js";
+
+export interface AnomalyServiceOptions {
+  /** Training history, seconds; default 7 days. */
+  trainWindowSeconds?: number;
+  /** Training resolution, seconds; default 5 minutes. */
+  trainStepSeconds?: number;
+  /** How far back a scan looks for the newest point, seconds; default 15 minutes. */
+  scanWindowSeconds?: number;
+  /** Scan resolution, seconds; default 60. */
+  scanStepSeconds?: number;
+  /** Clock in epoch ms. */
+  now?: () => number;
+}
+
+export interface TrainResult {
+  hosts: number;
+  pooled: number;
+  queries: number;
+  seconds: number;
+}
+
+export interface ScanResult {
+  scores: HostScore[];
+  findings: Finding[];
+  /** Hosts seen by the scan that have no model yet (trained at the next training run). */
+  untrained: string[];
+  queries: number;
+}
+
+/** Feature rates use the same 5-minute window in training and scans, so values are comparable. */
+const RATE_WINDOW = 300;
+
+export class AnomalyService {
+  private readonly opts: Required<Omit<AnomalyServiceOptions, "now">> & { now: () => number };
+
+  constructor(
+    private readonly store: AnomalyStore,
+    options: AnomalyServiceOptions = {},
+  ) {
+    this.opts = {
+      trainWindowSeconds: options.trainWindowSeconds ?? 7 * 86400,
+      trainStepSeconds: options.trainStepSeconds ?? 300,
+      scanWindowSeconds: options.scanWindowSeconds ?? 900,
+      scanStepSeconds: options.scanStepSeconds ?? 60,
+      now: options.now ?? Date.now,
+    };
+  }
+
+  async train(environment: string, client: PrometheusClient, signal?: AbortSignal): Promise<TrainResult> {
+    const started = performance.now();
+    const end = Math.floor(this.opts.now() / 1000);
+    const window = await fetchFeatures(
+      client,
+      { start: end - this.opts.trainWindowSeconds, end, step: this.opts.trainStepSeconds },
+      { rateWindowSeconds: RATE_WINDOW, signal },
+    );
+    const models: HostModel[] = [];
+    const short = new Map<string, HostSeries>();
+    for (const [instance, series] of window.hosts) {
+      const model = trainHostModel(instance, series, this.opts.now());
+      if (model.rows >= MIN_HOST_ROWS) models.push(model);
+      else short.set(instance, series);
+    }
+    // Hosts with short history are scored by one model of the whole fleet's data.
+    const pooled =
+      short.size > 0
+        ? trainPooledModels(window.hosts, this.opts.now()).filter((m) => short.has(m.instance))
+        : [];
+    models.push(...pooled);
+    await this.store.saveModels(environment, models);
+    return {
+      hosts: models.length,
+      pooled: pooled.length,
+      queries: window.queries,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  async scan(environment: string, client: PrometheusClient, signal?: AbortSignal): Promise<ScanResult> {
+    const models = await this.store.loadModels(environment);
+    const end = Math.floor(this.opts.now() / 1000);
+    const window = await fetchFeatures(
+      client,
+      { start: end - this.opts.scanWindowSeconds, end, step: this.opts.scanStepSeconds },
+      { rateWindowSeconds: RATE_WINDOW, signal },
+    );
+    const scores: HostScore[] = [];
+    const untrained: string[] = [];
+    for (const [instance, series] of window.hosts) {
+      const model = models.get(instance);
+      if (!model) {
+        untrained.push(instance);
+        continue;
+      }
+      const s = scoreLatest(model, series, window.times);
+      if (s) scores.push(s);
+    }
+    const findings = await this.store.recordScan(environment, scores, this.opts.now());
+    return { scores, findings, untrained, queries: window.queries };
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Anomaly state in Redis: models per host, the latest score of every host, findings and scan status.
+ * Everything read back is validated: Redis data is input like any other.
+ */
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import type { HostModel, HostScore } from "./host-detector.js";
+
+const FINDING_TTL_SECONDS = 7 * 86400;
+const MAX_FINDINGS = 1000;
+
+const deviationSchema = z.object({
+  feature: z.string(),
+  label: z.string(),
+  unit: z.enum(["percent", "bytes", "bytes_per_second", "ratio", "count", "seconds"]),
+  value: z.number(),
+  baseline: z.number(),
+  z: z.number(),
+  direction: z.enum(["up", "down"]),
+  score: z.number(),
+});
+
+const hostScoreSchema = z.object({
+  instance: z.string(),
+  at: z.number(),
+  score: z.number(),
+  threshold: z.number(),
+  anomalous: z.boolean(),
+  deviations: z.array(deviationSchema),
+  reason: z.enum(["isolation", "deviation"]).optional(),
+});
+
+const modelSchema = z.object({
+  instance: z.string(),
+  kind: z.enum(["host", "pooled"]),
+  baselines: z.array(
+    z.object({
+      name: z.string(),
+      present: z.boolean(),
+      median: z.number().nullable(),
+      scale: z.number(),
+      coverage: z.number(),
+    }),
+  ),
+  forest: z.object({ version: z.literal(1) }).passthrough(),
+  threshold: z.number(),
+  trainedAt: z.number(),
+  rows: z.number(),
+});
+
+export interface Finding extends HostScore {
+  id: string;
+  environment: string;
+  detectedAt: number;
+}
+
+const findingSchema = hostScoreSchema.extend({
+  id: z.string(),
+  environment: z.string(),
+  detectedAt: z.number(),
+});
+
+export interface ScanStatus {
+  environment: string;
+  lastScanAt?: number;
+  lastTrainAt?: number;
+  lastError?: string;
+  lastErrorAt?: number;
+  hosts?: number;
+}
+
+function parseJson<T>(schema: z.ZodType<T>, text: string | null | undefined): T | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON has no NaN: medians of missing features travel as null. */
+function modelToJson(model: HostModel): string {
+  return JSON.stringify(model, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v));
+}
+
+export class AnomalyStore {
+  /** `prefix` keeps separate deployments (and tests) on one Redis apart. */
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = "cloudops:anomaly",
+  ) {}
+
+  async saveModels(environment: string, models: HostModel[]): Promise<void> {
+    if (models.length === 0) return;
+    const multi = this.redis.multi();
+    for (const m of models) multi.hset(`${this.prefix}:${environment}:models`, m.instance, modelToJson(m));
+    multi.hset(
+      `${this.prefix}:${environment}:status`,
+      "lastTrainAt",
+      String(Date.now()),
+      "hosts",
+      String(models.length),
+    );
+    await multi.exec();
+  }
+
+  async loadModels(environment: string): Promise<Map<string, HostModel>> {
+    const raw = await this.redis.hgetall(`${this.prefix}:${environment}:models`);
+    const out = new Map<string, HostModel>();
+    for (const [instance, text] of Object.entries(raw)) {
+      const m = parseJson(modelSchema, text);
+      if (!m) continue;
+      out.set(instance, {
+        ...m,
+        baselines: m.baselines.map((b) => ({ ...b, median: b.median ?? Number.NaN })),
+        forest: m.forest as unknown as HostModel["forest"],
+      });
+    }
+    return out;
+  }
+
+  /** Records a scan: the latest score of each host, and new findings (idempotent per host and time). */
+  async recordScan(environment: string, scores: HostScore[], now = Date.now()): Promise<Finding[]> {
+    const multi = this.redis.multi();
+    multi.del(`${this.prefix}:${environment}:latest`);
+    for (const s of scores) {
+      multi.hset(
+        `${this.prefix}:${environment}:latest`,
+        s.instance,
+        JSON.stringify({ ...s, deviations: s.deviations.slice(0, 18) }),
+      );
+    }
+    multi.hset(`${this.prefix}:${environment}:status`, "lastScanAt", String(now));
+    multi.hdel(`${this.prefix}:${environment}:status`, "lastError", "lastErrorAt");
+    await multi.exec();
+    const created: Finding[] = [];
+    for (const s of scores.filter((x) => x.anomalous)) {
+      const id = `${environment}:${s.instance}:${s.at}`;
+      const finding: Finding = {
+        ...s,
+        id,
+        environment,
+        detectedAt: now,
+        deviations: s.deviations.slice(0, 5),
+      };
+      // NX: a retried or resumed scan of the same point never creates the finding twice.
+      const ok = await this.redis.set(
+        `${this.prefix}:finding:${id}`,
+        JSON.stringify(finding),
+        "EX",
+        FINDING_TTL_SECONDS,
+        "NX",
+      );
+      if (ok === "OK") {
+        await this.redis.zadd(`${this.prefix}:findings`, s.at, id);
+        created.push(finding);
+      }
+    }
+    if (created.length > 0) await this.redis.zremrangebyrank(`${this.prefix}:findings`, 0, -MAX_FINDINGS - 1);
+    return created;
+  }
+
+  async recordError(environment: string, message: string): Promise<void> {
+    await this.redis.hset(
+      `${this.prefix}:${environment}:status`,
+      "lastError",
+      message.slice(0, 500),
+      "lastErrorAt",
+      String(Date.now()),
+    );
+  }
+
+  async latest(environment: string): Promise<HostScore[]> {
+    const raw = await this.redis.hgetall(`${this.prefix}:${environment}:latest`);
+    return Object.values(raw)
+      .map((t) => parseJson(hostScoreSchema, t))
+      .filter((s): s is HostScore => s !== undefined)
+      .sort((a, b) => b.score - a.score);
+  }
+
+  async status(environment: string): Promise<ScanStatus> {
+    const raw = await this.redis.hgetall(`${this.prefix}:${environment}:status`);
+    const num = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
+    return {
+      environment,
+      lastScanAt: num(raw.lastScanAt),
+      lastTrainAt: num(raw.lastTrainAt),
+      lastError: raw.lastError,
+      lastErrorAt: num(raw.lastErrorAt),
+      hosts: num(raw.hosts),
+    };
+  }
+
+  /** Findings, newest first. */
+  async findings(limit = 50, environment?: string): Promise<Finding[]> {
+    const ids = await this.redis.zrevrange(
+      `${this.prefix}:findings`,
+      0,
+      Math.max(0, Math.min(limit * 4, MAX_FINDINGS) - 1),
+    );
+    if (ids.length === 0) return [];
+    const texts = await this.redis.mget(ids.map((id) => `${this.prefix}:finding:${id}`));
+    return texts
+      .map((t) => parseJson(findingSchema, t))
+      .filter((f): f is Finding => f !== undefined && (!environment || f.environment === environment))
+      .slice(0, limit);
+  }
+
+  /** Deletes everything of an environment (tests and re-training from scratch). */
+  async clear(environment: string): Promise<void> {
+    await this.redis.del(
+      `${this.prefix}:${environment}:models`,
+      `${this.prefix}:${environment}:latest`,
+      `${this.prefix}:${environment}:status`,
+    );
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * Per-host anomaly detection over the 18 features: robust scaling against the host's own history,
+ * an isolation forest fitted on it, and an explanation naming the features that moved most.
+ */
+import type { Unit } from "../metrics/catalogue.js";
+import { FEATURES } from "./features.js";
+import { IsolationForest, type IsolationForestJson } from "./isolation-forest.js";
+import { quantileSorted, type RobustBaseline, robustBaseline, sortedFinite } from "./robust-stats.js";
+
+/** The smallest spread that counts as a change, per unit: flat series must not turn noise into alarms. */
+const SCALE_FLOOR: Record<Unit, number> = {
+  percent: 1,
+  ratio: 0.05,
+  bytes: 1024 * 1024,
+  bytes_per_second: 10 * 1024,
+  count: 1,
+  seconds: 1,
+};
+
+/** Below this share of points present, a feature is treated as missing for the host. */
+const MIN_COVERAGE = 0.5;
+/** Fewer training rows than this: the host is scored by the fleet's pooled model. */
+export const MIN_HOST_ROWS = 96;
+/** A finding needs a feature at least this many robust deviations from its baseline. */
+const MIN_EXPLAINED_Z = 4;
+/**
+ * Far outside the host's envelope: anomalous whatever the forest says. Axis-parallel splits cannot
+ * separate a point beyond the training range from the most extreme training points, so a burst on 3
+ * of 18 features scores only ~0.5; these deviations catch it.
+ */
+const EXTREME_Z = 8;
+const STRONG_Z = 5;
+/** Scores never count as anomalous below this, however quiet the host's training data was. */
+const MIN_SCORE = 0.6;
+
+export interface FeatureBaseline extends RobustBaseline {
+  name: string;
+  present: boolean;
+}
+
+export interface HostModel {
+  instance: string;
+  /** "host" when trained on this host's history, "pooled" when on the fleet's. */
+  kind: "host" | "pooled";
+  baselines: FeatureBaseline[];
+  forest: IsolationForestJson;
+  /** Scores above this are unusual for this host (from its training scores). */
+  threshold: number;
+  trainedAt: number;
+  rows: number;
+}
+
+export interface FeatureDeviation {
+  feature: string;
+  label: string;
+  unit: Unit;
+  value: number;
+  baseline: number;
+  /** Signed robust z: (value − baseline) / scale. */
+  z: number;
+  direction: "up" | "down";
+  /** |z| squashed to [0, 1): 3σ → 0.5. */
+  score: number;
+}
+
+export interface HostScore {
+  instance: string;
+  /** Time of the scored point, epoch seconds. */
+  at: number;
+  score: number;
+  threshold: number;
+  anomalous: boolean;
+  /** All present features, most deviant first. */
+  deviations: FeatureDeviation[];
+  /** Why it counts as anomalous: the forest's score, or features far outside their envelope. */
+  reason?: "isolation" | "deviation";
+}
+
+/** Feature values of one host: `values[f][t]`, NaN where missing. */
+export type HostSeries = Float64Array[];
+
+function scaledRows(series: HostSeries, baselines: FeatureBaseline[], from = 0, to = series[0]?.length ?? 0) {
+  const d = baselines.length;
+  const n = Math.max(0, to - from);
+  const data = new Float64Array(n * d);
+  for (let t = 0; t < n; t++) {
+    for (let f = 0; f < d; f++) {
+      const b = baselines[f] as FeatureBaseline;
+      const v = series[f]?.[from + t] ?? Number.NaN;
+      // Missing features and gaps sit at the baseline: absence of data is not an anomaly.
+      data[t * d + f] = b.present && Number.isFinite(v) ? (v - b.median) / b.scale : 0;
+    }
+  }
+  return { data, columns: d };
+}
+
+function hashSeed(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export function baselinesOf(series: HostSeries): FeatureBaseline[] {
+  return FEATURES.map((f, i) => {
+    const b = robustBaseline(series[i] ?? new Float64Array(0), SCALE_FLOOR[f.unit]);
+    return { ...b, name: f.name, present: b.coverage >= MIN_COVERAGE };
+  });
+}
+
+/** Rows with at least one present feature value. */
+function usableRows(series: HostSeries, baselines: FeatureBaseline[]): number {
+  const n = series[0]?.length ?? 0;
+  let rows = 0;
+  for (let t = 0; t < n; t++) {
+    if (baselines.some((b, f) => b.present && Number.isFinite(series[f]?.[t] ?? Number.NaN))) rows++;
+  }
+  return rows;
+}
+
+/** Trains a host's model from its feature history. */
+export function trainHostModel(instance: string, series: HostSeries, now = Date.now()): HostModel {
+  const baselines = baselinesOf(series);
+  const rows = scaledRows(series, baselines);
+  const forest = new IsolationForest({ trees: 100, sampleSize: 256, seed: hashSeed(instance) }).fit(
+    rows.data.length >= 2 * rows.columns
+      ? rows
+      : { data: new Float64Array(2 * rows.columns), columns: rows.columns },
+  );
+  return {
+    instance,
+    kind: "host",
+    baselines,
+    forest: forest.toJSON(),
+    threshold: calibrate(forest, rows),
+    trainedAt: now,
+    rows: usableRows(series, baselines),
+  };
+}
+
+/**
+ * One model for hosts with short history: each host's rows scaled by the fleet's baseline, pooled.
+ * Returned models share the forest but carry each host's instance.
+ */
+export function trainPooledModels(hosts: Map<string, HostSeries>, now = Date.now()): HostModel[] {
+  const instances = [...hosts.keys()];
+  if (instances.length === 0) return [];
+  const d = FEATURES.length;
+  const joined: HostSeries = FEATURES.map((_, f) => {
+    const parts = instances.map((i) => hosts.get(i)?.[f] ?? new Float64Array(0));
+    const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
+    let k = 0;
+    for (const p of parts) {
+      out.set(p, k);
+      k += p.length;
+    }
+    return out;
+  });
+  const baselines = baselinesOf(joined);
+  const rows = scaledRows(joined, baselines);
+  const forest = new IsolationForest({ trees: 100, sampleSize: 256, seed: 7 }).fit(
+    rows.data.length >= 2 * d ? rows : { data: new Float64Array(2 * d), columns: d },
+  );
+  const json = forest.toJSON();
+  const threshold = calibrate(forest, rows);
+  return instances.map((instance) => ({
+    instance,
+    kind: "pooled",
+    baselines,
+    forest: json,
+    threshold,
+    trainedAt: now,
+    rows: usableRows(hosts.get(instance) ?? [], baselines),
+  }));
+}
+
+/** The 99.5th percentile of training scores plus a margin, never below MIN_SCORE. */
+function calibrate(forest: IsolationForest, rows: { data: Float64Array; columns: number }): number {
+  if (rows.data.length === 0) return MIN_SCORE;
+  const p = quantileSorted(sortedFinite(forest.score(rows)), 0.995);
+  return Math.max(MIN_SCORE, (Number.isFinite(p) ? p : 0) + 0.02);
+}
+
+const forestCache = new WeakMap<IsolationForestJson, IsolationForest>();
+
+function forestOf(model: HostModel): IsolationForest {
+  let f = forestCache.get(model.forest);
+  if (!f) {
+    f = IsolationForest.fromJSON(model.forest);
+    forestCache.set(model.forest, f);
+  }
+  return f;
+}
+
+/**
+ * Scores the newest point of `series` (the last index with data) against the model. `times` are the
+ * epoch seconds of the series' points.
+ */
+export function scoreLatest(
+  model: HostModel,
+  series: HostSeries,
+  times: ArrayLike<number>,
+): HostScore | undefined {
+  const n = times.length;
+  let t = n - 1;
+  while (
+    t >= 0 &&
+    !model.baselines.some((b, f) => b.present && Number.isFinite(series[f]?.[t] ?? Number.NaN))
+  )
+    t--;
+  if (t < 0) return undefined;
+  const row = scaledRows(series, model.baselines, t, t + 1);
+  const score = forestOf(model).score(row)[0] as number;
+  const deviations: FeatureDeviation[] = [];
+  model.baselines.forEach((b, f) => {
+    const v = series[f]?.[t] ?? Number.NaN;
+    if (!b.present || !Number.isFinite(v)) return;
+    const z = (v - b.median) / b.scale;
+    const spec = FEATURES[f];
+    if (!spec) return;
+    deviations.push({
+      feature: spec.name,
+      label: spec.label,
+      unit: spec.unit,
+      value: v,
+      baseline: b.median,
+      z,
+      direction: z >= 0 ? "up" : "down",
+      score: Math.abs(z) / (Math.abs(z) + 3),
+    });
+  });
+  deviations.sort((a, b) => Math.abs(b.z) - Math.abs(a.z));
+  const z0 = Math.abs(deviations[0]?.z ?? 0);
+  const z1 = Math.abs(deviations[1]?.z ?? 0);
+  const isolated = score >= model.threshold && z0 >= MIN_EXPLAINED_Z;
+  const deviating = z0 >= EXTREME_Z || (z0 >= STRONG_Z && z1 >= STRONG_Z);
+  const anomalous = isolated || deviating;
+  return {
+    instance: model.instance,
+    at: times[t] as number,
+    score,
+    threshold: model.threshold,
+    anomalous,
+    deviations,
+    ...(anomalous ? { reason: isolated ? ("isolation" as const) : ("deviation" as const) } : {}),
+  };
+}

@@ -1,0 +1,329 @@
+/**
+ * Isolation Forest (Liu, Ting & Zhou, 2008) on typed arrays.
+ *
+ * Each tree isolates a subsample of ψ rows by random axis-parallel splits up to height ceil(log2 ψ);
+ * anomalies are isolated in fewer splits. The score of x is 2^(−E[h(x)] / c(ψ)), where h(x) is the
+ * path length plus c(size) for the unsplit rows left in the leaf. Trees are stored as flat arrays, so a
+ * model is small, fast to score, serialisable, and keeps none of the training rows.
+ */
+import { type Random, randomInt, seededRandom } from "./random.js";
+
+const EULER_GAMMA = 0.5772156649;
+
+/** Harmonic number estimate H(i) ≈ ln(i) + γ, as in the paper. */
+export function harmonic(i: number): number {
+  return Math.log(i) + EULER_GAMMA;
+}
+
+/** Average path length of an unsuccessful BST search among n points: c(n) = 2H(n−1) − 2(n−1)/n. */
+export function averagePathLength(n: number): number {
+  if (n <= 1) return 0;
+  if (n === 2) return 1;
+  return 2 * harmonic(n - 1) - (2 * (n - 1)) / n;
+}
+
+export interface IsolationForestOptions {
+  /** Number of trees (t in the paper); default 100. */
+  trees?: number;
+  /** Subsample size per tree (ψ); default 256, capped at the number of rows. */
+  sampleSize?: number;
+  /** Seed of the PRNG; default 42. */
+  seed?: number;
+}
+
+/** Rows as arrays, or a row-major matrix with its column count. */
+export type Rows = ReadonlyArray<ArrayLike<number>> | { data: Float64Array; columns: number };
+
+interface Matrix {
+  data: Float64Array;
+  rows: number;
+  columns: number;
+}
+
+function toMatrix(rows: Rows): Matrix {
+  if (!Array.isArray(rows) && "data" in rows) {
+    const r = rows as { data: Float64Array; columns: number };
+    if (r.columns <= 0 || r.data.length % r.columns !== 0)
+      throw new Error("matrix size is not a multiple of its columns");
+    return { data: r.data, rows: r.data.length / r.columns, columns: r.columns };
+  }
+  const list = rows as ReadonlyArray<ArrayLike<number>>;
+  const columns = list[0]?.length ?? 0;
+  const data = new Float64Array(list.length * columns);
+  list.forEach((row, i) => {
+    if (row.length !== columns) throw new Error(`row ${i} has ${row.length} values, expected ${columns}`);
+    for (let j = 0; j < columns; j++) {
+      const v = Number(row[j]);
+      if (!Number.isFinite(v)) throw new Error(`row ${i} column ${j} is not a finite number`);
+      data[i * columns + j] = v;
+    }
+  });
+  return { data, rows: list.length, columns };
+}
+
+/**
+ * One tree as parallel arrays. The two children of a node are stored side by side, so a walk is
+ * `node = child[node] + (x >= threshold)`. Leaves have feature −1.
+ */
+interface Tree {
+  feature: Int32Array;
+  threshold: Float64Array;
+  /** Index of the left child; the right child is the next slot. */
+  child: Int32Array;
+  /** For leaves: depth + c(size), precomputed so scoring is one walk and one read. */
+  leafValue: Float64Array;
+}
+
+/** Serialised model: arrays as base64 so it stores compactly in Redis. */
+export interface IsolationForestJson {
+  version: 1;
+  trees: number;
+  sampleSize: number;
+  seed: number;
+  columns: number;
+  forest: Array<{ feature: string; threshold: string; child: string; leafValue: string }>;
+}
+
+export class IsolationForest {
+  readonly trees: number;
+  readonly requestedSampleSize: number;
+  readonly seed: number;
+  private forest: Tree[] = [];
+  private columns = 0;
+  /** ψ actually used (min of requested and rows available). */
+  private psi = 0;
+
+  constructor(options: IsolationForestOptions = {}) {
+    this.trees = options.trees ?? 100;
+    this.requestedSampleSize = options.sampleSize ?? 256;
+    this.seed = options.seed ?? 42;
+    if (!Number.isInteger(this.trees) || this.trees < 1) throw new Error("trees must be a positive integer");
+    if (!Number.isInteger(this.requestedSampleSize) || this.requestedSampleSize < 2) {
+      throw new Error("sampleSize must be an integer ≥ 2");
+    }
+  }
+
+  get sampleSize(): number {
+    return this.psi;
+  }
+
+  get fitted(): boolean {
+    return this.forest.length > 0;
+  }
+
+  /** Builds the forest. */
+  fit(rows: Rows): this {
+    const m = toMatrix(rows);
+    if (m.rows < 2) throw new Error("need at least 2 rows to fit");
+    this.columns = m.columns;
+    this.psi = Math.min(this.requestedSampleSize, m.rows);
+    const heightLimit = Math.ceil(Math.log2(this.psi));
+    const random = seededRandom(this.seed);
+    const builder = new TreeBuilder(m, this.psi, heightLimit, random);
+    this.forest = [];
+    for (let t = 0; t < this.trees; t++) this.forest.push(builder.build());
+    return this;
+  }
+
+  /** Anomaly scores in (0, 1]: near 1 for anomalies, ≤ 0.5 for normal points. */
+  score(rows: Rows): Float64Array {
+    if (!this.fitted) throw new Error("fit the forest before scoring");
+    const m = toMatrix(rows);
+    if (m.rows > 0 && m.columns !== this.columns) {
+      throw new Error(`rows have ${m.columns} columns, the model was fitted on ${this.columns}`);
+    }
+    const out = new Float64Array(m.rows);
+    const { data, columns } = m;
+    const n = m.rows;
+    // Tree-outer order: one small tree stays in cache while every row walks it.
+    for (const tree of this.forest) {
+      const { feature, threshold, child, leafValue } = tree;
+      for (let i = 0, base = 0; i < n; i++, base += columns) {
+        let node = 0;
+        let f = feature[0] as number;
+        while (f >= 0) {
+          node =
+            (child[node] as number) + ((data[base + f] as number) >= (threshold[node] as number) ? 1 : 0);
+          f = feature[node] as number;
+        }
+        out[i] = (out[i] as number) + (leafValue[node] as number);
+      }
+    }
+    const scale = -1 / (this.forest.length * averagePathLength(this.psi));
+    for (let i = 0; i < n; i++) out[i] = 2 ** ((out[i] as number) * scale);
+    return out;
+  }
+
+  toJSON(): IsolationForestJson {
+    const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
+    return {
+      version: 1,
+      trees: this.trees,
+      sampleSize: this.psi,
+      seed: this.seed,
+      columns: this.columns,
+      forest: this.forest.map((t) => ({
+        feature: b64(t.feature),
+        threshold: b64(t.threshold),
+        child: b64(t.child),
+        leafValue: b64(t.leafValue),
+      })),
+    };
+  }
+
+  /** Restores a model; validates shapes so corrupted data from Redis fails here, not while scoring. */
+  static fromJSON(json: IsolationForestJson): IsolationForest {
+    if (json?.version !== 1 || !Array.isArray(json.forest)) throw new Error("not an isolation forest model");
+    const model = new IsolationForest({
+      trees: json.trees,
+      sampleSize: Math.max(2, json.sampleSize),
+      seed: json.seed,
+    });
+    model.columns = json.columns;
+    model.psi = json.sampleSize;
+    const buf = (s: string) => {
+      const b = Buffer.from(s, "base64");
+      // Copy into an aligned buffer: typed arrays need offsets that are multiples of their element size.
+      const copy = new ArrayBuffer(b.byteLength);
+      new Uint8Array(copy).set(b);
+      return copy;
+    };
+    model.forest = json.forest.map((t) => {
+      const tree: Tree = {
+        feature: new Int32Array(buf(t.feature)),
+        threshold: new Float64Array(buf(t.threshold)),
+        child: new Int32Array(buf(t.child)),
+        leafValue: new Float64Array(buf(t.leafValue)),
+      };
+      const n = tree.feature.length;
+      if (n === 0 || tree.threshold.length !== n || tree.child.length !== n || tree.leafValue.length !== n) {
+        throw new Error("corrupted isolation forest model");
+      }
+      // Children always come after their parent, so a walk can neither loop nor leave the arrays.
+      for (let i = 0; i < n; i++) {
+        const f = tree.feature[i] as number;
+        const c = tree.child[i] as number;
+        if (f >= model.columns || (f >= 0 && (c <= i || c + 1 >= n)))
+          throw new Error("corrupted isolation forest model");
+      }
+      return tree;
+    });
+    if (model.forest.length !== json.trees) throw new Error("corrupted isolation forest model");
+    return model;
+  }
+}
+
+/** Builds trees over one matrix, reusing scratch buffers between trees. */
+class TreeBuilder {
+  private readonly index: Int32Array;
+  private readonly sample: Int32Array;
+  private readonly candidates: Int32Array;
+  // Node storage grows per tree; a full binary tree of height h has < 2^(h+1) nodes.
+  private readonly maxNodes: number;
+  private feature: Int32Array;
+  private threshold: Float64Array;
+  private child: Int32Array;
+  private leafValue: Float64Array;
+  private count = 0;
+
+  constructor(
+    private readonly m: Matrix,
+    private readonly psi: number,
+    private readonly heightLimit: number,
+    private readonly random: Random,
+  ) {
+    this.index = new Int32Array(m.rows);
+    for (let i = 0; i < m.rows; i++) this.index[i] = i;
+    this.sample = new Int32Array(psi);
+    this.candidates = new Int32Array(m.columns);
+    this.maxNodes = 2 ** (heightLimit + 1);
+    this.feature = new Int32Array(this.maxNodes);
+    this.threshold = new Float64Array(this.maxNodes);
+    this.child = new Int32Array(this.maxNodes);
+    this.leafValue = new Float64Array(this.maxNodes);
+  }
+
+  build(): Tree {
+    // Partial Fisher–Yates: a uniform subsample without replacement in O(ψ).
+    const n = this.m.rows;
+    for (let i = 0; i < this.psi; i++) {
+      const j = i + randomInt(this.random, n - i);
+      const tmp = this.index[i] as number;
+      this.index[i] = this.index[j] as number;
+      this.index[j] = tmp;
+      this.sample[i] = this.index[i] as number;
+    }
+    this.count = 1;
+    this.grow(0, 0, this.psi, 0);
+    const c = this.count;
+    return {
+      feature: this.feature.slice(0, c),
+      threshold: this.threshold.slice(0, c),
+      child: this.child.slice(0, c),
+      leafValue: this.leafValue.slice(0, c),
+    };
+  }
+
+  /** Grows the subtree over sample[lo, hi) at `depth` into the already reserved slot `node`. */
+  private grow(node: number, lo: number, hi: number, depth: number): void {
+    const size = hi - lo;
+    if (depth >= this.heightLimit || size <= 1) {
+      this.leaf(node, size, depth);
+      return;
+    }
+    const { data, columns } = this.m;
+    // Only features that vary in this node can split it; with none, the rows are identical.
+    let nc = 0;
+    for (let f = 0; f < columns; f++) {
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let k = lo; k < hi; k++) {
+        const v = data[(this.sample[k] as number) * columns + f] as number;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      if (max > min) this.candidates[nc++] = f;
+    }
+    if (nc === 0) {
+      this.leaf(node, size, depth);
+      return;
+    }
+    const f = this.candidates[randomInt(this.random, nc)] as number;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let k = lo; k < hi; k++) {
+      const v = data[(this.sample[k] as number) * columns + f] as number;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    let split = min + this.random() * (max - min);
+    // Guard against rounding putting the split on min, which would leave one side empty.
+    if (split <= min) split = (min + max) / 2;
+    // Partition sample[lo, hi) in place: values < split go left.
+    let i = lo;
+    let j = hi - 1;
+    while (i <= j) {
+      if ((data[(this.sample[i] as number) * columns + f] as number) < split) i++;
+      else {
+        const tmp = this.sample[i] as number;
+        this.sample[i] = this.sample[j] as number;
+        this.sample[j] = tmp;
+        j--;
+      }
+    }
+    const left = this.count;
+    this.count += 2;
+    this.feature[node] = f;
+    this.threshold[node] = split;
+    this.child[node] = left;
+    this.grow(left, lo, i, depth + 1);
+    this.grow(left + 1, i, hi, depth + 1);
+  }
+
+  private leaf(node: number, size: number, depth: number): void {
+    this.feature[node] = -1;
+    this.threshold[node] = 0;
+    this.child[node] = -1;
+    this.leafValue[node] = depth + averagePathLength(size);
+  }
+}

@@ -1,0 +1,44 @@
+/** Robust statistics over arrays with gaps (NaN): medians and spreads that one spike cannot move. */
+
+/** The finite values of `xs`, sorted ascending. */
+export function sortedFinite(xs: ArrayLike<number>): Float64Array {
+  let n = 0;
+  for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i])) n++;
+  const out = new Float64Array(n);
+  let k = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i] as number;
+    if (Number.isFinite(v)) out[k++] = v;
+  }
+  return out.sort();
+}
+
+/** Quantile of sorted values with linear interpolation; NaN for none. */
+export function quantileSorted(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
+}
+
+export interface RobustBaseline {
+  median: number;
+  /** Robust standard deviation: max of IQR/1.349 and 1.4826·MAD, floored so flat series stay sane. */
+  scale: number;
+  /** Share of points present (finite). */
+  coverage: number;
+}
+
+/** Median and robust spread of `xs`, with `floor` as the smallest spread that counts as a change. */
+export function robustBaseline(xs: ArrayLike<number>, floor: number): RobustBaseline {
+  const s = sortedFinite(xs);
+  const coverage = xs.length === 0 ? 0 : s.length / xs.length;
+  if (s.length === 0) return { median: Number.NaN, scale: floor, coverage: 0 };
+  const median = quantileSorted(s, 0.5);
+  const iqr = quantileSorted(s, 0.75) - quantileSorted(s, 0.25);
+  const dev = new Float64Array(s.length);
+  for (let i = 0; i < s.length; i++) dev[i] = Math.abs((s[i] as number) - median);
+  const mad = quantileSorted(dev.sort(), 0.5);
+  return { median, scale: Math.max(iqr / 1.349, 1.4826 * mad, floor), coverage };
+}

@@ -1,0 +1,165 @@
+/**
+ * Composition root: configuration → clients → engine → HTTP server. `createApp` wires everything and
+ * returns handles to start and stop; `main.ts` and the tests both use it, so tests run the real thing.
+ */
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import { Redis } from "ioredis";
+import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
+import { AnomalyService } from "./anomaly/anomaly-service.js";
+import { AnomalyStore } from "./anomaly/anomaly-store.js";
+import { BuiltinEngine } from "./assistant/engine.js";
+import { renderLineChart } from "./charts/line-chart.js";
+import { createSlackPlatform, type SlackPlatform } from "./chat/slack/slack-platform.js";
+import { ConversationReferences } from "./chat/teams/conversation-references.js";
+import { createTeamsPlatform, TEAMS_MESSAGES_PATH } from "./chat/teams/teams-platform.js";
+import type { Config } from "./config/config.js";
+import { ChartStore } from "./http/chart-store.js";
+import { createHttpApp, finishHttpApp } from "./http/server.js";
+import { type AnomalyWorkers, scheduleAnomalyJobs, startAnomalyWorkers } from "./jobs/anomaly-jobs.js";
+import { Environments } from "./metrics/environments.js";
+import { type BotMetrics, createBotMetrics } from "./observability/bot-metrics.js";
+import type { Logger } from "./observability/logger.js";
+import { VERSION } from "./version.js";
+
+export interface App {
+  engine: BuiltinEngine;
+  environments: Environments;
+  metrics: BotMetrics;
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(port?: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** Clock for the engine, epoch ms. */
+  now?: () => number;
+  /** Key prefix of the bot's Redis data and queues (tests use their own). */
+  redisPrefix?: string;
+}
+
+export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
+  const metrics = createBotMetrics();
+  const environments = new Environments(config, metrics);
+  const prefix = options.redisPrefix ?? "cloudops";
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    // Commands issued while (re)connecting wait rather than fail: state writes must not be lost to a blip.
+    enableOfflineQueue: true,
+    connectTimeout: 2000,
+    // Keep trying in the background so /readyz recovers when Redis comes back.
+    retryStrategy: (times) => Math.min(times * 200, 5000),
+  });
+  redis.on("error", (err: Error) => logger.debug({ err: err.message }, "redis connection error"));
+  const anomalyStore = new AnomalyStore(redis, `${prefix}:anomaly`);
+  registerAnomalyGauges(metrics.registry, anomalyStore, () => environments.names());
+  const engine = new BuiltinEngine({
+    environments,
+    renderChart: renderLineChart,
+    deadlineMs: config.answerDeadlineMs,
+    grafanaUrl: config.grafanaUrl,
+    now: options.now,
+    anomalies: anomalyStore,
+  });
+  redis.connect().catch((err: unknown) => logger.warn({ err: String(err) }, "redis not reachable yet"));
+  const pingRedis = async () => {
+    if (redis.status !== "ready") throw new Error(`not connected to ${redactUrl(config.redisUrl)}`);
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error("PING timed out")), 1500).unref()),
+    ]);
+  };
+  const charts = new ChartStore();
+  const http = createHttpApp({
+    config,
+    engine,
+    anomalies: anomalyStore,
+    environments,
+    charts,
+    metrics,
+    logger,
+    pingRedis,
+    version: VERSION,
+  });
+  let slack: SlackPlatform | undefined;
+  if (config.slack.botToken) {
+    slack = createSlackPlatform({
+      config: config.slack,
+      assistant: engine,
+      metrics,
+      logger,
+      environmentNames: () => environments.names(),
+    });
+    if (slack.router) http.use(slack.router);
+  }
+  if (config.teams.appId || config.teams.emulator) {
+    const teams = createTeamsPlatform({
+      config: config.teams,
+      assistant: engine,
+      references: new ConversationReferences(redis, `${prefix}:teams:references`),
+      metrics,
+      logger,
+      chartUrl: config.publicUrl ? (png) => `${config.publicUrl}/charts/${charts.put(png)}.png` : undefined,
+    });
+    http.post(TEAMS_MESSAGES_PATH, express.json({ limit: "256kb" }), (req, res, next) => {
+      teams.handle(req, res).catch(next);
+    });
+  }
+  finishHttpApp(http, logger);
+  let server: Server | undefined;
+  let workers: AnomalyWorkers | undefined;
+  return {
+    engine,
+    environments,
+    metrics,
+    async listen(port = config.port, host = config.host) {
+      if (slack) {
+        const who = await slack.start();
+        logger.info({ botUserId: who.botUserId, team: who.team }, "connected to Slack");
+      }
+      if (config.anomaly.enabled)
+        workers = await startAnomalyJobs(config, logger, environments, anomalyStore, prefix, options.now);
+      server = http.listen(port, host);
+      await once(server, "listening");
+      server.keepAliveTimeout = 65_000;
+      return (server.address() as AddressInfo).port;
+    },
+    async close() {
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server?.close(() => resolve()));
+      }
+      await slack?.stop();
+      await workers?.close();
+      redis.disconnect();
+    },
+  };
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//***@");
+}
+
+/** Schedules the anomaly jobs and runs their workers in this process (also what `cloudops worker` does). */
+export async function startAnomalyJobs(
+  config: Config,
+  logger: Logger,
+  environments: Environments,
+  store: AnomalyStore,
+  prefix = "cloudops",
+  now?: () => number,
+): Promise<AnomalyWorkers> {
+  const connection = { url: config.redisUrl, maxRetriesPerRequest: null };
+  const jobOpts = {
+    connection,
+    prefix: `${prefix}:bull`,
+    scanEveryMs: config.anomaly.scanEveryMs,
+    trainEveryMs: config.anomaly.trainEveryMs,
+  };
+  await scheduleAnomalyJobs(environments.names(), jobOpts);
+  const service = new AnomalyService(store, { trainWindowSeconds: config.anomaly.trainWindowMs / 1000, now });
+  return startAnomalyWorkers({ environments, service, store, logger }, jobOpts);
+}

@@ -1,0 +1,84 @@
+/** Answers that need no Prometheus: help, not understood, and errors explained. */
+import { isPrometheusError } from "../../metrics/prometheus-error.js";
+import { makeReply, type Reply } from "../../reply/reply.js";
+import { EXAMPLE_QUESTIONS, suggestQuestions } from "../parse-question.js";
+
+export function answerHelp(environments: readonly string[]): Reply {
+  return makeReply({
+    title: "🤖 What I can answer",
+    text: [
+      "Ask in plain words; I read Prometheus and answer with numbers, time windows and hosts.",
+      "• Health: “what's the current system health?”, “health of web-1”",
+      "• Now: “cpu usage”, “memory on web-2”, “disk space”, “load”, “network traffic”",
+      "• Trends: “cpu last 6h”, “memory since yesterday”, “disk this week vs last week”",
+      "• Rankings: “top 5 hosts by memory”, “busiest hosts last 24h”",
+      "• Targets: “which targets are down?”, “list targets”",
+      "• Containers: “running containers”, “which containers are restarting?”, “top containers by cpu”",
+      "• Anomalies: “any anomalies?”",
+      environments.length > 1
+        ? `Environments: ${environments.join(", ")} — add “in ${environments[1]}” to a question.`
+        : "",
+    ]
+      .filter(Boolean)
+      .join("\n"),
+    tone: "info",
+    suggestions: EXAMPLE_QUESTIONS.slice(0, 5),
+  });
+}
+
+export function answerNotUnderstood(text: string, reason: "empty" | "not_understood" | "too_long"): Reply {
+  const why =
+    reason === "empty"
+      ? "The question was empty."
+      : reason === "too_long"
+        ? "That question is too long for me (2,000 characters at most)."
+        : `I did not understand “${preview(text)}”.`;
+  return makeReply({
+    title: "🤔 Not sure what you mean",
+    text: `${why} Closest questions I can answer are below; “help” lists everything.`,
+    tone: "info",
+    suggestions: suggestQuestions(reason === "not_understood" ? text : "", 3),
+  });
+}
+
+export function answerAnomaliesNotYet(): Reply {
+  return makeReply({
+    title: "No anomaly scan has run yet",
+    text: "I have no anomaly findings: the anomaly detector has not scanned this environment yet, so I can't say whether anything is unusual. Current levels against their thresholds are one question away.",
+    tone: "info",
+    actions: [{ id: "ask", label: "System health", value: "what's the current system health?" }],
+    suggestions: ["what's the current system health?", "top 5 hosts by cpu"],
+  });
+}
+
+/** An error explained to the person on call: what failed and where, never just "error". */
+export function answerError(e: unknown, environment: string): Reply {
+  if (isPrometheusError(e)) {
+    const hint =
+      e.code === "unreachable"
+        ? "Check that Prometheus is running and that PROMETHEUS_URL points at it."
+        : e.code === "timeout"
+          ? "Prometheus may be overloaded, or the range too long; try a shorter range."
+          : e.code === "bad_query"
+            ? "This is a bug in my query catalogue; please report it."
+            : "Prometheus answered with an error; its logs will say more.";
+    return makeReply({
+      title: e.code === "timeout" ? "⏱️ Prometheus did not answer in time" : "⚠️ Prometheus query failed",
+      text: `${e.message}.\n${hint}`,
+      tone: "error",
+      context: environment === "default" ? [] : [`Environment: ${environment}`],
+    });
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return makeReply({
+    title: "⚠️ Something went wrong",
+    text: `I could not answer: ${preview(message)}`,
+    tone: "error",
+  });
+}
+
+function preview(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  const one = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  return one.length > 80 ? `${one.slice(0, 80)}…` : one;
+}

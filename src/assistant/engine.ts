@@ -1,0 +1,185 @@
+/**
+ * The built-in engine: answers questions from Prometheus with no LLM. It parses the question,
+ * picks the environment and host, runs catalogue queries under one deadline, and builds a Reply.
+ * It always answers — an unknown question, a down Prometheus or a slow one each get a clear reply.
+ */
+import Fuse from "fuse.js";
+import type { AnomalyStore } from "../anomaly/anomaly-store.js";
+import type { LineChartSpec } from "../charts/line-chart.js";
+import type { Environments, Host } from "../metrics/environments.js";
+import { type Answer, type Inbound, makeReply, type Reply, type ReplyChart } from "../reply/reply.js";
+import { answerAnomalies } from "./answers/anomalies.js";
+import { answerContainers } from "./answers/containers.js";
+import type { AnswerContext } from "./answers/context.js";
+import { answerHealth } from "./answers/health.js";
+import { answerResourceNow } from "./answers/resource-now.js";
+import { answerResourceCompare, answerResourceTrend } from "./answers/resource-trend.js";
+import { answerAnomaliesNotYet, answerError, answerHelp, answerNotUnderstood } from "./answers/static.js";
+import { answerTargets, answerTargetsDown } from "./answers/targets.js";
+import { answerTopHosts } from "./answers/top-hosts.js";
+import type { ParsedQuestion } from "./intent.js";
+import { parseQuestion } from "./parse-question.js";
+
+export interface BuiltinEngineOptions {
+  environments: Environments;
+  renderChart: (spec: LineChartSpec) => ReplyChart;
+  /** Whole-answer deadline in ms; Prometheus calls are cancelled when it passes. */
+  deadlineMs: number;
+  grafanaUrl?: string;
+  /** Clock in epoch ms; injectable so tests can ask "now" of fixed fixture data. */
+  now?: () => number;
+  /** Where the anomaly detector's results are; without it, anomaly questions say no scan has run. */
+  anomalies?: AnomalyStore;
+}
+
+export class BuiltinEngine {
+  constructor(private readonly opts: BuiltinEngineOptions) {}
+
+  async answer(inbound: Inbound, signal?: AbortSignal): Promise<Answer> {
+    const envs = this.opts.environments;
+    const requestedEnv = inbound.environment?.trim().toLowerCase();
+    if (requestedEnv && !envs.get(requestedEnv)) return this.unknownEnvironment(requestedEnv);
+    const deadline = AbortSignal.timeout(this.opts.deadlineMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    let envName = requestedEnv ?? envs.defaultName;
+    // Host names are only needed when the text may name one; fetching them is cached and cheap.
+    let hosts: Host[] = [];
+    try {
+      hosts = await envs.hosts(envName, combined);
+    } catch {
+      // The question may still be answerable (help) or will fail with a clear Prometheus error below.
+    }
+    const parsed = parseQuestion(inbound.text, {
+      environments: envs.names(),
+      hosts: hosts.map((h) => h.name),
+    });
+    if (parsed.environment && !requestedEnv && parsed.environment !== envName) {
+      envName = parsed.environment;
+      try {
+        hosts = await envs.hosts(envName, combined);
+      } catch {
+        hosts = [];
+      }
+    }
+    const intentName = parsed.intent.kind;
+    try {
+      const reply = await this.dispatch(parsed, inbound.text, envName, hosts, combined);
+      return { reply, provider: "builtin", intent: intentName };
+    } catch (e) {
+      return { reply: answerError(e, envName), provider: "builtin", intent: intentName };
+    }
+  }
+
+  private async dispatch(
+    parsed: ParsedQuestion,
+    text: string,
+    envName: string,
+    hosts: Host[],
+    signal: AbortSignal,
+  ): Promise<Reply> {
+    const intent = parsed.intent;
+    switch (intent.kind) {
+      case "help":
+        return answerHelp(this.opts.environments.names());
+      case "unknown":
+        return answerNotUnderstood(text, intent.reason);
+      case "anomalies":
+        if (!this.opts.anomalies) return answerAnomaliesNotYet();
+        break;
+      default:
+        break;
+    }
+    const client = this.opts.environments.get(envName);
+    if (!client) return this.unknownEnvironment(envName).reply;
+    let host: Host | undefined;
+    if (parsed.host) {
+      host = resolveHost(parsed.host, hosts);
+      if (!host) return unknownHost(parsed.host, envName, hosts);
+    }
+    const ctx: AnswerContext = {
+      environment: envName,
+      showEnvironment: !(this.opts.environments.names().length === 1 && envName === "default"),
+      client,
+      hosts,
+      host,
+      now: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),
+      signal,
+      grafanaUrl: this.opts.grafanaUrl,
+      renderChart: this.opts.renderChart,
+    };
+    switch (intent.kind) {
+      case "health":
+        return answerHealth(ctx);
+      case "metric_now":
+        return answerResourceNow(ctx, intent.resource);
+      case "metric_trend":
+        return answerResourceTrend(ctx, intent.resource, intent.range);
+      case "metric_compare":
+        return answerResourceCompare(ctx, intent.resource, intent.range, intent.offsetSeconds);
+      case "top_hosts":
+        return answerTopHosts(ctx, intent.resource, intent.n, intent.range);
+      case "targets_down":
+        return answerTargetsDown(ctx);
+      case "targets":
+        return answerTargets(ctx);
+      case "containers":
+        return answerContainers(ctx, intent);
+      case "anomalies":
+        return this.opts.anomalies ? answerAnomalies(ctx, this.opts.anomalies) : answerAnomaliesNotYet();
+    }
+  }
+
+  private unknownEnvironment(name: string): Answer {
+    const known = this.opts.environments.names();
+    return {
+      provider: "builtin",
+      intent: "unknown_environment",
+      reply: makeReply({
+        title: `Unknown environment “${name.slice(0, 40)}”`,
+        text: `I know these environments: ${known.join(", ")}.`,
+        tone: "error",
+        suggestions: known.map((k) => `what's the current system health in ${k}?`).slice(0, 3),
+      }),
+    };
+  }
+}
+
+/** Exact name, exact instance, case-insensitive, then a tight fuzzy match ("web2" → "web-2"). */
+export function resolveHost(asked: string, hosts: readonly Host[]): Host | undefined {
+  const a = asked.toLowerCase();
+  const exact =
+    hosts.find((h) => h.name === asked || h.instances.includes(asked)) ??
+    hosts.find((h) => h.name.toLowerCase() === a);
+  if (exact) return exact;
+  const squashed = a.replace(/[-_.]/g, "");
+  const loose = hosts.filter((h) => h.name.toLowerCase().replace(/[-_.]/g, "") === squashed);
+  if (loose.length === 1) return loose[0];
+  const fuse = new Fuse(hosts as Host[], { keys: ["name"], threshold: 0.2, includeScore: true });
+  const [best, second] = fuse.search(asked);
+  // Only take a fuzzy match when it is clearly the best one; otherwise say we don't know the host.
+  if (best && (!second || (second.score ?? 1) - (best.score ?? 0) > 0.05)) return best.item;
+  return undefined;
+}
+
+function unknownHost(asked: string, env: string, hosts: readonly Host[]): Reply {
+  const fuse = new Fuse(hosts as Host[], { keys: ["name"], threshold: 0.6 });
+  const close = fuse
+    .search(asked)
+    .slice(0, 3)
+    .map((r) => r.item.name);
+  const list = hosts.slice(0, 12).map((h) => h.name);
+  return makeReply({
+    title: `Unknown host “${asked.slice(0, 60)}”`,
+    text: [
+      `Prometheus${env === "default" ? "" : ` (${env})`} has no host called “${asked.slice(0, 60)}”.`,
+      close.length > 0 ? `Did you mean: ${close.join(", ")}?` : "",
+      list.length > 0
+        ? `Known hosts: ${list.join(", ")}${hosts.length > 12 ? `, and ${hosts.length - 12} more` : ""}`
+        : "No hosts are known yet.",
+    ]
+      .filter(Boolean)
+      .join("\n"),
+    tone: "warning",
+    suggestions: close.map((h) => `what's the current system health of ${h}?`),
+  });
+}

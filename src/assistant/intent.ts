@@ -1,0 +1,46 @@
+/**
+ * What a question asks for, as the built-in engine understands it. Produced by the parser in
+ * `parse-question.ts`; consumed by the answerers in `engine.ts`.
+ */
+
+/** Host resources the engine answers about. */
+export type Resource = "cpu" | "memory" | "disk" | "load" | "network";
+
+/** A time range relative to "now", in seconds. */
+export interface TimeRange {
+  /** Range start as seconds before now (e.g. 3600 for "last hour"). */
+  fromSecondsAgo: number;
+  /** Range end as seconds before now (0 = now). */
+  toSecondsAgo: number;
+  /** How the user said it, normalised for display: "last 6h", "since yesterday", "this week". */
+  label: string;
+}
+
+export type Intent =
+  | { kind: "health" }
+  | { kind: "metric_now"; resource: Resource }
+  | { kind: "metric_trend"; resource: Resource; range: TimeRange }
+  /** "this week vs last week": the same resource over `range` and over `range` shifted back by `offsetSeconds`. */
+  | { kind: "metric_compare"; resource: Resource; range: TimeRange; offsetSeconds: number }
+  | { kind: "top_hosts"; resource: Resource; n: number; range?: TimeRange }
+  | { kind: "targets_down" }
+  | { kind: "targets" }
+  | { kind: "containers"; view: "running" | "restarting" | "top_cpu" | "top_memory"; n: number }
+  | { kind: "anomalies" }
+  | { kind: "help" }
+  | { kind: "unknown"; reason: "empty" | "not_understood" | "too_long" };
+
+/** A parsed question: its intent plus the host and environment it names, if any. */
+export interface ParsedQuestion {
+  intent: Intent;
+  /** Host name as the user wrote it (resolved later against the label values Prometheus returns). */
+  host?: string;
+  /** Environment name found in the text (matched against configured environments). */
+  environment?: string;
+}
+
+/** What the parser may match names against; both come from configuration and Prometheus. */
+export interface ParseContext {
+  environments: readonly string[];
+  hosts: readonly string[];
+}

@@ -1,0 +1,259 @@
+// The CloudOps web console: a chat transcript over POST /api/v1/ask. Every string from the server is
+// untrusted and goes into the page with textContent, never as HTML.
+
+const transcript = document.getElementById("transcript");
+const form = document.getElementById("ask");
+const input = document.getElementById("question");
+const envSelect = document.getElementById("environment");
+const empty = document.getElementById("empty");
+
+const EXAMPLES = [
+  "What's the current system health?",
+  "Show me CPU trends for the last hour",
+  "Top 5 hosts by memory",
+  "Which targets are down?",
+  "Any anomalies?",
+];
+const TONE = {
+  ok: ["🟢", "ok"],
+  info: ["🔵", "info"],
+  warning: ["🟠", "warning"],
+  critical: ["🔴", "critical"],
+  error: ["⚠️", "error"],
+};
+const HISTORY_KEY = "cloudops.history";
+const TIMEOUT_MS = 25_000;
+
+let history = [];
+try {
+  history = JSON.parse(localStorage.getItem(HISTORY_KEY) ?? "[]")
+    .filter((q) => typeof q === "string")
+    .slice(-50);
+} catch {
+  history = [];
+}
+let historyIndex = history.length;
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Text with `code` spans, rendered without HTML. */
+function richText(text) {
+  const p = el("div", "text");
+  for (const [i, part] of String(text).split("`").entries()) {
+    if (i % 2 === 1) p.append(el("code", "", part));
+    else p.append(document.createTextNode(part));
+  }
+  return p;
+}
+
+function safeUrl(url) {
+  try {
+    const u = new URL(url, location.href);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function chip(label, question) {
+  const b = el("button", "chip", label);
+  b.type = "button";
+  b.addEventListener("click", () => ask(question));
+  return b;
+}
+
+function scrollDown() {
+  transcript.scrollTop = transcript.scrollHeight;
+}
+
+function addQuestion(text) {
+  empty?.remove();
+  const bubble = el("div", "bubble question", text);
+  transcript.append(bubble);
+  scrollDown();
+}
+
+function addWorking(text) {
+  const bubble = el("div", "bubble reply working", `⏳ Working on “${text.slice(0, 60)}”…`);
+  bubble.setAttribute("role", "status");
+  transcript.append(bubble);
+  scrollDown();
+  return bubble;
+}
+
+function renderReply(body) {
+  const reply = body.reply;
+  const [emoji, toneClass] = TONE[reply.tone] ?? TONE.info;
+  const bubble = el("article", `bubble reply tone-${toneClass}`);
+  const title = el("h2", "title");
+  title.append(
+    el("span", "tone", emoji),
+    document.createTextNode(` ${reply.title.replace(/^\p{Extended_Pictographic}\uFE0F?\s*/u, "")}`),
+  );
+  bubble.append(title);
+  if (reply.text) bubble.append(richText(reply.text));
+  if (reply.fields?.length) {
+    const grid = el("dl", "fields");
+    for (const f of reply.fields) {
+      const row = el("div", "field");
+      row.append(el("dt", "", f.label), el("dd", "", f.value));
+      grid.append(row);
+    }
+    bubble.append(grid);
+  }
+  if (reply.chart?.url) {
+    const src = safeUrl(reply.chart.url);
+    if (src) {
+      const a = el("a", "chart");
+      a.href = src;
+      a.target = "_blank";
+      a.rel = "noopener";
+      const img = el("img");
+      img.src = src;
+      img.alt = reply.chart.alt;
+      img.width = reply.chart.width;
+      img.height = reply.chart.height;
+      img.loading = "lazy";
+      a.append(img);
+      bubble.append(a);
+    }
+  }
+  const buttons = el("div", "actions");
+  for (const l of reply.links ?? []) {
+    const href = safeUrl(l.url);
+    if (!href) continue;
+    const a = el("a", "button link", `🔗 ${l.label}`);
+    a.href = href;
+    a.target = "_blank";
+    a.rel = "noopener";
+    buttons.append(a);
+  }
+  for (const action of reply.actions ?? []) {
+    if (action.id === "ask") buttons.append(chip(action.label, action.value));
+    else {
+      const b = el("button", "chip", action.label);
+      b.type = "button";
+      b.disabled = true;
+      b.title = "Available in Slack and Teams";
+      buttons.append(b);
+    }
+  }
+  if (buttons.childElementCount) bubble.append(buttons);
+  if (reply.suggestions?.length) {
+    const s = el("div", "chips suggestions");
+    for (const q of reply.suggestions) s.append(chip(q, q));
+    bubble.append(s);
+  }
+  const small = el("footer", "context");
+  for (const c of reply.context ?? []) small.append(el("div", "", c));
+  small.append(el("div", "provider", `answered by ${body.provider}`));
+  bubble.append(small);
+  return bubble;
+}
+
+function renderError(message) {
+  const bubble = el("article", "bubble reply tone-error");
+  const title = el("h2", "title");
+  title.append(el("span", "tone", "⚠️"), document.createTextNode(" Could not get an answer"));
+  bubble.append(title, richText(message));
+  return bubble;
+}
+
+async function ask(text) {
+  const question = String(text).trim();
+  if (!question) return;
+  if (history.at(-1) !== question) history.push(question);
+  history = history.slice(-50);
+  historyIndex = history.length;
+  try {
+    localStorage.setItem(HISTORY_KEY, JSON.stringify(history));
+  } catch {
+    // private mode: history lives for this page only
+  }
+  addQuestion(question);
+  const working = addWorking(question);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  let bubble;
+  try {
+    const payload = { text: question };
+    if (envSelect.value) payload.environment = envSelect.value;
+    const res = await fetch("/api/v1/ask", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(payload),
+      signal: controller.signal,
+    });
+    const body = await res.json().catch(() => undefined);
+    if (res.ok && body?.reply) bubble = renderReply(body);
+    else bubble = renderError(body?.error?.message ?? `The server answered HTTP ${res.status}.`);
+  } catch (e) {
+    bubble = renderError(
+      e?.name === "AbortError"
+        ? `No answer within ${TIMEOUT_MS / 1000} s. The bot may be overloaded; try again.`
+        : "The bot could not be reached. Is it still running?",
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  working.replaceWith(bubble);
+  scrollDown();
+}
+
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const text = input.value;
+  input.value = "";
+  ask(text);
+});
+
+input.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey) {
+    e.preventDefault();
+    form.requestSubmit();
+  } else if (e.key === "ArrowUp" && (input.value === "" || historyIndex < history.length)) {
+    if (historyIndex > 0) {
+      historyIndex--;
+      input.value = history[historyIndex] ?? "";
+      e.preventDefault();
+    }
+  } else if (e.key === "ArrowDown" && historyIndex < history.length) {
+    historyIndex++;
+    input.value = history[historyIndex] ?? "";
+    e.preventDefault();
+  } else if (e.key === "Escape") {
+    input.value = "";
+    historyIndex = history.length;
+  }
+});
+
+document.addEventListener("keydown", (e) => {
+  if (e.key === "/" && document.activeElement !== input) {
+    e.preventDefault();
+    input.focus();
+  }
+});
+
+const examples = document.getElementById("examples");
+for (const q of EXAMPLES) examples.append(chip(q, q));
+
+fetch("/api/v1/environments")
+  .then((r) => r.json())
+  .then((body) => {
+    if (!Array.isArray(body.environments) || body.environments.length < 2) return;
+    for (const name of body.environments) {
+      const o = el("option", "", name);
+      o.value = name;
+      envSelect.append(o);
+    }
+    envSelect.value = body.default;
+    envSelect.closest("label").hidden = false;
+  })
+  .catch(() => {});
+
+input.focus();

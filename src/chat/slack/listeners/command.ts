@@ -1,0 +1,47 @@
+/**
+ * `/cloudops <question or subcommand>`: acknowledged at once (Slack allows 3 s), then answered in the
+ * channel; help and errors are shown only to the person who asked.
+ */
+import type { App } from "@slack/bolt";
+import { answerHelp } from "../../../assistant/answers/static.js";
+import { checkAccess } from "../access.js";
+import { renderReply } from "../block-kit.js";
+import type { SlackContext } from "../slack-context.js";
+
+export const SLASH_COMMAND = "/cloudops";
+
+export function registerCommand(app: App, ctx: SlackContext): void {
+  app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {
+    const text = command.text.trim();
+    const access = checkAccess(ctx.access, command.channel_id, command.user_id);
+    if (!access.allowed) {
+      const [m] = renderReply(access.reply);
+      await ack({ response_type: "ephemeral", text: m?.text ?? "", blocks: m?.blocks ?? [] });
+      return;
+    }
+    if (text === "" || /^(help|\?)$/i.test(text)) {
+      const [m] = renderReply(answerHelp(ctx.environmentNames()), {
+        footer: `Use ${SLASH_COMMAND} <question>`,
+      });
+      await ack({ response_type: "ephemeral", text: m?.text ?? "", blocks: m?.blocks ?? [] });
+      return;
+    }
+    await ack();
+    await ctx.responder.answer(
+      { platform: "slack", user: command.user_id, channel: command.channel_id, text },
+      {
+        channel: command.channel_id,
+        user: command.user_id,
+        // Questions not understood and failures go only to the asker, not as noise into the channel.
+        privately: async (m) => {
+          await respond({
+            response_type: "ephemeral",
+            replace_original: false,
+            text: m.text,
+            blocks: m.blocks,
+          });
+        },
+      },
+    );
+  });
+}

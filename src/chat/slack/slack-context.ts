@@ -1,0 +1,17 @@
+/** What every Slack listener shares. */
+import type { WebClient } from "@slack/web-api";
+import type { Assistant } from "../../assistant/assistant.js";
+import type { Logger } from "../../observability/logger.js";
+import type { AccessPolicy } from "./access.js";
+import type { SlackResponder } from "./slack-responder.js";
+
+export interface SlackContext {
+  assistant: Assistant;
+  responder: SlackResponder;
+  access: AccessPolicy;
+  logger: Logger;
+  environmentNames: () => string[];
+  /** Filled once auth.test has answered. */
+  botUserId?: string;
+  client?: WebClient;
+}

@@ -1,0 +1,361 @@
+/**
+ * The one module that reads the environment. Every setting is validated at start-up; a bad value
+ * stops the process with one line naming the variable and what is wrong with it.
+ */
+import { z } from "zod";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const PROVIDERS = ["openai", "gemini", "local", "builtin"] as const;
+
+/** Thrown for an invalid setting; `message` is the single line shown to the operator. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+const httpUrl = z
+  .string()
+  .trim()
+  .url({ message: "must be an http(s) URL" })
+  .refine((u) => /^https?:\/\//i.test(u), { message: "must be an http(s) URL" })
+  .transform((u) => u.replace(/\/+$/, ""));
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === "" ? undefined : v));
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === "" ? undefined : v))
+  .pipe(httpUrl.optional());
+
+const intIn = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? String(fallback) : v))
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+$/, { message: `must be a whole number between ${min} and ${max}` })
+        .transform(Number)
+        .pipe(
+          z
+            .number()
+            .int()
+            .min(min, { message: `must be at least ${min}` })
+            .max(max, { message: `must be at most ${max}` }),
+        ),
+    );
+
+/** "30s", "5m", "1h", "7d" → milliseconds, within [min, max]. */
+const durationMs = (fallback: string, minMs: number, maxMs: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      const text = v === undefined || v === "" ? fallback : v;
+      const m = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+      const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+      const ms = m ? Number(m[1]) * unit[m[2] as keyof typeof unit] : Number.NaN;
+      if (!Number.isFinite(ms) || ms < minMs || ms > maxMs) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be a duration like 30s, 5m, 1h or 7d, between ${minMs / 1000} s and ${maxMs / 86_400_000} d (got "${text}")`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+/** Comma-separated Slack/Teams ids (C0123, U0456); empty means "everyone". */
+const idList = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    const ids = (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const id of ids) {
+      if (!/^[A-Za-z0-9_:.@-]{1,128}$/.test(id)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `has an invalid id "${id}" (expected ids like C0123ABC, comma-separated)`,
+        });
+        return z.NEVER;
+      }
+    }
+    return ids;
+  });
+
+const ENV_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** `prod=http://a:9090,staging=http://b:9090` → ordered list of environments. */
+const environmentsList = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === "") return undefined;
+    const out: { name: string; url: string }[] = [];
+    for (const part of v.split(",")) {
+      const eq = part.indexOf("=");
+      const name = part.slice(0, eq).trim().toLowerCase();
+      const url = part.slice(eq + 1).trim();
+      if (eq <= 0 || !ENV_NAME.test(name)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `entry "${part.trim()}" must look like name=http://host:9090 (name: lowercase letters, digits, - or _)`,
+        });
+        return z.NEVER;
+      }
+      const parsed = httpUrl.safeParse(url);
+      if (!parsed.success) {
+        ctx.addIssue({ code: "custom", message: `URL of "${name}" must be an http(s) URL (got "${url}")` });
+        return z.NEVER;
+      }
+      if (out.some((e) => e.name === name)) {
+        ctx.addIssue({ code: "custom", message: `names "${name}" twice` });
+        return z.NEVER;
+      }
+      out.push({ name, url: parsed.data });
+    }
+    return out;
+  });
+
+const providerList = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === "") return undefined;
+    const names = v.split(",").map((s) => s.trim().toLowerCase());
+    for (const n of names) {
+      if (!(PROVIDERS as readonly string[]).includes(n)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `has unknown provider "${n}" (known: ${PROVIDERS.join(", ")})`,
+        });
+        return z.NEVER;
+      }
+    }
+    return names as (typeof PROVIDERS)[number][];
+  });
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return fallback;
+      if (["1", "true", "yes", "on"].includes(v)) return true;
+      if (["0", "false", "no", "off"].includes(v)) return false;
+      ctx.addIssue({ code: "custom", message: `must be true or false (got "${v}")` });
+      return z.NEVER;
+    });
+
+/** The environment schema: names and defaults as DESIGN.md's contract gives them. */
+const envSchema = z.object({
+  PORT: intIn(1, 65535, 3000),
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  PROMETHEUS_URL: httpUrl.default("http://127.0.0.1:9090"),
+  PROMETHEUS_ENVIRONMENTS: environmentsList,
+  PROMETHEUS_TIMEOUT_MS: intIn(100, 60_000, 2000),
+  PROMETHEUS_RETRIES: intIn(0, 5, 2),
+  PROMETHEUS_CACHE_TTL_MS: intIn(0, 300_000, 5000),
+  ANSWER_DEADLINE_MS: intIn(500, 60_000, 2800),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .default("redis://127.0.0.1:6379")
+    .refine((u) => /^rediss?:\/\//.test(u), { message: "must start with redis:// or rediss://" }),
+  GRAFANA_URL: optionalUrl,
+  ALERTMANAGER_URL: optionalUrl,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: optionalUrl,
+  SLACK_ALERT_CHANNEL: optionalString,
+  SLACK_ALLOWED_CHANNELS: idList,
+  SLACK_ALLOWED_USERS: idList,
+  TEAMS_APP_ID: optionalString,
+  TEAMS_APP_PASSWORD: optionalString,
+  TEAMS_APP_TENANT_ID: optionalString,
+  TEAMS_APP_TYPE: z.enum(["MultiTenant", "SingleTenant", "UserAssignedMSI"]).optional(),
+  TEAMS_EMULATOR: bool(false),
+  PUBLIC_URL: optionalUrl,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_MODEL: z.string().trim().min(1).default("gpt-4o-mini"),
+  GEMINI_API_KEY: optionalString,
+  GEMINI_BASE_URL: optionalUrl,
+  GEMINI_MODEL: z.string().trim().min(1).default("gemini-2.0-flash"),
+  LOCAL_LLM_URL: optionalUrl,
+  LOCAL_LLM_MODEL: z.string().trim().min(1).default("llama3.1"),
+  LLM_PROVIDERS: providerList,
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  CONSOLE_ENABLED: bool(true),
+  ANOMALY_ENABLED: bool(true),
+  ANOMALY_SCAN_EVERY: durationMs("1m", 10_000, 86_400_000),
+  ANOMALY_TRAIN_EVERY: durationMs("1h", 60_000, 7 * 86_400_000),
+  ANOMALY_TRAIN_WINDOW: durationMs("7d", 3_600_000, 90 * 86_400_000),
+  API_RATE_LIMIT_PER_MIN: intIn(0, 1_000_000, 600),
+});
+
+export interface PrometheusEnvironment {
+  name: string;
+  url: string;
+}
+
+/** Validated configuration, shaped for use rather than mirroring variable names. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Ordered; the first is the default environment. */
+  environments: PrometheusEnvironment[];
+  prometheus: { timeoutMs: number; retries: number; cacheTtlMs: number };
+  answerDeadlineMs: number;
+  redisUrl: string;
+  grafanaUrl?: string;
+  alertmanagerUrl?: string;
+  slack: {
+    botToken?: string;
+    signingSecret?: string;
+    appToken?: string;
+    apiUrl?: string;
+    alertChannel?: string;
+    /** Channel ids the bot answers in; empty = all. DMs are governed by allowedUsers only. */
+    allowedChannels: string[];
+    /** User ids the bot answers; empty = all. */
+    allowedUsers: string[];
+  };
+  teams: {
+    appId?: string;
+    appPassword?: string;
+    tenantId?: string;
+    appType?: string;
+    /** Accept unauthenticated activities (Bot Framework Emulator, tests) when no app id is set. */
+    emulator: boolean;
+  };
+  /** URL at which chat platforms can reach this bot (chart images in Teams cards). */
+  publicUrl?: string;
+  llm: {
+    providers: (typeof PROVIDERS)[number][];
+    openai: { apiKey?: string; baseUrl?: string; model: string };
+    gemini: { apiKey?: string; baseUrl?: string; model: string };
+    local: { url?: string; model: string };
+  };
+  logLevel: (typeof LOG_LEVELS)[number];
+  consoleEnabled: boolean;
+  apiRateLimitPerMin: number;
+  anomaly: { enabled: boolean; scanEveryMs: number; trainEveryMs: number; trainWindowMs: number };
+}
+
+/**
+ * Validates `env` and returns the configuration.
+ * @throws {ConfigError} naming the first bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable (FOO= in an env file) means "not set", as in .env.example.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? "environment");
+    const raw = env[variable];
+    const shown = raw === undefined || /TOKEN|SECRET|PASSWORD|KEY/.test(variable) ? "" : ` (got "${raw}")`;
+    const msg = issue?.message ?? "is invalid";
+    throw new ConfigError(variable, msg.includes("(got") ? msg : `${msg}${shown}`);
+  }
+  const e = parsed.data;
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_BOT_TOKEN.startsWith("xoxb-")) {
+    throw new ConfigError("SLACK_BOT_TOKEN", 'must be a bot token starting with "xoxb-"');
+  }
+  if (e.SLACK_APP_TOKEN && !e.SLACK_APP_TOKEN.startsWith("xapp-")) {
+    throw new ConfigError("SLACK_APP_TOKEN", 'must be an app-level token starting with "xapp-"');
+  }
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    throw new ConfigError(
+      "SLACK_SIGNING_SECRET",
+      "is required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN (Socket Mode) is set",
+    );
+  }
+  if (e.TEAMS_APP_ID && !e.TEAMS_APP_PASSWORD) {
+    throw new ConfigError("TEAMS_APP_PASSWORD", "is required when TEAMS_APP_ID is set");
+  }
+  const providers = e.LLM_PROVIDERS ?? defaultProviders(e);
+  if (!providers.includes("builtin")) providers.push("builtin");
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    environments: e.PROMETHEUS_ENVIRONMENTS ?? [{ name: "default", url: e.PROMETHEUS_URL }],
+    prometheus: {
+      timeoutMs: e.PROMETHEUS_TIMEOUT_MS,
+      retries: e.PROMETHEUS_RETRIES,
+      cacheTtlMs: e.PROMETHEUS_CACHE_TTL_MS,
+    },
+    answerDeadlineMs: e.ANSWER_DEADLINE_MS,
+    redisUrl: e.REDIS_URL,
+    grafanaUrl: e.GRAFANA_URL,
+    alertmanagerUrl: e.ALERTMANAGER_URL,
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      alertChannel: e.SLACK_ALERT_CHANNEL,
+      allowedChannels: e.SLACK_ALLOWED_CHANNELS,
+      allowedUsers: e.SLACK_ALLOWED_USERS,
+    },
+    teams: {
+      appId: e.TEAMS_APP_ID,
+      appPassword: e.TEAMS_APP_PASSWORD,
+      tenantId: e.TEAMS_APP_TENANT_ID,
+      appType: e.TEAMS_APP_TYPE,
+      emulator: e.TEAMS_EMULATOR,
+    },
+    publicUrl: e.PUBLIC_URL,
+    llm: {
+      providers,
+      openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+      gemini: { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_MODEL },
+      local: { url: e.LOCAL_LLM_URL, model: e.LOCAL_LLM_MODEL },
+    },
+    logLevel: e.LOG_LEVEL,
+    consoleEnabled: e.CONSOLE_ENABLED,
+    apiRateLimitPerMin: e.API_RATE_LIMIT_PER_MIN,
+    anomaly: {
+      enabled: e.ANOMALY_ENABLED,
+      scanEveryMs: e.ANOMALY_SCAN_EVERY,
+      trainEveryMs: e.ANOMALY_TRAIN_EVERY,
+      trainWindowMs: e.ANOMALY_TRAIN_WINDOW,
+    },
+  };
+}
+
+/** Providers in the usual order, keeping only those that are configured. */
+function defaultProviders(e: z.infer<typeof envSchema>): (typeof PROVIDERS)[number][] {
+  const out: (typeof PROVIDERS)[number][] = [];
+  if (e.OPENAI_API_KEY) out.push("openai");
+  if (e.GEMINI_API_KEY) out.push("gemini");
+  if (e.LOCAL_LLM_URL) out.push("local");
+  out.push("builtin");
+  return out;
+}

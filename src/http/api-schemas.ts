@@ -1,0 +1,200 @@
+/**
+ * The HTTP API's request and response schemas. The same zod schemas validate requests and generate
+ * /openapi.json, so the documentation cannot drift from the code.
+ */
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+
+extendZodWithOpenApi(z);
+
+/** Longest question accepted by the API; longer text is refused with 413 before any work. */
+export const MAX_QUESTION_CHARS = 200_000;
+
+export const AskRequest = z
+  .object({
+    text: z.string().max(MAX_QUESTION_CHARS).openapi({ example: "what's the current system health?" }),
+    environment: z.string().max(64).optional().openapi({
+      description: "Environment name from PROMETHEUS_ENVIRONMENTS; default: the first one",
+      example: "prod",
+    }),
+  })
+  .strict()
+  .openapi("AskRequest");
+
+const ReplyField = z.object({ label: z.string(), value: z.string() }).openapi("ReplyField");
+const ReplyLink = z.object({ label: z.string(), url: z.string() }).openapi("ReplyLink");
+const ReplyAction = z
+  .object({
+    id: z.string().openapi({ description: '"ask" actions carry a follow-up question in `value`' }),
+    label: z.string(),
+    value: z.string(),
+    style: z.enum(["primary", "danger"]).optional(),
+  })
+  .openapi("ReplyAction");
+const ReplyChart = z
+  .object({
+    title: z.string(),
+    alt: z.string(),
+    width: z.number().int(),
+    height: z.number().int(),
+    url: z
+      .string()
+      .openapi({ description: "PNG served by this server for 30 minutes", example: "/charts/3f2a.png" }),
+  })
+  .openapi("ReplyChart");
+
+export const ReplyJson = z
+  .object({
+    title: z.string(),
+    text: z.string(),
+    tone: z.enum(["info", "ok", "warning", "critical", "error"]),
+    fields: z.array(ReplyField),
+    links: z.array(ReplyLink),
+    actions: z.array(ReplyAction),
+    context: z.array(z.string()),
+    suggestions: z.array(z.string()),
+    chart: ReplyChart.optional(),
+  })
+  .openapi("Reply");
+
+export const AskResponse = z
+  .object({
+    reply: ReplyJson,
+    provider: z.enum(["builtin", "openai", "gemini", "local"]),
+    intent: z.string().openapi({ example: "health" }),
+  })
+  .openapi("AskResponse");
+
+export const ErrorResponse = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .openapi("Error");
+
+export const EnvironmentsResponse = z
+  .object({ environments: z.array(z.string()), default: z.string() })
+  .openapi("Environments");
+
+const Deviation = z
+  .object({
+    feature: z.string(),
+    label: z.string(),
+    unit: z.string(),
+    value: z.number(),
+    baseline: z.number(),
+    z: z.number(),
+    direction: z.enum(["up", "down"]),
+    score: z.number(),
+  })
+  .openapi("FeatureDeviation");
+const HostScore = z
+  .object({
+    instance: z.string(),
+    at: z.number(),
+    score: z.number(),
+    threshold: z.number(),
+    anomalous: z.boolean(),
+    deviations: z.array(Deviation),
+  })
+  .openapi("HostScore");
+export const AnomaliesResponse = z
+  .object({
+    status: z.array(
+      z.object({
+        environment: z.string(),
+        lastScanAt: z.number().optional(),
+        lastTrainAt: z.number().optional(),
+        lastError: z.string().optional(),
+        lastErrorAt: z.number().optional(),
+        hosts: z.number().optional(),
+      }),
+    ),
+    latest: z.array(z.object({ environment: z.string(), hosts: z.array(HostScore) })),
+    findings: z.array(HostScore.extend({ id: z.string(), environment: z.string(), detectedAt: z.number() })),
+  })
+  .openapi("Anomalies");
+
+const HealthResponse = z.object({
+  status: z.enum(["ok", "unavailable"]),
+  checks: z.record(z.string(), z.string()),
+});
+
+/** Builds the OpenAPI 3.1 document of every route. */
+export function openApiDocument(version: string): object {
+  const registry = new OpenAPIRegistry();
+  const json = (schema: z.ZodType, description: string) => ({
+    description,
+    content: { "application/json": { schema } },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/v1/ask",
+    summary: "Ask a question",
+    description: "Answers a question about the monitored systems. The reply is platform-neutral.",
+    request: { body: { content: { "application/json": { schema: AskRequest } }, required: true } },
+    responses: {
+      200: json(AskResponse, "The answer (also for questions that could not be answered: see reply.tone)"),
+      400: json(ErrorResponse, "Invalid body"),
+      413: json(ErrorResponse, "Body too large"),
+      429: json(ErrorResponse, "Too many requests from this client"),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/v1/environments",
+    summary: "List Prometheus environments",
+    responses: { 200: json(EnvironmentsResponse, "Configured environments") },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/v1/anomalies",
+    summary: "Anomaly detector results",
+    description:
+      "Scan status per environment, the latest score of every host with per-feature deviations, and recent findings.",
+    request: { query: z.object({ environment: z.string().optional() }) },
+    responses: {
+      200: json(AnomaliesResponse, "Latest results"),
+      400: json(ErrorResponse, "Unknown environment"),
+      503: json(ErrorResponse, "Redis unavailable"),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/charts/{id}.png",
+    summary: "A chart image referenced by a reply",
+    request: { params: z.object({ id: z.string() }) },
+    responses: {
+      200: { description: "PNG image", content: { "image/png": { schema: z.string() } } },
+      404: json(ErrorResponse, "Expired or unknown chart"),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/healthz",
+    summary: "Liveness: the process serves requests",
+    responses: { 200: json(HealthResponse, "Alive") },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/readyz",
+    summary: "Readiness: Prometheus (every environment) and Redis reachable",
+    responses: {
+      200: json(HealthResponse, "Ready"),
+      503: json(HealthResponse, "A dependency is unavailable"),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/metrics",
+    summary: "The bot's own Prometheus metrics",
+    responses: {
+      200: { description: "Prometheus text exposition", content: { "text/plain": { schema: z.string() } } },
+    },
+  });
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Smart CloudOps AI",
+      version,
+      description: "ChatOps bot API: ask questions about Prometheus metrics; health and metrics endpoints.",
+    },
+  });
+}

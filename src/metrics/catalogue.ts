@@ -1,0 +1,229 @@
+/**
+ * The catalogue of named queries: every PromQL the bot runs for a question comes from here, built
+ * from a template and escaped label matchers. Names are stable: tools, tests and links refer to them.
+ */
+import { type LabelMatcher, promDuration, renderMatchers } from "./promql.js";
+
+export type Unit = "percent" | "bytes" | "bytes_per_second" | "ratio" | "count" | "seconds";
+
+export interface QueryParams {
+  /** Extra matchers, e.g. the host filter. Applied to every selector of the query. */
+  matchers?: readonly LabelMatcher[];
+  /** Window of rate()/changes() etc., in seconds; default 5 minutes. */
+  windowSeconds?: number;
+  /** For "top" style queries. */
+  limit?: number;
+}
+
+export interface NamedQuery {
+  name: string;
+  description: string;
+  unit: Unit;
+  /** Labels identifying one result series, e.g. ["instance"] or ["instance", "mountpoint"]. */
+  by: readonly string[];
+  /** What to say about where the number comes from ("from node_cpu_seconds_total, 5 min rate"). */
+  source: (windowSeconds: number) => string;
+  build: (p: QueryParams) => string;
+}
+
+/** File systems that are not disks. */
+const FS_EXCLUDE =
+  'fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs|fuse\\\\..*|proc|sysfs|iso9660"';
+/** Interfaces that would double-count traffic or are not real NICs. */
+const NET_EXCLUDE = 'device!~"lo|veth.*|docker.*|br-.*|virbr.*|cni.*|flannel.*|cali.*|tun.*"';
+
+function sel(base: string, p: QueryParams): string {
+  const extra = p.matchers && p.matchers.length > 0 ? renderMatchers(p.matchers) : "";
+  return [base, extra].filter(Boolean).join(",");
+}
+
+function win(p: QueryParams): string {
+  return promDuration(Math.max(60, p.windowSeconds ?? 300));
+}
+
+function windowText(seconds: number): string {
+  const s = Math.max(60, seconds);
+  return s % 3600 === 0 ? `${s / 3600} h` : `${Math.round(s / 60)} min`;
+}
+
+const queries: NamedQuery[] = [
+  {
+    name: "cpu_busy_percent",
+    description: "CPU busy % per host (100 − idle), averaged over all cores",
+    unit: "percent",
+    by: ["instance"],
+    source: (w) => `node_cpu_seconds_total, ${windowText(w)} rate`,
+    build: (p) =>
+      `100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{${sel('mode="idle"', p)}}[${win(p)}])))`,
+  },
+  {
+    name: "cpu_mode_percent",
+    description: "CPU % per host by mode (user, system, iowait, steal)",
+    unit: "percent",
+    by: ["instance", "mode"],
+    source: (w) => `node_cpu_seconds_total by mode, ${windowText(w)} rate`,
+    build: (p) =>
+      `100 * avg by (instance, mode) (rate(node_cpu_seconds_total{${sel('mode=~"user|system|iowait|steal"', p)}}[${win(p)}]))`,
+  },
+  {
+    name: "cpu_cores",
+    description: "Number of CPU cores per host",
+    unit: "count",
+    by: ["instance"],
+    source: () => "node_cpu_seconds_total",
+    build: (p) => `count by (instance) (node_cpu_seconds_total{${sel('mode="idle"', p)}})`,
+  },
+  {
+    name: "memory_used_percent",
+    description: "Memory used % per host (1 − MemAvailable / MemTotal)",
+    unit: "percent",
+    by: ["instance"],
+    source: () => "node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes",
+    build: (p) =>
+      `100 * (1 - node_memory_MemAvailable_bytes{${sel("", p)}} / node_memory_MemTotal_bytes{${sel("", p)}})`,
+  },
+  {
+    name: "memory_total_bytes",
+    description: "Memory size per host",
+    unit: "bytes",
+    by: ["instance"],
+    source: () => "node_memory_MemTotal_bytes",
+    build: (p) => `node_memory_MemTotal_bytes{${sel("", p)}}`,
+  },
+  {
+    name: "disk_used_percent",
+    description: "Fullest real file system per host, used %",
+    unit: "percent",
+    by: ["instance"],
+    source: () => "node_filesystem_avail_bytes / node_filesystem_size_bytes, fullest mount",
+    build: (p) =>
+      `100 * max by (instance) (1 - node_filesystem_avail_bytes{${sel(FS_EXCLUDE, p)}} / node_filesystem_size_bytes{${sel(FS_EXCLUDE, p)}})`,
+  },
+  {
+    name: "disk_used_percent_by_mount",
+    description: "Used % of each real file system",
+    unit: "percent",
+    by: ["instance", "mountpoint"],
+    source: () => "node_filesystem_avail_bytes / node_filesystem_size_bytes",
+    build: (p) =>
+      `100 * max by (instance, mountpoint) (1 - node_filesystem_avail_bytes{${sel(FS_EXCLUDE, p)}} / node_filesystem_size_bytes{${sel(FS_EXCLUDE, p)}})`,
+  },
+  {
+    name: "load1",
+    description: "1-minute load average per host",
+    unit: "count",
+    by: ["instance"],
+    source: () => "node_load1",
+    build: (p) => `node_load1{${sel("", p)}}`,
+  },
+  {
+    name: "load1_per_core",
+    description: "1-minute load average divided by the number of cores",
+    unit: "ratio",
+    by: ["instance"],
+    source: () => "node_load1 / cores",
+    build: (p) =>
+      `node_load1{${sel("", p)}} / on (instance) count by (instance) (node_cpu_seconds_total{${sel('mode="idle"', p)}})`,
+  },
+  {
+    name: "network_receive_bytes",
+    description: "Bytes received per second per host, all real interfaces",
+    unit: "bytes_per_second",
+    by: ["instance"],
+    source: (w) => `node_network_receive_bytes_total, ${windowText(w)} rate`,
+    build: (p) =>
+      `sum by (instance) (rate(node_network_receive_bytes_total{${sel(NET_EXCLUDE, p)}}[${win(p)}]))`,
+  },
+  {
+    name: "network_transmit_bytes",
+    description: "Bytes sent per second per host, all real interfaces",
+    unit: "bytes_per_second",
+    by: ["instance"],
+    source: (w) => `node_network_transmit_bytes_total, ${windowText(w)} rate`,
+    build: (p) =>
+      `sum by (instance) (rate(node_network_transmit_bytes_total{${sel(NET_EXCLUDE, p)}}[${win(p)}]))`,
+  },
+  {
+    name: "targets_up",
+    description: "Scrape targets and whether the last scrape worked (1 up, 0 down)",
+    unit: "count",
+    by: ["job", "instance"],
+    source: () => "up",
+    build: (p) => `up{${sel("", p)}}`,
+  },
+  {
+    name: "targets_down",
+    description: "Scrape targets whose last scrape failed",
+    unit: "count",
+    by: ["job", "instance"],
+    source: () => "up == 0",
+    build: (p) => `up{${sel("", p)}} == 0`,
+  },
+  {
+    name: "containers_last_seen_age",
+    description: "Seconds since cAdvisor last saw each container",
+    unit: "seconds",
+    by: ["instance", "name"],
+    source: () => "container_last_seen (cAdvisor)",
+    build: (p) => `time() - max by (instance, name) (container_last_seen{${sel('name!=""', p)}})`,
+  },
+  {
+    name: "containers_restarts",
+    description: "Container (re)starts within the window",
+    unit: "count",
+    by: ["instance", "name"],
+    source: (w) => `changes(container_start_time_seconds[${windowText(w)}]) (cAdvisor)`,
+    build: (p) =>
+      `max by (instance, name) (changes(container_start_time_seconds{${sel('name!=""', p)}}[${promDuration(Math.max(60, p.windowSeconds ?? 3600))}])) > 0`,
+  },
+  {
+    name: "containers_cpu_percent",
+    description: "Container CPU use, % of one core",
+    unit: "percent",
+    by: ["instance", "name"],
+    source: (w) => `container_cpu_usage_seconds_total, ${windowText(w)} rate (cAdvisor)`,
+    build: (p) =>
+      `100 * sum by (instance, name) (rate(container_cpu_usage_seconds_total{${sel('name!=""', p)}}[${win(p)}]))`,
+  },
+  {
+    name: "containers_memory_bytes",
+    description: "Container working-set memory",
+    unit: "bytes",
+    by: ["instance", "name"],
+    source: () => "container_memory_working_set_bytes (cAdvisor)",
+    build: (p) => `sum by (instance, name) (container_memory_working_set_bytes{${sel('name!=""', p)}})`,
+  },
+];
+
+const byName = new Map(queries.map((q) => [q.name, q]));
+
+export type QueryName =
+  | "cpu_busy_percent"
+  | "cpu_mode_percent"
+  | "cpu_cores"
+  | "memory_used_percent"
+  | "memory_total_bytes"
+  | "disk_used_percent"
+  | "disk_used_percent_by_mount"
+  | "load1"
+  | "load1_per_core"
+  | "network_receive_bytes"
+  | "network_transmit_bytes"
+  | "targets_up"
+  | "targets_down"
+  | "containers_last_seen_age"
+  | "containers_restarts"
+  | "containers_cpu_percent"
+  | "containers_memory_bytes";
+
+/** Looks up a named query. */
+export function namedQuery(name: QueryName): NamedQuery {
+  const q = byName.get(name);
+  if (!q) throw new Error(`unknown query ${name}`);
+  return q;
+}
+
+/** Every query in the catalogue (for tests, tools and docs). */
+export function allQueries(): readonly NamedQuery[] {
+  return queries;
+}

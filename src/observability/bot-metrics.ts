@@ -1,0 +1,69 @@
+/**
+ * The bot's own metrics on `/metrics`: process metrics plus what an operator needs to see whether the
+ * bot is healthy — questions answered, Prometheus latency, errors.
+ */
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+
+export interface BotMetrics {
+  registry: Registry;
+  questions: Counter<"intent" | "provider" | "platform">;
+  answerSeconds: Histogram<"provider">;
+  promQuerySeconds: Histogram<"environment" | "kind" | "outcome">;
+  promCacheHits: Counter<"environment">;
+  errors: Counter<"component" | "reason">;
+  httpRequests: Counter<"route" | "status">;
+  chatPosts: Counter<"platform" | "outcome">;
+}
+
+/** Creates a fresh registry (one per app instance, so tests never share global state). */
+export function createBotMetrics(): BotMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "cloudops_" });
+  return {
+    registry,
+    questions: new Counter({
+      name: "cloudops_questions_total",
+      help: "Questions answered, by recognised intent, answering provider and platform.",
+      labelNames: ["intent", "provider", "platform"],
+      registers: [registry],
+    }),
+    answerSeconds: new Histogram({
+      name: "cloudops_answer_duration_seconds",
+      help: "Time from question to reply, by provider.",
+      labelNames: ["provider"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+      registers: [registry],
+    }),
+    promQuerySeconds: new Histogram({
+      name: "cloudops_prometheus_query_duration_seconds",
+      help: "Prometheus HTTP API round-trip time, by environment, call kind and outcome.",
+      labelNames: ["environment", "kind", "outcome"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    promCacheHits: new Counter({
+      name: "cloudops_prometheus_cache_hits_total",
+      help: "Prometheus queries answered from the short-lived cache or an identical in-flight query.",
+      labelNames: ["environment"],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: "cloudops_errors_total",
+      help: "Errors by component and reason.",
+      labelNames: ["component", "reason"],
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: "cloudops_http_requests_total",
+      help: "HTTP requests served, by route and status code.",
+      labelNames: ["route", "status"],
+      registers: [registry],
+    }),
+    chatPosts: new Counter({
+      name: "cloudops_chat_posts_total",
+      help: "Messages sent to chat platforms, by outcome (ok, failed, rate_limited).",
+      labelNames: ["platform", "outcome"],
+      registers: [registry],
+    }),
+  };
+}

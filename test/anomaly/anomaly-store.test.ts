@@ -1,0 +1,68 @@
+/** Anomaly state in real Redis: idempotent findings, validated reads. */
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
+import type { HostScore } from "../../src/anomaly/host-detector.js";
+
+let redis: Redis;
+const prefix = `test-anomaly-${process.pid}-${Date.now()}`;
+
+beforeAll(() => {
+  redis = new Redis(inject("redisUrl"));
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+const score = (instance: string, anomalous: boolean, at = 1_700_000_000): HostScore => ({
+  instance,
+  at,
+  score: anomalous ? 0.8 : 0.4,
+  threshold: 0.62,
+  anomalous,
+  deviations: [
+    {
+      feature: "cpu_iowait",
+      label: "iowait",
+      unit: "percent",
+      value: 38,
+      baseline: 2,
+      z: 20,
+      direction: "up",
+      score: 0.87,
+    },
+  ],
+});
+
+describe("AnomalyStore", () => {
+  it("records a finding once however often the same scan is recorded", async () => {
+    const store = new AnomalyStore(redis, prefix);
+    const first = await store.recordScan("prod", [score("web-1:9100", false), score("web-2:9100", true)]);
+    const again = await store.recordScan("prod", [score("web-1:9100", false), score("web-2:9100", true)]);
+    expect(first.map((f) => f.instance)).toEqual(["web-2:9100"]);
+    expect(again).toEqual([]);
+    const findings = await store.findings(10, "prod");
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.deviations[0]?.label).toBe("iowait");
+    expect((await store.latest("prod")).map((s) => s.instance)).toEqual(["web-2:9100", "web-1:9100"]);
+    expect((await store.status("prod")).lastScanAt).toBeGreaterThan(0);
+  });
+
+  it("ignores corrupted data in Redis instead of crashing", async () => {
+    const store = new AnomalyStore(redis, prefix);
+    await redis.hset(`${prefix}:bad:latest`, "x", "{not json", "y", JSON.stringify({ instance: 1 }));
+    await redis.hset(`${prefix}:bad:models`, "x", '{"instance":"x"}');
+    expect(await store.latest("bad")).toEqual([]);
+    expect((await store.loadModels("bad")).size).toBe(0);
+  });
+
+  it("reports the last error until the next successful scan", async () => {
+    const store = new AnomalyStore(redis, prefix);
+    await store.recordError("staging", "Prometheus at http://x refused the connection");
+    expect((await store.status("staging")).lastError).toMatch(/refused/);
+    await store.recordScan("staging", []);
+    expect((await store.status("staging")).lastError).toBeUndefined();
+  });
+});

@@ -1,0 +1,291 @@
+/**
+ * The real Bolt app on the real HTTP server, against a fake Slack Web API and the fixture Prometheus.
+ * Requests are signed exactly as Slack signs them.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type FakeSlack, startFakeSlack } from "../../fakes/fake-slack.js";
+import { startTestApp, type TestApp } from "../../support/app.js";
+import {
+  appMention,
+  blockAction,
+  directMessage,
+  FORM,
+  JSON_TYPE,
+  postSigned,
+  SIGNING_SECRET,
+  sign,
+  slashCommand,
+} from "../../support/slack-requests.js";
+
+let slack: FakeSlack;
+let app: TestApp;
+let events: string;
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+  app = await startTestApp({
+    SLACK_BOT_TOKEN: "xoxb-1-test",
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+  });
+  events = `${app.url}/slack/events`;
+});
+afterAll(async () => {
+  await app.close();
+  await slack.close();
+});
+beforeEach(() => slack.reset());
+
+function blocksText(args: Record<string, unknown>): string {
+  return JSON.stringify(args.blocks ?? []);
+}
+
+function pngSize(bytes: Buffer): { width: number; height: number } {
+  expect(bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(
+    true,
+  );
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+describe("Slack app", () => {
+  it("verified the token with auth.test at start", async () => {
+    // The reset above cleared the start-up calls; a fresh app proves it again.
+    const other = await startFakeSlack();
+    const a = await startTestApp({
+      SLACK_BOT_TOKEN: "xoxb-2",
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: other.apiUrl,
+    });
+    expect(other.callsOf("auth.test").length).toBeGreaterThanOrEqual(1);
+    await a.close();
+    await other.close();
+  });
+
+  it("fails start-up clearly when auth.test rejects the token", async () => {
+    const other = await startFakeSlack();
+    other.failNext("auth.test", { ok: false, error: "invalid_auth" }, { ok: false, error: "invalid_auth" });
+    await expect(
+      startTestApp({
+        SLACK_BOT_TOKEN: "xoxb-bad",
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: other.apiUrl,
+      }),
+    ).rejects.toThrow(/Slack rejected the bot token \(auth.test: invalid_auth\)/);
+    await other.close();
+  });
+
+  it("/cloudops health → 200 within 3 s, then a message with this machine's numbers", async () => {
+    const r = await postSigned(
+      events,
+      sign(slashCommand("health", { responseUrl: slack.responseUrl }), FORM),
+    );
+    expect(r.status).toBe(200);
+    expect(r.ms).toBeLessThan(3000);
+    const [post] = await slack.waitFor("chat.postMessage");
+    expect(post?.args.channel).toBe("C0OPS");
+    const blocks = blocksText(post?.args ?? {});
+    for (const host of ["web-1", "web-2", "db-1"]) expect(blocks).toContain(host);
+    expect(blocks).toMatch(/CPU 25\.0%/);
+    expect(blocks).toMatch(/CPU 60\.0%/);
+    expect(blocks).toContain("answered by builtin");
+    expect(String(post?.args.text)).toMatch(/System health/);
+  });
+
+  it("/cloudops help is shown only to the asker", async () => {
+    const r = await postSigned(events, sign(slashCommand("help"), FORM));
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body) as { response_type: string; blocks: unknown[] };
+    expect(body.response_type).toBe("ephemeral");
+    expect(JSON.stringify(body.blocks)).toContain("What I can answer");
+    expect(slack.callsOf("chat.postMessage")).toHaveLength(0);
+  });
+
+  it("a question not understood gets a private explanation, not channel noise", async () => {
+    await postSigned(
+      events,
+      sign(slashCommand("blorp the flux capacitor", { responseUrl: slack.responseUrl }), FORM),
+    );
+    const [resp] = await slack.waitFor("response_url");
+    expect(resp?.args.response_type).toBe("ephemeral");
+    expect(JSON.stringify(resp?.args.blocks)).toContain("did not understand");
+    expect(slack.callsOf("chat.postMessage")).toHaveLength(0);
+  });
+
+  it("@mention with a trend question → threaded reply and a PNG uploaded in the thread", async () => {
+    const r = await postSigned(
+      events,
+      sign(appMention("show me cpu trends last 6h", { ts: "1700000500.000100" }), JSON_TYPE),
+    );
+    expect(r.status).toBe(200);
+    const [post] = await slack.waitFor("chat.postMessage");
+    expect(post?.args.thread_ts).toBe("1700000500.000100");
+    expect(blocksText(post?.args ?? {})).toMatch(/CPU last 6h/);
+    const [upload] = await slack.waitFor("upload");
+    const size = pngSize(upload?.bytes ?? Buffer.alloc(0));
+    expect(size.width).toBeGreaterThanOrEqual(600);
+    expect(size.height).toBeGreaterThanOrEqual(300);
+    const [complete] = await slack.waitFor("files.completeUploadExternal");
+    expect(complete?.args.channel_id).toBe("C0OPS");
+    expect(complete?.args.thread_ts).toBe("1700000500.000100");
+    expect(slack.callsOf("files.getUploadURLExternal")).toHaveLength(1);
+  });
+
+  it("answers direct messages in the conversation", async () => {
+    await postSigned(events, sign(directMessage("memory on web-2"), JSON_TYPE));
+    const [post] = await slack.waitFor("chat.postMessage");
+    expect(post?.args.channel).toBe("D0DM");
+    expect(blocksText(post?.args ?? {})).toMatch(/Memory 75\.0% on web-2/);
+  });
+
+  it("a button updates the same message in place with chat.update", async () => {
+    await postSigned(
+      events,
+      sign(
+        blockAction("cloudops:ask:1", "cpu trend last 24h on web-1", { messageTs: "1700000777.000100" }),
+        FORM,
+      ),
+    );
+    const [update] = await slack.waitFor("chat.update");
+    expect(update?.args.ts).toBe("1700000777.000100");
+    expect(blocksText(update?.args ?? {})).toMatch(/CPU last 24h on web-1/);
+    expect(slack.callsOf("chat.postMessage")).toHaveLength(0);
+  });
+
+  it("a 429 with Retry-After: 1 on the first post → the message arrives once, after ≥ 1 s", async () => {
+    slack.failNext("chat.postMessage", { status: 429, retryAfter: 1 });
+    const sent = Date.now();
+    await postSigned(events, sign(slashCommand("cpu usage", { responseUrl: slack.responseUrl }), FORM));
+    const posts = await slack.waitFor("chat.postMessage", 2);
+    expect(posts).toHaveLength(2);
+    const delivered = posts[1] as { at: number; args: Record<string, unknown> };
+    expect(delivered.at - (posts[0]?.at ?? sent)).toBeGreaterThanOrEqual(1000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slack.callsOf("chat.postMessage")).toHaveLength(2);
+  });
+
+  it("retries a 500 with backoff and delivers once", async () => {
+    slack.failNext("chat.postMessage", { status: 500 });
+    await postSigned(events, sign(slashCommand("disk usage", { responseUrl: slack.responseUrl }), FORM));
+    const posts = await slack.waitFor("chat.postMessage", 2);
+    expect(blocksText(posts[1]?.args ?? {})).toMatch(/Disk/);
+  });
+
+  it("a failed post is counted in /metrics", async () => {
+    slack.failNext(
+      "chat.postMessage",
+      ...Array.from({ length: 5 }, () => ({ ok: false as const, error: "channel_not_found" })),
+    );
+    await postSigned(
+      events,
+      sign(slashCommand("load", { responseUrl: slack.responseUrl, channel: "C0GONE" }), FORM),
+    );
+    await slack.waitFor("chat.postEphemeral");
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(/cloudops_chat_posts_total\{platform="slack",outcome="failed"\} [1-9]/);
+  });
+
+  it("refuses outside the allow-list, clearly", async () => {
+    const other = await startFakeSlack();
+    const a = await startTestApp({
+      SLACK_BOT_TOKEN: "xoxb-3",
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: other.apiUrl,
+      SLACK_ALLOWED_CHANNELS: "C0ALLOWED",
+    });
+    try {
+      const r = await postSigned(
+        `${a.url}/slack/events`,
+        sign(slashCommand("health", { channel: "C0OTHER" }), FORM),
+      );
+      expect(r.status).toBe(200);
+      expect(r.body).toContain("SLACK_ALLOWED_CHANNELS");
+      expect(other.callsOf("chat.postMessage")).toHaveLength(0);
+    } finally {
+      await a.close();
+      await other.close();
+    }
+  });
+
+  it("publishes the App Home with a health overview", async () => {
+    await postSigned(events, sign(JSON.stringify(JSON.parse(appHomeEvent())), JSON_TYPE));
+    const [publish] = await slack.waitFor("views.publish");
+    expect(publish?.args.user_id).toBe("U0ANA");
+    expect(JSON.stringify(publish?.args.view)).toMatch(/System health/);
+  });
+});
+
+function appHomeEvent(): string {
+  return JSON.stringify({
+    token: "t",
+    team_id: "T0TEAM",
+    api_app_id: "A0APP",
+    event: { type: "app_home_opened", user: "U0ANA", channel: "D0DM", tab: "home", event_ts: "1700000300.1" },
+    type: "event_callback",
+    event_id: "Ev0HOME",
+    event_time: 1700000300,
+  });
+}
+
+describe("Slack request verification", () => {
+  it("rejects a wrong signature with 401 and does nothing", async () => {
+    const req = sign(slashCommand("health"), FORM, { secret: "wrong-secret" });
+    const r = await postSigned(events, req);
+    expect(r.status).toBe(401);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(slack.calls).toHaveLength(0);
+  });
+
+  it("rejects a timestamp older than 5 minutes with 401", async () => {
+    const req = sign(slashCommand("health"), FORM, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    expect((await postSigned(events, req)).status).toBe(401);
+  });
+
+  it("survives 200 bad requests: unsigned ones are never acted on, signed ones are all answered", async () => {
+    const bodies: Array<{ req: { body: string; headers: Record<string, string> }; signed: boolean }> = [];
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 200; i++) {
+      switch (i % 5) {
+        case 0:
+          bodies.push({
+            req: sign(slashCommand(`health ${i}`), FORM, { secret: `bad-${i}` }),
+            signed: false,
+          });
+          break;
+        case 1:
+          bodies.push({
+            req: sign(slashCommand("health"), FORM, { timestamp: now - 400 - i }),
+            signed: false,
+          });
+          break;
+        case 2:
+          bodies.push({
+            req: sign(`{"type": "event_callback", "event": {${"x".repeat(i)}`, JSON_TYPE),
+            signed: false,
+          });
+          break;
+        case 3:
+          bodies.push({
+            req: sign(slashCommand(`frobnicate --now ${i}`, { responseUrl: slack.responseUrl }), FORM),
+            signed: true,
+          });
+          break;
+        default:
+          bodies.push({
+            req: sign(slashCommand("x".repeat(40_000), { responseUrl: slack.responseUrl }), FORM),
+            signed: true,
+          });
+      }
+    }
+    const results = await Promise.all(bodies.map((b) => postSigned(events, b.req)));
+    results.forEach((r, i) => {
+      const b = bodies[i];
+      if (b?.signed) expect(r.status).toBe(200);
+      else expect(r.status).toBeGreaterThanOrEqual(400);
+    });
+    // Every signed request (80) is answered privately; nothing reached the channel.
+    const responses = await slack.waitFor("response_url", 80, 20_000);
+    expect(responses).toHaveLength(80);
+    expect(slack.callsOf("chat.postMessage")).toHaveLength(0);
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config/config.js";
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("has defaults that work on a laptop", () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.environments).toEqual([{ name: "default", url: "http://127.0.0.1:9090" }]);
+    expect(c.redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(c.llm.providers).toEqual(["builtin"]);
+  });
+
+  it("treats empty variables as unset, like an env file copied from .env.example", () => {
+    const c = loadConfig({ PORT: "", TEAMS_APP_TYPE: "", PROMETHEUS_ENVIRONMENTS: " " });
+    expect(c.port).toBe(3000);
+    expect(c.teams.appType).toBeUndefined();
+  });
+
+  it("parses several environments in order, the first being the default", () => {
+    const c = loadConfig({ PROMETHEUS_ENVIRONMENTS: "prod=http://prom-a:9090/, staging=https://prom-b" });
+    expect(c.environments).toEqual([
+      { name: "prod", url: "http://prom-a:9090" },
+      { name: "staging", url: "https://prom-b" },
+    ]);
+  });
+
+  it.each([
+    [
+      { PORT: "abc" },
+      /^Invalid configuration: PORT must be a whole number between 1 and 65535 \(got "abc"\)$/,
+    ],
+    [{ PORT: "70000" }, /^Invalid configuration: PORT must be at most 65535/],
+    [{ PROMETHEUS_URL: "ftp://x" }, /PROMETHEUS_URL must be an http\(s\) URL/],
+    [{ PROMETHEUS_ENVIRONMENTS: "prod" }, /PROMETHEUS_ENVIRONMENTS entry "prod" must look like name=http/],
+    [
+      { PROMETHEUS_ENVIRONMENTS: "prod=http://a,prod=http://b" },
+      /PROMETHEUS_ENVIRONMENTS names "prod" twice/,
+    ],
+    [{ PROMETHEUS_ENVIRONMENTS: "prod=nope" }, /PROMETHEUS_ENVIRONMENTS URL of "prod" must be an http/],
+    [{ REDIS_URL: "http://x" }, /REDIS_URL must start with redis:\/\//],
+    [{ LOG_LEVEL: "loud" }, /^Invalid configuration: LOG_LEVEL/],
+    [{ LLM_PROVIDERS: "openai,foo" }, /LLM_PROVIDERS has unknown provider "foo"/],
+    [
+      { SLACK_BOT_TOKEN: "abc", SLACK_SIGNING_SECRET: "s" },
+      /SLACK_BOT_TOKEN must be a bot token starting with "xoxb-"/,
+    ],
+    [{ SLACK_BOT_TOKEN: "xoxb-1" }, /SLACK_SIGNING_SECRET is required/],
+    [{ TEAMS_APP_ID: "id" }, /TEAMS_APP_PASSWORD is required/],
+    [{ PROMETHEUS_TIMEOUT_MS: "5" }, /PROMETHEUS_TIMEOUT_MS must be at least 100/],
+    [{ CONSOLE_ENABLED: "maybe" }, /CONSOLE_ENABLED must be true or false/],
+  ])("rejects %j with one line naming the variable", (env, pattern) => {
+    const msg = errorOf(env as Record<string, string>);
+    expect(msg).toMatch(pattern);
+    expect(msg).not.toContain("\n");
+  });
+
+  it("never echoes secret values in errors", () => {
+    const msg = errorOf({ SLACK_BOT_TOKEN: "super-secret-value", SLACK_SIGNING_SECRET: "x" });
+    expect(msg).not.toContain("super-secret-value");
+  });
+
+  it("orders configured LLM providers and always ends with builtin", () => {
+    const c = loadConfig({ OPENAI_API_KEY: "k", LOCAL_LLM_URL: "http://127.0.0.1:11434/v1" });
+    expect(c.llm.providers).toEqual(["openai", "local", "builtin"]);
+    expect(loadConfig({ LLM_PROVIDERS: "gemini" }).llm.providers).toEqual(["gemini", "builtin"]);
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * Starts the real application (createApp) on a free port against the run's fixture Prometheus and
+ * real Redis — what the browser, API and CLI tests talk to.
+ */
+import { inject } from "vitest";
+import { type App, createApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config/config.js";
+import { silentLogger } from "../../src/observability/logger.js";
+
+let apps = 0;
+
+export interface TestApp {
+  url: string;
+  app: App;
+  /** Prefix of this app's Redis keys. */
+  redisPrefix: string;
+  close(): Promise<void>;
+}
+
+/** `env` overrides configuration variables; the clock is pinned to the fixture's end. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const fixtureEnd = Date.parse(inject("fixtureEnd"));
+  const config = loadConfig({
+    PROMETHEUS_URL: inject("prometheusUrl"),
+    REDIS_URL: inject("redisUrl"),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    API_RATE_LIMIT_PER_MIN: "0",
+    // Background jobs only where a test asks for them.
+    ANOMALY_ENABLED: "false",
+    ...env,
+  });
+  const redisPrefix = `test-${process.pid}-${++apps}-${Date.now().toString(36)}`;
+  const app = createApp(config, silentLogger(), { now: () => fixtureEnd, redisPrefix });
+  const port = await app.listen(0, "127.0.0.1");
+  return { url: `http://127.0.0.1:${port}`, app, redisPrefix, close: () => app.close() };
+}
