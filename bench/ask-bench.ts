@@ -3,54 +3,13 @@
  * the raw Prometheus round-trip for the same queries. The bot runs as its own process (the built
  * dist/cli.js), as in production; this process only generates load.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { namedQuery } from "../src/metrics/catalogue.js";
 import { hostMatcher } from "../src/metrics/promql.js";
 import { startFixturePrometheus } from "../test/support/node-fixture.js";
+import { startBot } from "./bot-process.js";
 import { formatRow, runLoad, TABLE_HEADER } from "./load.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function startBot(promUrl: string, cacheTtlMs: number): Promise<{ url: string; proc: ChildProcess }> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, ["dist/cli.js", "start"], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      PROMETHEUS_URL: promUrl,
-      PROMETHEUS_CACHE_TTL_MS: String(cacheTtlMs),
-      API_RATE_LIMIT_PER_MIN: "0",
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, proc };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill();
-  throw new Error("the bot did not start; run `npm run build` first");
-}
-
-async function stopBot(proc: ChildProcess): Promise<void> {
-  proc.kill("SIGTERM");
-  await new Promise((r) => proc.once("exit", r));
-}
 
 function askOnce(url: string, text: string): () => Promise<boolean> {
   const body = JSON.stringify({ text });
@@ -124,7 +83,7 @@ export async function askBench(): Promise<string> {
       }
     }
     for (const ttl of [0, 5000]) {
-      const bot = await startBot(prom.url, ttl);
+      const bot = await startBot({ PROMETHEUS_URL: prom.url, PROMETHEUS_CACHE_TTL_MS: String(ttl) });
       try {
         // Warm up: JIT, connection pools, host discovery.
         await runLoad(4, 1000, askOnce(bot.url, "help"));
@@ -142,7 +101,7 @@ export async function askBench(): Promise<string> {
           }
         }
       } finally {
-        await stopBot(bot.proc);
+        await bot.stop();
       }
     }
   } finally {

@@ -6,9 +6,11 @@ import os from "node:os";
 import { askBench } from "./ask-bench.js";
 import { chartBench } from "./chart-bench.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
+import { slackBench } from "./slack-bench.js";
 
 const BENCHES: Record<string, () => Promise<string>> = {
   ask: askBench,
+  slack: slackBench,
   "isolation-forest": isolationForestBench,
   chart: chartBench,
 };

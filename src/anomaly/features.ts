@@ -16,8 +16,9 @@ export interface FeatureSpec {
 const NET_DEVICES = 'device!~"lo|veth.*|docker.*|br-.*|virbr.*|cni.*|flannel.*|cali.*|tun.*"';
 const DISKS = 'device!~"dm-.*|loop.*|ram.*|sr.*|md.*"';
 const FS = 'fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs|fuse\\\\..*|proc|sysfs|iso9660"';
+// Share of all CPU time, which stays right when the window reaches back before the first sample.
 const cpuMode = (mode: string) =>
-  `100 * avg by (instance) (rate(node_cpu_seconds_total{mode="${mode}"}[$W]))`;
+  `100 * sum by (instance) (rate(node_cpu_seconds_total{mode="${mode}"}[$W])) / sum by (instance) (rate(node_cpu_seconds_total[$W]))`;
 const cores = 'count by (instance) (node_cpu_seconds_total{mode="idle"})';
 
 export const FEATURES: readonly FeatureSpec[] = [

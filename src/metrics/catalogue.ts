@@ -53,8 +53,10 @@ const queries: NamedQuery[] = [
     unit: "percent",
     by: ["instance"],
     source: (w) => `node_cpu_seconds_total, ${windowText(w)} rate`,
+    // A share of all CPU time rather than idle seconds per wall second: rate() divides by the whole
+    // window, so on a Prometheus younger than the window the latter reads near 100% busy.
     build: (p) =>
-      `100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{${sel('mode="idle"', p)}}[${win(p)}])))`,
+      `100 * (1 - sum by (instance) (rate(node_cpu_seconds_total{${sel('mode="idle"', p)}}[${win(p)}])) / sum by (instance) (rate(node_cpu_seconds_total{${sel("", p)}}[${win(p)}])))`,
   },
   {
     name: "cpu_mode_percent",
@@ -63,7 +65,7 @@ const queries: NamedQuery[] = [
     by: ["instance", "mode"],
     source: (w) => `node_cpu_seconds_total by mode, ${windowText(w)} rate`,
     build: (p) =>
-      `100 * avg by (instance, mode) (rate(node_cpu_seconds_total{${sel('mode=~"user|system|iowait|steal"', p)}}[${win(p)}]))`,
+      `100 * sum by (instance, mode) (rate(node_cpu_seconds_total{${sel('mode=~"user|system|iowait|steal"', p)}}[${win(p)}])) / on (instance) group_left sum by (instance) (rate(node_cpu_seconds_total{${sel("", p)}}[${win(p)}]))`,
   },
   {
     name: "cpu_cores",

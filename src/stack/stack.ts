@@ -26,6 +26,8 @@ export interface StackOptions {
   ports?: Partial<Record<ServiceName, number>>;
   /** Port of the bot, scraped by Prometheus. */
   botPort?: number;
+  /** Prometheus scrape interval (default that of prometheus/prometheus.yml, 15s). */
+  scrapeInterval?: string;
 }
 
 export type ServiceState = "started" | "reused" | "running" | "running-external" | "stopped";
@@ -111,7 +113,12 @@ function readPid(home: string, name: ServiceName): number | undefined {
 }
 
 /** Writes the configs the services read, with this stack's ports. */
-function writeConfigs(home: string, p: Record<ServiceName, number>, botPort: number): string {
+function writeConfigs(
+  home: string,
+  p: Record<ServiceName, number>,
+  botPort: number,
+  scrapeInterval: string | undefined,
+): string {
   const dir = path.join(home, "config");
   mkdirSync(path.join(dir, "rules"), { recursive: true });
   const template = readFileSync(path.join(PROMETHEUS_DIR, "prometheus.yml"), "utf8");
@@ -122,7 +129,8 @@ function writeConfigs(home: string, p: Record<ServiceName, number>, botPort: num
       .replaceAll("prometheus:9090", `127.0.0.1:${p.prometheus}`)
       .replaceAll("node-exporter:9100", `127.0.0.1:${p.nodeExporter}`)
       .replaceAll("alertmanager:9093", `127.0.0.1:${p.alertmanager}`)
-      .replaceAll("cloudops:3000", `127.0.0.1:${botPort}`),
+      .replaceAll("cloudops:3000", `127.0.0.1:${botPort}`)
+      .replace(/scrape_interval: \S+/, (m) => (scrapeInterval ? `scrape_interval: ${scrapeInterval}` : m)),
   );
   const rulesDir = path.join(PROMETHEUS_DIR, "rules");
   for (const f of existsSync(rulesDir) ? readdirSync(rulesDir) : []) {
@@ -142,7 +150,7 @@ export async function stackUp(opts: StackOptions): Promise<ServiceStatus[]> {
   const p = ports(opts);
   mkdirSync(path.join(opts.home, "pids"), { recursive: true });
   mkdirSync(path.join(opts.home, "logs"), { recursive: true });
-  const configDir = writeConfigs(opts.home, p, opts.botPort ?? 3000);
+  const configDir = writeConfigs(opts.home, p, opts.botPort ?? 3000, opts.scrapeInterval);
   const out: ServiceStatus[] = [];
   for (const spec of SERVICES) {
     const port = p[spec.name];

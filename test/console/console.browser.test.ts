@@ -13,7 +13,16 @@ beforeAll(async () => {
   app = await startTestApp();
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
   page.on("dialog", (d) => {
@@ -32,7 +41,9 @@ async function askAndWait(text: string): Promise<void> {
   const before = await page.locator("article.reply").count();
   await page.locator("#question").fill(text);
   await page.keyboard.press("Enter");
-  await page.waitForFunction((n) => document.querySelectorAll("article.reply").length > n, before, { timeout: 15_000 });
+  await page.waitForFunction((n) => document.querySelectorAll("article.reply").length > n, before, {
+    timeout: 15_000,
+  });
 }
 
 describe("web console", () => {
@@ -84,7 +95,7 @@ describe("web console", () => {
   });
 
   it("shows hostile text as text (no script runs, no injected element)", async () => {
-    await askAndWait('<img src=x onerror=alert(1)><script>alert(2)</script>');
+    await askAndWait("<img src=x onerror=alert(1)><script>alert(2)</script>");
     await page.waitForTimeout(300);
     expect(dialogs).toEqual([]);
     expect(await page.locator('#transcript img[src="x"]').count()).toBe(0);

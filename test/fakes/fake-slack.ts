@@ -29,6 +29,8 @@ export interface FakeSlack {
   callsOf(method: string): SlackCall[];
   /** Resolves when `count` calls of `method` have been recorded. */
   waitFor(method: string, count?: number, timeoutMs?: number): Promise<SlackCall[]>;
+  /** Calls `listener` on every recorded call (for benchmarks that time request → post). */
+  onCall(listener: (call: SlackCall) => void): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -94,7 +96,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let ts = 1_700_000_000;
   let fileSeq = 0;
   const waiters: Array<() => void> = [];
+  const listeners: Array<(call: SlackCall) => void> = [];
   let base = "";
+  const record = (call: SlackCall) => {
+    calls.push(call);
+    for (const l of listeners) l(call);
+    for (const w of waiters.splice(0)) w();
+  };
 
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req);
@@ -105,24 +113,22 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     };
     if (url.pathname.startsWith("/response/")) {
       // response_url of slash commands and interactions: JSON bodies, plain "ok" answers.
-      calls.push({
+      record({
         method: "response_url",
         args: safeJson(raw.toString("utf8")) as Record<string, unknown>,
         at: Date.now(),
       });
-      for (const w of waiters.splice(0)) w();
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("ok");
       return;
     }
     if (url.pathname.startsWith("/upload/")) {
-      calls.push({
+      record({
         method: "upload",
         args: { file_id: url.pathname.slice(8) },
         at: Date.now(),
         bytes: uploadedFile(req, raw),
       });
-      for (const w of waiters.splice(0)) w();
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("OK - 200");
       return;
@@ -143,8 +149,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           ? { status: 429, retryAfter: 0 }
           : { status: 500 }
         : undefined);
-    calls.push({ method, args, at: Date.now() });
-    for (const w of waiters.splice(0)) w();
+    record({ method, args, at: Date.now() });
     if (fault) {
       if ("status" in fault && fault.status === 429) {
         send(429, { ok: false, error: "ratelimited" }, { "retry-after": String(fault.retryAfter) });
@@ -231,6 +236,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     callsOf(method) {
       return calls.filter((c) => c.method === method);
+    },
+    onCall(listener) {
+      listeners.push(listener);
     },
     async waitFor(method, count = 1, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

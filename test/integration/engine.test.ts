@@ -15,7 +15,10 @@ let end: number;
 
 beforeAll(() => {
   end = Date.parse(inject("fixtureEnd"));
-  const config = loadConfig({ PROMETHEUS_URL: inject("prometheusUrl"), GRAFANA_URL: "http://grafana.example:3000" });
+  const config = loadConfig({
+    PROMETHEUS_URL: inject("prometheusUrl"),
+    GRAFANA_URL: "http://grafana.example:3000",
+  });
   engine = new BuiltinEngine({
     environments: new Environments(config),
     renderChart: renderLineChart,
@@ -61,7 +64,9 @@ describe("built-in engine on the fixture", () => {
     // The 24 h average includes the 30-minute spike to 95%: 60 + 35 × 0.5/24 ≈ 60.7%.
     expect(r.text).toMatch(/Usual level: 60\.[5-9]% \(24 h average\)/);
     expect(r.links.map((l) => l.label)).toEqual(["Grafana panel", "Prometheus graph"]);
-    expect(r.links[0]?.url).toMatch(/^http:\/\/grafana\.example:3000\/d\/system-overview\?viewPanel=2&from=\d+&to=\d+&var-instance=web-2%3A9100$/);
+    expect(r.links[0]?.url).toMatch(
+      /^http:\/\/grafana\.example:3000\/d\/system-overview\?viewPanel=2&from=\d+&to=\d+&var-instance=web-2%3A9100$/,
+    );
   });
 
   it("ranks hosts", async () => {
@@ -119,7 +124,9 @@ describe("built-in engine on the fixture", () => {
     const restarting = await ask("which containers are restarting?");
     expect(restarting.text).toBe("worker on web-1: 3 restarts");
     const cpu = await ask("top containers by cpu");
-    expect(cpu.text).toBe("1. api on web-1 50.0% of a core\n2. worker on web-1 25.0% of a core\n3. redis on web-1 10.0% of a core");
+    expect(cpu.text).toBe(
+      "1. api on web-1 50.0% of a core\n2. worker on web-1 25.0% of a core\n3. redis on web-1 10.0% of a core",
+    );
     const mem = await ask("top containers by memory");
     expect(mem.text).toBe("1. api on web-1 512 MiB\n2. worker on web-1 256 MiB\n3. redis on web-1 128 MiB");
   });

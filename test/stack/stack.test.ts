@@ -2,7 +2,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { createApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config/config.js";
+import { silentLogger } from "../../src/observability/logger.js";
 import { stackDown, stackStatus, stackUp } from "../../src/stack/stack.js";
 import { freePort } from "../support/prometheus-process.js";
 
@@ -20,7 +23,12 @@ describe("cloudops stack", () => {
     opts = {
       home,
       log: (l) => lines.push(l),
-      ports: { redis: await freePort(), prometheus: await freePort(), nodeExporter: await freePort(), alertmanager: await freePort() },
+      ports: {
+        redis: await freePort(),
+        prometheus: await freePort(),
+        nodeExporter: await freePort(),
+        alertmanager: await freePort(),
+      },
       botPort: await freePort(),
     };
     const up = await stackUp(opts);
@@ -30,11 +38,19 @@ describe("cloudops stack", () => {
       ["alertmanager", "started"],
       ["prometheus", "started"],
     ]);
-    // Prometheus scrapes the stack's node_exporter.
-    const targets = (await (await fetch(`http://127.0.0.1:${opts.ports?.prometheus}/api/v1/targets`)).json()) as {
-      data: { activeTargets: { scrapeUrl: string }[] };
-    };
-    expect(targets.data.activeTargets.map((t) => t.scrapeUrl)).toContain(`http://127.0.0.1:${opts.ports?.nodeExporter}/metrics`);
+    // Prometheus scrapes the stack's node_exporter (its target list fills once the config is loaded).
+    const wanted = `http://127.0.0.1:${opts.ports?.nodeExporter}/metrics`;
+    let scrapeUrls: string[] = [];
+    for (let i = 0; i < 50 && !scrapeUrls.includes(wanted); i++) {
+      const targets = (await (
+        await fetch(`http://127.0.0.1:${opts.ports?.prometheus}/api/v1/targets`)
+      ).json()) as {
+        data: { activeTargets: { scrapeUrl: string }[] };
+      };
+      scrapeUrls = targets.data.activeTargets.map((t) => t.scrapeUrl);
+      if (!scrapeUrls.includes(wanted)) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(scrapeUrls).toContain(wanted);
 
     const again = await stackUp(opts);
     expect(again.every((s) => s.state === "reused")).toBe(true);
@@ -52,7 +68,12 @@ describe("cloudops stack", () => {
 
   it("leaves services it did not start alone", async () => {
     const other = mkdtempSync(path.join(tmpdir(), "cloudops-stack-other-"));
-    const ports = { redis: await freePort(), prometheus: await freePort(), nodeExporter: await freePort(), alertmanager: await freePort() };
+    const ports = {
+      redis: await freePort(),
+      prometheus: await freePort(),
+      nodeExporter: await freePort(),
+      alertmanager: await freePort(),
+    };
     const first = { home: other, log: () => {}, ports };
     await stackUp(first);
     // A second stack home sees them as external: it reuses them and stops nothing.
@@ -63,5 +84,84 @@ describe("cloudops stack", () => {
     await stackDown(first);
     rmSync(other, { recursive: true, force: true });
     rmSync(second.home, { recursive: true, force: true });
+  });
+});
+
+describe("the bot on the stack's Prometheus, scraping this machine", () => {
+  it("answers health with this machine's CPU, memory, disk and load, as the same PromQL run by hand", async () => {
+    const live = mkdtempSync(path.join(tmpdir(), "cloudops-stack-live-"));
+    const ports = {
+      redis: await freePort(),
+      prometheus: await freePort(),
+      nodeExporter: await freePort(),
+      alertmanager: await freePort(),
+    };
+    const stack = { home: live, log: () => {}, ports, scrapeInterval: "1s" };
+    await stackUp(stack);
+    const promUrl = `http://127.0.0.1:${ports.prometheus}`;
+    const byHand = async (query: string): Promise<number> => {
+      const body = (await (
+        await fetch(`${promUrl}/api/v1/query`, { method: "POST", body: new URLSearchParams({ query }) })
+      ).json()) as { data: { result: { value: [number, string] }[] } };
+      return Number(body.data.result[0]?.value[1] ?? Number.NaN);
+    };
+    const app = createApp(
+      loadConfig({
+        PROMETHEUS_URL: promUrl,
+        REDIS_URL: inject("redisUrl"),
+        LOG_LEVEL: "silent",
+        ANOMALY_ENABLED: "false",
+        PROMETHEUS_CACHE_TTL_MS: "0",
+      }),
+      silentLogger(),
+      { redisPrefix: `test-live-${process.pid}` },
+    );
+    try {
+      // A CPU rate needs two scrapes of node_exporter; the bot asks at whole seconds, so let them
+      // both fall before the second it asks at. Busy share of all CPU time, which is right even before Prometheus holds 5 minutes of samples.
+      const cpuQuery =
+        '100 * (1 - sum(rate(node_cpu_seconds_total{mode="idle"}[5m])) / sum(rate(node_cpu_seconds_total[5m])))';
+      for (let i = 0; i < 100 && Number.isNaN(await byHand(cpuQuery)); i++)
+        await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 1500));
+      const url = `http://127.0.0.1:${await app.listen(0, "127.0.0.1")}`;
+      const res = await fetch(`${url}/api/v1/ask`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "what's the current system health?" }),
+      });
+      expect(res.status).toBe(200);
+      const { reply } = (await res.json()) as {
+        reply: { text: string; fields: { label: string; value: string }[] };
+      };
+      // One host (this machine): the summary line carries its four numbers.
+      const m = /CPU ([\d.]+)% · Memory ([\d.]+)% · Disk ([\d.]+)% · Load\/core ([\d.]+)/.exec(reply.text);
+      expect(m, `health of this machine: ${JSON.stringify(reply)}`).not.toBeNull();
+      const [cpu, mem, disk, load] = (m as RegExpExecArray).slice(1).map(Number) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      const cpuByHand = await byHand(cpuQuery);
+      const memByHand = await byHand(
+        "100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)",
+      );
+      const diskByHand = await byHand(
+        '100 * max by (instance) (1 - node_filesystem_avail_bytes{fstype=~"ext4|xfs|btrfs|zfs|ext3|ext2|vfat"} / node_filesystem_size_bytes{fstype=~"ext4|xfs|btrfs|zfs|ext3|ext2|vfat"})',
+      );
+      const loadByHand = await byHand(
+        'node_load1 / on (instance) count by (instance) (node_cpu_seconds_total{mode="idle"})',
+      );
+      // Rounded to one decimal in the answer; a scrape may land between the two reads.
+      expect(Math.abs(mem - memByHand)).toBeLessThan(1);
+      expect(Math.abs(disk - diskByHand)).toBeLessThan(0.1);
+      expect(Math.abs(load - loadByHand)).toBeLessThan(0.2);
+      expect(Math.abs(cpu - cpuByHand)).toBeLessThan(5);
+    } finally {
+      await app.close();
+      await stackDown(stack);
+      rmSync(live, { recursive: true, force: true });
+    }
   });
 });

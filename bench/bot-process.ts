@@ -1,0 +1,51 @@
+/**
+ * Starts the built bot (dist/cli.js start) as its own process, as in production, so a benchmark's
+ * load generator never shares its event loop.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+export interface BotProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startBot(env: Record<string, string>): Promise<BotProcess> {
+  const port = await freePort();
+  const proc: ChildProcess = spawn(process.execPath, ["dist/cli.js", "start"], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      API_RATE_LIMIT_PER_MIN: "0",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (proc.exitCode !== null) return;
+    proc.kill("SIGTERM");
+    await new Promise((r) => proc.once("exit", r));
+  };
+  for (let i = 0; i < 150; i++) {
+    if (proc.exitCode !== null) break;
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, stop };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error("the bot did not start; run `npm run build` first");
+}
