@@ -11,7 +11,11 @@ import { fileScore, PROFILES, type ScoredFile, sweep } from "./nab-scoring.js";
 export async function nabBench(perFile = false): Promise<string> {
   const series = loadNab();
   const t0 = performance.now();
-  const files: ScoredFile[] = series.map((s) => ({ name: s.name, scores: scoreSeries(s.values), windows: s.windows }));
+  const files: ScoredFile[] = series.map((s) => ({
+    name: s.name,
+    scores: scoreSeries(s.values),
+    windows: s.windows,
+  }));
   const seconds = (performance.now() - t0) / 1000;
   const rows = series.reduce((n, s) => n + s.values.length, 0);
   const windows = files.reduce((n, f) => n + f.windows.length, 0);
@@ -28,7 +32,8 @@ export async function nabBench(perFile = false): Promise<string> {
     const p = PROFILES[0];
     if (std && p) {
       lines.push("", "| file | windows | standard raw |", "|---|---:|---:|");
-      for (const f of files) lines.push(`| ${f.name} | ${f.windows.length} | ${fileScore(f, std.threshold, p).toFixed(2)} |`);
+      for (const f of files)
+        lines.push(`| ${f.name} | ${f.windows.length} | ${fileScore(f, std.threshold, p).toFixed(2)} |`);
     }
   }
   return lines.join("\n");

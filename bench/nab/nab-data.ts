@@ -18,7 +18,10 @@ export function loadNab(dir = NAB_DIR): NabSeries[] {
   >;
   const out: NabSeries[] = [];
   for (const name of Object.keys(windows).sort()) {
-    const lines = readFileSync(path.join(dir, "data", name), "utf8").trim().split("\n").slice(1);
+    const lines = readFileSync(path.join(dir, "data", name), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1);
     const timestamps = lines.map((l) => l.slice(0, l.indexOf(",")));
     const values = Float64Array.from(lines, (l) => Number(l.slice(l.indexOf(",") + 1)));
     const rows: Array<[number, number]> = (windows[name] ?? []).map(([a, b]) => {

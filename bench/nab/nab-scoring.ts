@@ -74,7 +74,11 @@ export interface ProfileResult {
 }
 
 /** Sweeps one threshold over all files for the best total, then normalises it to 0..100. */
-export function sweep(files: ScoredFile[], p: Profile, thresholds: number[] = defaultThresholds()): ProfileResult {
+export function sweep(
+  files: ScoredFile[],
+  p: Profile,
+  thresholds: number[] = defaultThresholds(),
+): ProfileResult {
   const windowCount = files.reduce((n, f) => n + f.windows.length, 0);
   const perfect = p.tp * windowCount;
   const nullScore = -p.fn * windowCount;
