@@ -6,12 +6,14 @@ import os from "node:os";
 import { askBench } from "./ask-bench.js";
 import { chartBench } from "./chart-bench.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
+import { nabBench } from "./nab/nab-bench.js";
 import { slackBench } from "./slack-bench.js";
 
 const BENCHES: Record<string, () => Promise<string>> = {
   ask: askBench,
   slack: slackBench,
   "isolation-forest": isolationForestBench,
+  nab: () => nabBench(),
   chart: chartBench,
 };
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `cloudops` command: start | ask | stack. Kept to argument handling; each verb calls the module
+ * The `cloudops` command: start | worker | ask | detect | stack. Kept to argument handling; each verb calls the module
  * that does the work.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { CsvInputError, detectMatrixCsv, detectSeriesCsv, MAX_CSV_BYTES } from "./anomaly/detect-csv.js";
 import { BuiltinEngine } from "./assistant/engine.js";
 import { renderLineChart } from "./charts/line-chart.js";
 import { ConfigError, loadConfig } from "./config/config.js";
@@ -22,6 +23,10 @@ Usage:
   cloudops ask "QUESTION" [--env E] [--at TIME] [--json] [--chart FILE.png]
                                       answer one question from Prometheus and exit;
                                       --at answers as of a past time (ISO 8601), for post-mortems
+  cloudops detect FILE.csv [--out F]  score a timestamp,value series, each row from the rows before it;
+                                      writes timestamp,value,anomaly_score (0..1)
+  cloudops detect TEST.csv --train TRAIN.csv [--out F]
+                                      score numeric rows with an isolation forest fitted on TRAIN
   cloudops stack up|down|status [--home DIR]
                                       run Redis, Prometheus, node_exporter and Alertmanager locally
   cloudops --version | --help
@@ -41,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
     case "worker":
       await worker();
       return -1;
+    case "detect":
+      return detect(rest);
     case "stack":
       return stack(rest);
     case "--version":
@@ -173,6 +180,44 @@ async function stack(args: string[]): Promise<number> {
     default:
       process.stderr.write("Usage: cloudops stack up|down|status [--home DIR]\n");
       return 2;
+  }
+}
+
+function readCsv(file: string): string {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new CsvInputError(`${file}: no such file`);
+  }
+  if (size > MAX_CSV_BYTES) throw new CsvInputError(`${file} is larger than ${MAX_CSV_BYTES / 2 ** 20} MiB`);
+  return readFileSync(file, "utf8");
+}
+
+function detect(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: "string" }, train: { type: "string" } },
+  });
+  const [file, ...extra] = positionals;
+  if (!file || extra.length > 0) {
+    process.stderr.write("Usage: cloudops detect FILE.csv [--train TRAIN.csv] [--out F]\n");
+    return 2;
+  }
+  try {
+    const csv = values.train
+      ? detectMatrixCsv(readCsv(file), file, readCsv(values.train), values.train)
+      : detectSeriesCsv(readCsv(file), file);
+    if (values.out) writeFileSync(values.out, csv);
+    else process.stdout.write(csv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CsvInputError) {
+      process.stderr.write(`cloudops detect: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
   }
 }
 

@@ -1,52 +1,118 @@
 /**
- * A causal anomaly detector for one series: each row's score uses only that row and the rows before it.
- * Experimental v1.
+ * A causal anomaly detector for one series: a row's score uses only that row and the rows before it.
+ *
+ * For each shingle length d (1, 2, 4, 8, 16 rows) the newest shingle's distance to its nearest
+ * earlier shingle is a discord measure: a value or a shape the series has not shown before is far
+ * from everything in its history. Each distance is ranked against that scale's own past distances,
+ * so the score needs no units or scale and one threshold serves every series; the ranks of the
+ * scales are combined as a geometric mean of their tail probabilities. Last, a score that does not
+ * exceed the highest score of the previous `quietRows` rows is damped: an incident is reported when
+ * it starts, not on every row while it lasts.
  */
 
 export interface StreamingOptions {
-  shingle: number;
+  /** Shingle lengths, in rows. */
+  scales: readonly number[];
+  /** Rows of history searched and ranked against. */
   history: number;
+  /** Rows after a peak during which lower scores are damped. */
+  quietRows: number;
+  /** Factor applied to damped scores. */
+  damping: number;
 }
 
-const DEFAULTS: StreamingOptions = { shingle: 8, history: 4032 };
+export const STREAMING_DEFAULTS: StreamingOptions = {
+  scales: [1, 2, 4, 8, 16],
+  history: 4032,
+  quietRows: 288,
+  damping: 0.8,
+};
 
-export function scoreSeries(
-  values: Float64Array | number[],
-  opts: Partial<StreamingOptions> = {},
-): Float64Array {
-  const o = { ...DEFAULTS, ...opts };
-  const n = values.length;
-  const x = Float64Array.from(values);
-  const d = o.shingle;
-  const raw = new Float64Array(n);
-  const out = new Float64Array(n);
-  for (let t = 0; t < n; t++) {
-    if (t < 2 * d) {
-      out[t] = 0;
-      continue;
+/** A scale needs this many ranked distances before its rank means anything. */
+const MIN_RANKED = 10;
+
+export class StreamingDetector {
+  private readonly o: StreamingOptions;
+  private readonly maxScale: number;
+  private readonly values: Float64Array;
+  /** Per scale, a ring of past nearest-neighbour distances. */
+  private readonly distances: Float64Array[];
+  private readonly distanceCounts: number[];
+  private readonly recentScores: Float64Array;
+  private t = 0;
+
+  constructor(options: Partial<StreamingOptions> = {}) {
+    this.o = { ...STREAMING_DEFAULTS, ...options };
+    if (this.o.scales.length === 0 || this.o.scales.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new RangeError("scales must be positive whole numbers");
     }
-    // Nearest past shingle (non-overlapping with the current one), early-abandoning.
-    let best = Number.POSITIVE_INFINITY;
-    const lo = Math.max(d - 1, t - o.history);
-    for (let j = t - d; j >= lo; j--) {
-      let s = 0;
-      for (let k = 0; k < d && s < best; k++) {
-        const diff = (x[t - k] as number) - (x[j - k] as number);
-        s += diff * diff;
-      }
-      if (s < best) best = s;
-      if (best === 0) break;
-    }
-    raw[t] = Math.sqrt(best);
-    // Rank of this distance among past distances.
-    let below = 0;
-    let count = 0;
-    const from = Math.max(2 * d, t - o.history);
-    for (let j = from; j < t; j++) {
-      count++;
-      if ((raw[j] as number) < (raw[t] as number)) below++;
-    }
-    out[t] = count === 0 ? 0 : below / count;
+    if (!Number.isInteger(this.o.history) || this.o.history < 16)
+      throw new RangeError("history must be ≥ 16 rows");
+    this.maxScale = Math.max(...this.o.scales);
+    this.values = new Float64Array(this.o.history + 2 * this.maxScale);
+    this.distances = this.o.scales.map(() => new Float64Array(this.o.history));
+    this.distanceCounts = this.o.scales.map(() => 0);
+    this.recentScores = new Float64Array(Math.max(1, this.o.quietRows));
   }
+
+  /** Adds the next value and returns its score in [0, 1]. Non-finite values score 0 and are skipped. */
+  update(value: number): number {
+    if (!Number.isFinite(value)) return 0;
+    const cap = this.values.length;
+    this.values[this.t % cap] = value;
+    const t = this.t++;
+    let tailSum = 0;
+    let ranked = 0;
+    this.o.scales.forEach((d, s) => {
+      if (t < 2 * d) return;
+      const dist = this.nearestDistance(t, d);
+      const ring = this.distances[s] as Float64Array;
+      const count = this.distanceCounts[s] as number;
+      const n = Math.min(count, ring.length);
+      if (n >= MIN_RANKED) {
+        let below = 0;
+        for (let j = 0; j < n; j++) if ((ring[j] as number) < dist) below++;
+        const rank = below / n;
+        tailSum += -Math.log(Math.min(1, 1 - rank + 1 / this.o.history));
+        ranked++;
+      }
+      ring[count % ring.length] = dist;
+      this.distanceCounts[s] = count + 1;
+    });
+    const raw = ranked === 0 ? 0 : 1 - Math.exp(-tailSum / ranked);
+    let recentMax = 0;
+    const q = this.recentScores;
+    const seen = Math.min(t, q.length);
+    for (let j = 0; j < seen; j++) if ((q[j] as number) > recentMax) recentMax = q[j] as number;
+    q[t % q.length] = raw;
+    return raw > recentMax ? raw : raw * this.o.damping;
+  }
+
+  /** Euclidean distance from the shingle ending at t to the nearest non-overlapping earlier one. */
+  private nearestDistance(t: number, d: number): number {
+    const v = this.values;
+    const cap = v.length;
+    const lo = Math.max(d - 1, t - this.o.history);
+    let best = Number.POSITIVE_INFINITY;
+    for (let j = t - d; j >= lo && best > 0; j--) {
+      let sum = 0;
+      for (let k = 0; k < d && sum < best; k++) {
+        const diff = (v[(t - k) % cap] as number) - (v[(j - k) % cap] as number);
+        sum += diff * diff;
+      }
+      if (sum < best) best = sum;
+    }
+    return Math.sqrt(best);
+  }
+}
+
+/** Scores a whole series, row by row, causally. */
+export function scoreSeries(
+  values: ArrayLike<number>,
+  options: Partial<StreamingOptions> = {},
+): Float64Array {
+  const det = new StreamingDetector(options);
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = det.update(values[i] as number);
   return out;
 }

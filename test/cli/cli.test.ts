@@ -1,6 +1,6 @@
 /** The `cloudops` command as a user runs it, against the fixture Prometheus and a dead one. */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -76,5 +76,79 @@ describe("cloudops ask", () => {
     const bad = await cloudops(["ask", "cpu", "--at", "yesterday-ish"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--at must be a date/);
+  });
+});
+
+describe("cloudops detect", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "cloudops-detect-"));
+  const file = (name: string, text: string) => {
+    const f = path.join(dir, name);
+    writeFileSync(f, text);
+    return f;
+  };
+
+  it("writes timestamp,value,anomaly_score with the input unchanged and a score for every row", async () => {
+    const rows = Array.from({ length: 600 }, (_, i) => {
+      const t = new Date(Date.UTC(2024, 0, 1) + i * 300_000).toISOString().slice(0, 19).replace("T", " ");
+      const v = i === 500 ? "250.50" : (40 + 10 * Math.sin(i / 20)).toFixed(2);
+      return `${t},${v}`;
+    });
+    const input = file("series.csv", `timestamp,value\r\n${rows.join("\r\n")}\r\n`);
+    const out = path.join(dir, "scored.csv");
+    const r = await cloudops(["detect", input, "--out", out]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const lines = readFileSync(out, "utf8").trim().split("\n");
+    expect(lines[0]).toBe("timestamp,value,anomaly_score");
+    expect(lines.length).toBe(601);
+    const scores = lines.slice(1).map((l, i) => {
+      const [t, v, s] = l.split(",");
+      expect(`${t},${v}`).toBe(rows[i]);
+      return Number(s);
+    });
+    for (const s of scores) expect(s >= 0 && s <= 1).toBe(true);
+    expect(scores.indexOf(Math.max(...scores))).toBe(500);
+  });
+
+  it("scores test rows with a forest fitted on training rows", async () => {
+    const train = Array.from({ length: 300 }, (_, i) => `${(i % 17) / 17},${(i % 13) / 13},${(i % 7) / 7}`);
+    const r = await cloudops([
+      "detect",
+      file("test.csv", "0.5,0.5,0.5\n9,9,9\n0.4,0.6,0.5\n"),
+      "--train",
+      file("train.csv", `${train.join("\n")}\n`),
+    ]);
+    expect(r.code).toBe(0);
+    const [header, inlier, outlier, inlier2] = r.stdout.trim().split("\n");
+    expect(header).toBe("anomaly_score");
+    expect(Number(outlier)).toBeGreaterThan(Number(inlier) + 0.1);
+    expect(Number(outlier)).toBeGreaterThan(Number(inlier2) + 0.1);
+  });
+
+  it.each([
+    ["a missing file", () => [path.join(dir, "nope.csv")], /no such file/],
+    ["an empty file", () => [file("empty.csv", "")], /is empty/],
+    [
+      "ragged rows",
+      () => [file("ragged.csv", "timestamp,value\n2024-01-01,1\n2024-01-02,2,3\n")],
+      /line 3: expected 2 fields/,
+    ],
+    [
+      "a non-number",
+      () => [file("nan.csv", "timestamp,value\n2024-01-01,1\n2024-01-02,abc\n")],
+      /line 3: "abc" is not a number/,
+    ],
+    ["a header alone", () => [file("header.csv", "timestamp,value\n")], /header and no rows/],
+    [
+      "train and test of different widths",
+      () => [file("t3.csv", "1,2,3\n"), "--train", file("t2.csv", "1,2\n3,4\n")],
+      /has 3 columns but .* has 2/,
+    ],
+  ])("refuses %s with one clear line and exit code 2", async (_, args, message) => {
+    const r = await cloudops(["detect", ...args()]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
   });
 });
