@@ -43,7 +43,7 @@ export interface AppOptions {
 export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
   const metrics = createBotMetrics();
   const environments = new Environments(config, metrics);
-  const prefix = options.redisPrefix ?? "cloudops";
+  const prefix = options.redisPrefix ?? config.redisPrefix;
   const redis = new Redis(config.redisUrl, {
     lazyConnect: true,
     maxRetriesPerRequest: 2,
@@ -158,6 +158,7 @@ export async function startAnomalyJobs(
     prefix: `${prefix}:bull`,
     scanEveryMs: config.anomaly.scanEveryMs,
     trainEveryMs: config.anomaly.trainEveryMs,
+    lockDurationMs: config.anomaly.jobLockMs,
   };
   await scheduleAnomalyJobs(environments.names(), jobOpts);
   const service = new AnomalyService(store, { trainWindowSeconds: config.anomaly.trainWindowMs / 1000, now });

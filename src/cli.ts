@@ -143,7 +143,8 @@ async function worker(): Promise<void> {
     config,
     logger,
     environments,
-    new AnomalyStore(redis, "cloudops:anomaly"),
+    new AnomalyStore(redis, `${config.redisPrefix}:anomaly`),
+    config.redisPrefix,
   );
   logger.info({ environments: environments.names() }, "anomaly workers running");
   const stop = () => {

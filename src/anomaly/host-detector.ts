@@ -79,6 +79,19 @@ export interface HostScore {
 /** Feature values of one host: `values[f][t]`, NaN where missing. */
 export type HostSeries = Float64Array[];
 
+/**
+ * The rows at which the host reported anything. A training window reaching back before a host
+ * existed (or across a long outage) would otherwise dilute every feature's coverage and fill the
+ * forest with empty rows.
+ */
+export function liveRows(series: HostSeries): HostSeries {
+  const n = series[0]?.length ?? 0;
+  const keep: number[] = [];
+  for (let t = 0; t < n; t++) if (series.some((f) => Number.isFinite(f[t] ?? Number.NaN))) keep.push(t);
+  if (keep.length === n) return series;
+  return series.map((f) => Float64Array.from(keep, (t) => f[t] ?? Number.NaN));
+}
+
 function scaledRows(series: HostSeries, baselines: FeatureBaseline[], from = 0, to = series[0]?.length ?? 0) {
   const d = baselines.length;
   const n = Math.max(0, to - from);
@@ -118,7 +131,8 @@ function usableRows(series: HostSeries, baselines: FeatureBaseline[]): number {
 }
 
 /** Trains a host's model from its feature history. */
-export function trainHostModel(instance: string, series: HostSeries, now = Date.now()): HostModel {
+export function trainHostModel(instance: string, history: HostSeries, now = Date.now()): HostModel {
+  const series = liveRows(history);
   const baselines = baselinesOf(series);
   const rows = scaledRows(series, baselines);
   const forest = new IsolationForest({ trees: 100, sampleSize: 256, seed: hashSeed(instance) }).fit(
@@ -145,8 +159,9 @@ export function trainPooledModels(hosts: Map<string, HostSeries>, now = Date.now
   const instances = [...hosts.keys()];
   if (instances.length === 0) return [];
   const d = FEATURES.length;
+  const live = instances.map((i) => liveRows(hosts.get(i) ?? []));
   const joined: HostSeries = FEATURES.map((_, f) => {
-    const parts = instances.map((i) => hosts.get(i)?.[f] ?? new Float64Array(0));
+    const parts = live.map((series) => series[f] ?? new Float64Array(0));
     const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
     let k = 0;
     for (const p of parts) {
@@ -169,7 +184,7 @@ export function trainPooledModels(hosts: Map<string, HostSeries>, now = Date.now
     forest: json,
     threshold,
     trainedAt: now,
-    rows: usableRows(hosts.get(instance) ?? [], baselines),
+    rows: usableRows(liveRows(hosts.get(instance) ?? []), baselines),
   }));
 }
 

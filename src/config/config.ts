@@ -184,6 +184,11 @@ const envSchema = z.object({
     .trim()
     .default("redis://127.0.0.1:6379")
     .refine((u) => /^rediss?:\/\//.test(u), { message: "must start with redis:// or rediss://" }),
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .default("cloudops")
+    .refine((p) => /^[A-Za-z0-9_.-]{1,64}$/.test(p), { message: "must be 1-64 letters, digits, _ . or -" }),
   GRAFANA_URL: optionalUrl,
   ALERTMANAGER_URL: optionalUrl,
   SLACK_BOT_TOKEN: optionalString,
@@ -214,6 +219,7 @@ const envSchema = z.object({
   ANOMALY_SCAN_EVERY: durationMs("1m", 10_000, 86_400_000),
   ANOMALY_TRAIN_EVERY: durationMs("1h", 60_000, 7 * 86_400_000),
   ANOMALY_TRAIN_WINDOW: durationMs("7d", 3_600_000, 90 * 86_400_000),
+  ANOMALY_JOB_LOCK: durationMs("30s", 1000, 3_600_000),
   API_RATE_LIMIT_PER_MIN: intIn(0, 1_000_000, 600),
 });
 
@@ -231,6 +237,8 @@ export interface Config {
   prometheus: { timeoutMs: number; retries: number; cacheTtlMs: number };
   answerDeadlineMs: number;
   redisUrl: string;
+  /** Prefix of every Redis key and queue of this deployment. */
+  redisPrefix: string;
   grafanaUrl?: string;
   alertmanagerUrl?: string;
   slack: {
@@ -263,7 +271,14 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   consoleEnabled: boolean;
   apiRateLimitPerMin: number;
-  anomaly: { enabled: boolean; scanEveryMs: number; trainEveryMs: number; trainWindowMs: number };
+  anomaly: {
+    enabled: boolean;
+    scanEveryMs: number;
+    trainEveryMs: number;
+    trainWindowMs: number;
+    /** How long a job stays locked to its worker; a dead worker's job is retried after it. */
+    jobLockMs: number;
+  };
 }
 
 /**
@@ -313,6 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     answerDeadlineMs: e.ANSWER_DEADLINE_MS,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     grafanaUrl: e.GRAFANA_URL,
     alertmanagerUrl: e.ALERTMANAGER_URL,
     slack: {
@@ -346,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       scanEveryMs: e.ANOMALY_SCAN_EVERY,
       trainEveryMs: e.ANOMALY_TRAIN_EVERY,
       trainWindowMs: e.ANOMALY_TRAIN_WINDOW,
+      jobLockMs: e.ANOMALY_JOB_LOCK,
     },
   };
 }

@@ -1,0 +1,99 @@
+/**
+ * `cloudops worker` killed in the middle of a scan job: a new worker picks the job up once its lock
+ * expires, completes it, and the finding is recorded once.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
+import { type SlowProxy, startSlowProxy } from "../fakes/slow-proxy.js";
+import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
+import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
+
+const BURST_HOST = 1;
+const prefix = `test-worker-${process.pid}-${Date.now()}`;
+let prom: PrometheusProcess;
+let proxy: SlowProxy;
+let redis: Redis;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  // The worker scores "now", so the fleet's history ends now.
+  const end = Math.floor(Date.now() / 60_000) * 60;
+  const files = await writeFleet({
+    hosts: 4,
+    end,
+    days: 2,
+    stepSeconds: 60,
+    burst: { host: BURST_HOST, secondsBeforeEnd: 600 },
+  });
+  prom = await startBackfilledPrometheus(files);
+  // Every range query waits 1 s (under the client timeout of 2 s): a train + scan job takes seconds.
+  proxy = await startSlowProxy(prom.url, "/api/v1/query_range", 1000);
+  redis = new Redis(inject("redisUrl"));
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of children) c.kill("SIGKILL");
+  await proxy?.close();
+  await prom?.stop();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+function startWorker(): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "worker"], {
+    env: {
+      ...process.env,
+      PROMETHEUS_URL: proxy.url,
+      REDIS_URL: inject("redisUrl"),
+      REDIS_PREFIX: prefix,
+      ANOMALY_SCAN_EVERY: "10s",
+      ANOMALY_JOB_LOCK: "3s",
+      LOG_LEVEL: process.env.WORKER_LOG ?? "silent",
+    },
+    stdio: process.env.WORKER_LOG ? "inherit" : "ignore",
+  });
+  children.push(child);
+  return child;
+}
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("cloudops worker", () => {
+  it("finishes a scan after its worker is killed mid-job, and records the finding once", async () => {
+    const store = new AnomalyStore(redis, `${prefix}:anomaly`);
+    const first = startWorker();
+    // The first job is running once Prometheus sees its range queries.
+    await until("the first job's queries", () => proxy.matched > 0, 30_000);
+    first.kill("SIGKILL");
+    await new Promise((r) => first.once("exit", r));
+    expect((await store.status("default")).lastScanAt).toBeUndefined();
+
+    startWorker();
+    await until(
+      "a completed scan",
+      async () => (await store.status("default")).lastScanAt !== undefined,
+      60_000,
+    );
+    const findings = await store.findings(50, "default");
+    expect(findings.map((f) => f.instance)).toEqual([`${fleetHost(BURST_HOST)}:9100`]);
+
+    // Later scans see the same burst and add nothing.
+    proxy.delayMs = 0;
+    const firstScanAt = (await store.status("default")).lastScanAt ?? 0;
+    await until(
+      "another scan",
+      async () => ((await store.status("default")).lastScanAt ?? 0) > firstScanAt,
+      30_000,
+    );
+    expect(await store.findings(50, "default")).toHaveLength(1);
+  }, 120_000);
+});
