@@ -1,6 +1,6 @@
 /**
- * Fetches the 18 features for every host of an environment: one range query per feature, aligned on
- * a common time grid. Never one query per host.
+ * Fetches the 18 features for every host of an environment: one range query per feature (and per
+ * time chunk of a long training window), aligned on a common time grid. Never one query per host.
  */
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
 import { FEATURES, featureQuery } from "./features.js";
@@ -14,12 +14,19 @@ export interface FeatureWindow {
   times: Float64Array;
   /** instance → per-feature arrays over `times`, NaN where missing. */
   hosts: Map<string, HostSeries>;
-  /** Number of Prometheus queries made (18). */
+  /** Number of Prometheus queries made: 18 per time chunk. */
   queries: number;
 }
 
 /** Most range queries in flight at once: kind to Prometheus, still fast. */
 const CONCURRENCY = 6;
+/**
+ * Grid points per query. Long windows are read in chunks so one answer stays near 10 MB for a
+ * thousand hosts (Prometheus's own limit is 11,000 points per series).
+ */
+export const MAX_STEPS_PER_QUERY = 288;
+/** A background read of a day of a large fleet takes seconds, not the interactive timeout. */
+const FETCH_TIMEOUT_MS = 60_000;
 
 export async function fetchFeatures(
   client: PrometheusClient,
@@ -42,21 +49,27 @@ export async function fetchFeatures(
     return s;
   };
   const window = options.rateWindowSeconds ?? Math.max(300, 2 * step);
+  const tasks: Array<{ f: number; from: number; to: number }> = [];
+  for (let f = 0; f < FEATURES.length; f++) {
+    for (let from = 0; from < n; from += MAX_STEPS_PER_QUERY) {
+      tasks.push({ f, from, to: Math.min(n, from + MAX_STEPS_PER_QUERY) - 1 });
+    }
+  }
   let next = 0;
   const worker = async () => {
-    while (next < FEATURES.length) {
-      const f = next++;
-      const spec = FEATURES[f];
-      if (!spec) return;
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      const spec = task ? FEATURES[task.f] : undefined;
+      if (!task || !spec) return;
       const result = await client.range(
         featureQuery(spec, window),
-        { start, end, step },
-        { signal: options.signal },
+        { start: start + task.from * step, end: start + task.to * step, step },
+        { signal: options.signal, timeoutMs: FETCH_TIMEOUT_MS, noCache: true },
       );
       for (const series of result) {
         const instance = series.labels.instance;
         if (!instance) continue;
-        const column = hostSeries(instance)[f] as Float64Array;
+        const column = hostSeries(instance)[task.f] as Float64Array;
         for (const [t, v] of series.points) {
           const i = Math.round((t - start) / step);
           if (i >= 0 && i < n) column[i] = v;
@@ -65,5 +78,5 @@ export async function fetchFeatures(
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { start, end, step, times, hosts, queries: FEATURES.length };
+  return { start, end, step, times, hosts, queries: tasks.length };
 }

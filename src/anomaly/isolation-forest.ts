@@ -272,29 +272,33 @@ class TreeBuilder {
       return;
     }
     const { data, columns } = this.m;
-    // Only features that vary in this node can split it; with none, the rows are identical.
-    let nc = 0;
-    for (let f = 0; f < columns; f++) {
-      let min = Number.POSITIVE_INFINITY;
-      let max = Number.NEGATIVE_INFINITY;
+    // Only features that vary in this node can split it. Drawing features without replacement until
+    // one varies picks uniformly among those that do, and usually scans a single column.
+    for (let f = 0; f < columns; f++) this.candidates[f] = f;
+    let remaining = columns;
+    let f = -1;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    while (remaining > 0) {
+      const pick = randomInt(this.random, remaining);
+      const candidate = this.candidates[pick] as number;
+      this.candidates[pick] = this.candidates[--remaining] as number;
+      min = Number.POSITIVE_INFINITY;
+      max = Number.NEGATIVE_INFINITY;
       for (let k = lo; k < hi; k++) {
-        const v = data[(this.sample[k] as number) * columns + f] as number;
+        const v = data[(this.sample[k] as number) * columns + candidate] as number;
         if (v < min) min = v;
         if (v > max) max = v;
       }
-      if (max > min) this.candidates[nc++] = f;
+      if (max > min) {
+        f = candidate;
+        break;
+      }
     }
-    if (nc === 0) {
+    if (f < 0) {
+      // No feature varies: the rows are identical.
       this.leaf(node, size, depth);
       return;
-    }
-    const f = this.candidates[randomInt(this.random, nc)] as number;
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (let k = lo; k < hi; k++) {
-      const v = data[(this.sample[k] as number) * columns + f] as number;
-      if (v < min) min = v;
-      if (v > max) max = v;
     }
     let split = min + this.random() * (max - min);
     // Guard against rounding putting the split on min, which would leave one side empty.

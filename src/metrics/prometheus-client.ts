@@ -45,6 +45,10 @@ export interface PrometheusClientOptions {
 export interface CallOptions {
   /** The caller's overall deadline; aborting it cancels the call and its retries. */
   signal?: AbortSignal;
+  /** Per-attempt timeout instead of the client's (background jobs reading long ranges). */
+  timeoutMs?: number;
+  /** Skip the answer cache (large one-off reads that would only fill it). */
+  noCache?: boolean;
 }
 
 const sampleValue = z.tuple([z.number(), z.string()]);
@@ -112,7 +116,7 @@ export class PrometheusClient {
   async instant(query: string, options: CallOptions & { time?: number } = {}): Promise<InstantSample[]> {
     const params: Record<string, string> = { query };
     if (options.time !== undefined) params.time = String(options.time);
-    const data = queryData.safeParse(await this.call("query", "/api/v1/query", params, options.signal));
+    const data = queryData.safeParse(await this.call("query", "/api/v1/query", params, options));
     if (!data.success) throw this.badResponse("a query result of unexpected shape");
     const d = data.data;
     switch (d.resultType) {
@@ -136,9 +140,7 @@ export class PrometheusClient {
     options: CallOptions = {},
   ): Promise<RangeSeries[]> {
     const params = { query, start: String(range.start), end: String(range.end), step: String(range.step) };
-    const data = queryData.safeParse(
-      await this.call("query_range", "/api/v1/query_range", params, options.signal),
-    );
+    const data = queryData.safeParse(await this.call("query_range", "/api/v1/query_range", params, options));
     if (!data.success) throw this.badResponse("a range result of unexpected shape");
     if (data.data.resultType !== "matrix") {
       throw this.badResponse(`a ${data.data.resultType} where a range matrix was expected`);
@@ -156,7 +158,7 @@ export class PrometheusClient {
     if (match.length > 0) params["match[]"] = match;
     const data = z
       .array(z.string())
-      .safeParse(await this.call("label_values", `/api/v1/label/${label}/values`, params, options.signal));
+      .safeParse(await this.call("label_values", `/api/v1/label/${label}/values`, params, options));
     if (!data.success) throw this.badResponse("label values of unexpected shape");
     return data.data;
   }
@@ -170,9 +172,7 @@ export class PrometheusClient {
     const params: Record<string, string | string[]> = { "match[]": match };
     if (range.start !== undefined) params.start = String(range.start);
     if (range.end !== undefined) params.end = String(range.end);
-    const data = z
-      .array(labelSet)
-      .safeParse(await this.call("series", "/api/v1/series", params, options.signal));
+    const data = z.array(labelSet).safeParse(await this.call("series", "/api/v1/series", params, options));
     if (!data.success) throw this.badResponse("series of unexpected shape");
     return data.data;
   }
@@ -180,7 +180,7 @@ export class PrometheusClient {
   /** Active scrape targets. Thanos and Mimir may not serve this; callers treat bad_query as "unknown". */
   async targets(options: CallOptions = {}): Promise<ScrapeTarget[]> {
     const data = targetsData.safeParse(
-      await this.call("targets", "/api/v1/targets", { state: "active" }, options.signal),
+      await this.call("targets", "/api/v1/targets", { state: "active" }, options),
     );
     if (!data.success) throw this.badResponse("targets of unexpected shape");
     return data.data.activeTargets.map((t) => ({
@@ -208,10 +208,11 @@ export class PrometheusClient {
     kind: string,
     path: string,
     params: Record<string, string | string[]>,
-    signal: AbortSignal | undefined,
+    options: CallOptions,
   ): Promise<unknown> {
+    const { signal } = options;
     const key = `${path}?${JSON.stringify(params)}`;
-    const ttl = this.opts.cacheTtlMs;
+    const ttl = options.noCache ? 0 : this.opts.cacheTtlMs;
     if (ttl > 0) {
       const hit = this.cache.get(key);
       if (hit && hit.expires > Date.now()) {
@@ -220,7 +221,7 @@ export class PrometheusClient {
       }
     }
     const started = performance.now();
-    const run = this.retryPolicy.execute(() => this.fetchOnce(path, params, signal));
+    const run = this.retryPolicy.execute(() => this.fetchOnce(path, params, signal, options.timeoutMs));
     const observed = run.then(
       (v) => {
         this.observe(kind, "ok", started);
@@ -263,12 +264,13 @@ export class PrometheusClient {
     path: string,
     params: Record<string, string | string[]>,
     signal: AbortSignal | undefined,
+    timeoutMs = this.opts.timeoutMs,
   ): Promise<unknown> {
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) {
       for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
     }
-    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     // GET for the label/targets endpoints (some proxies allow only GET there); POST for queries so
     // long PromQL never hits URL length limits.

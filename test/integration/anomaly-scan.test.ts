@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AnomalyService } from "../../src/anomaly/anomaly-service.js";
 import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
+import { MAX_STEPS_PER_QUERY } from "../../src/anomaly/feature-fetch.js";
 import { FEATURES } from "../../src/anomaly/features.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
@@ -53,8 +54,8 @@ describe("anomaly scan on a backfilled fleet", () => {
     const trained = await service.train("prod", client);
     expect(trained.hosts).toBe(HOSTS);
     expect(trained.pooled).toBe(0);
-    // 18 range queries over all hosts: the cost of a scan does not grow with the fleet.
-    expect(trained.queries).toBe(FEATURES.length);
+    // Range queries over all hosts: 18 per day-sized chunk of the window, whatever the fleet's size.
+    expect(trained.queries).toBe(FEATURES.length * Math.ceil((7 * 288 + 1) / MAX_STEPS_PER_QUERY));
 
     const scan = await service.scan("prod", client);
     expect(scan.queries).toBe(FEATURES.length);

@@ -1,0 +1,100 @@
+/**
+ * Child process of the scale bench, so its memory is the pipeline's alone: fetch the training window
+ * of every host, train one model per host, save them to Redis, fetch a scan window and score every
+ * host. Prints per-stage seconds and peak RSS as JSON.
+ */
+import { performance } from "node:perf_hooks";
+import { Redis } from "ioredis";
+import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
+import { fetchFeatures } from "../../src/anomaly/feature-fetch.js";
+import {
+  type HostModel,
+  type HostScore,
+  scoreLatest,
+  trainHostModel,
+} from "../../src/anomaly/host-detector.js";
+import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
+
+const [promUrl, end, redisUrl] = process.argv.slice(2);
+if (!promUrl || !end) throw new Error("usage: scale-run PROM_URL END [REDIS_URL]");
+const END = Number(end);
+
+interface Stage {
+  stage: string;
+  seconds: number;
+  peakRssMb: number;
+  queries?: number;
+}
+const stages: Stage[] = [];
+let peak = 0;
+const sample = () => {
+  peak = Math.max(peak, process.memoryUsage.rss());
+};
+const timer = setInterval(sample, 5);
+async function stage<T>(name: string, run: () => Promise<T> | T, queries?: (r: T) => number): Promise<T> {
+  peak = process.memoryUsage.rss();
+  const t0 = performance.now();
+  const r = await run();
+  sample();
+  stages.push({
+    stage: name,
+    seconds: (performance.now() - t0) / 1000,
+    peakRssMb: peak / 2 ** 20,
+    ...(queries ? { queries: queries(r) } : {}),
+  });
+  return r;
+}
+
+const client = new PrometheusClient({
+  environment: "bench",
+  baseUrl: promUrl,
+  timeoutMs: 60_000,
+  retries: 1,
+  cacheTtlMs: 0,
+});
+const train = await stage(
+  "fetch 7 days",
+  () => fetchFeatures(client, { start: END - 7 * 86400, end: END, step: 300 }, { rateWindowSeconds: 300 }),
+  (w) => w.queries,
+);
+const hosts = train.hosts.size;
+const models = await stage("train", () => {
+  const out: HostModel[] = [];
+  for (const [instance, series] of train.hosts) {
+    out.push(trainHostModel(instance, series, END * 1000));
+    sample();
+  }
+  return out;
+});
+train.hosts.clear();
+const redis = new Redis(redisUrl ?? "redis://127.0.0.1:6379");
+const store = new AnomalyStore(redis, `bench-scale-${process.pid}`);
+await stage("save models to Redis", () => store.saveModels("bench", models));
+const byInstance = await stage("load models from Redis", () => store.loadModels("bench"));
+const scan = await stage(
+  "fetch scan window",
+  () => fetchFeatures(client, { start: END - 900, end: END, step: 60 }, { rateWindowSeconds: 300 }),
+  (w) => w.queries,
+);
+const scores = await stage("score", () => {
+  const out: HostScore[] = [];
+  for (const [instance, series] of scan.hosts) {
+    const model = byInstance.get(instance);
+    const s = model ? scoreLatest(model, series, scan.times) : undefined;
+    if (s) out.push(s);
+    sample();
+  }
+  return out;
+});
+await store.clear("bench");
+redis.disconnect();
+clearInterval(timer);
+process.stdout.write(
+  JSON.stringify({
+    hosts,
+    scored: scores.length,
+    anomalous: scores.filter((s) => s.anomalous).map((s) => s.instance),
+    stages,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  }),
+);
