@@ -61,7 +61,7 @@ const hosts = train.hosts.size;
 const models = await stage("train", () => {
   const out: HostModel[] = [];
   for (const [instance, series] of train.hosts) {
-    out.push(trainHostModel(instance, series, END * 1000));
+    out.push(trainHostModel(instance, series, END * 1000, train.times));
     sample();
   }
   return out;

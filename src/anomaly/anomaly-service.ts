@@ -73,7 +73,7 @@ export class AnomalyService {
     const models: HostModel[] = [];
     const short = new Map<string, HostSeries>();
     for (const [instance, series] of window.hosts) {
-      const model = trainHostModel(instance, series, this.opts.now());
+      const model = trainHostModel(instance, series, this.opts.now(), window.times);
       if (model.rows >= MIN_HOST_ROWS) models.push(model);
       else short.set(instance, series);
     }

@@ -40,6 +40,7 @@ const modelSchema = z.object({
       median: z.number().nullable(),
       scale: z.number(),
       coverage: z.number(),
+      hourly: z.array(z.number()).length(24).optional(),
     }),
   ),
   forest: z.object({ version: z.literal(1) }).passthrough(),

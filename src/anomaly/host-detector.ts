@@ -36,6 +36,23 @@ const MIN_SCORE = 0.6;
 export interface FeatureBaseline extends RobustBaseline {
   name: string;
   present: boolean;
+  /**
+   * The usual level at each UTC hour, when the feature follows a daily pattern; `median` and `scale`
+   * then describe the departures from it.
+   */
+  hourly?: number[];
+}
+
+/** Days of history needed before a daily pattern is looked for. */
+const SEASONAL_MIN_DAYS = 2;
+/** A daily pattern counts when removing it leaves at most this share of the spread. */
+const SEASONAL_MAX_RESIDUAL = 0.7;
+
+const hourOf = (epochSeconds: number) => Math.floor((epochSeconds % 86400) / 3600);
+
+/** The level a feature is expected at, at time `t` (epoch seconds). */
+export function usualAt(b: FeatureBaseline, t: number): number {
+  return (b.hourly ? (b.hourly[hourOf(t)] ?? 0) : 0) + b.median;
 }
 
 export interface HostModel {
@@ -84,24 +101,38 @@ export type HostSeries = Float64Array[];
  * existed (or across a long outage) would otherwise dilute every feature's coverage and fill the
  * forest with empty rows.
  */
-export function liveRows(series: HostSeries): HostSeries {
+export function liveRows(
+  series: HostSeries,
+  times?: ArrayLike<number>,
+): { series: HostSeries; times?: Float64Array } {
   const n = series[0]?.length ?? 0;
   const keep: number[] = [];
   for (let t = 0; t < n; t++) if (series.some((f) => Number.isFinite(f[t] ?? Number.NaN))) keep.push(t);
-  if (keep.length === n) return series;
-  return series.map((f) => Float64Array.from(keep, (t) => f[t] ?? Number.NaN));
+  const kept = times ? Float64Array.from(keep, (t) => times[t] as number) : undefined;
+  if (keep.length === n) return { series, ...(kept ? { times: kept } : {}) };
+  return {
+    series: series.map((f) => Float64Array.from(keep, (t) => f[t] ?? Number.NaN)),
+    ...(kept ? { times: kept } : {}),
+  };
 }
 
-function scaledRows(series: HostSeries, baselines: FeatureBaseline[], from = 0, to = series[0]?.length ?? 0) {
+function scaledRows(
+  series: HostSeries,
+  baselines: FeatureBaseline[],
+  from = 0,
+  to = series[0]?.length ?? 0,
+  times?: ArrayLike<number>,
+) {
   const d = baselines.length;
   const n = Math.max(0, to - from);
   const data = new Float64Array(n * d);
   for (let t = 0; t < n; t++) {
+    const at = times ? (times[from + t] as number) : 0;
     for (let f = 0; f < d; f++) {
       const b = baselines[f] as FeatureBaseline;
       const v = series[f]?.[from + t] ?? Number.NaN;
       // Missing features and gaps sit at the baseline: absence of data is not an anomaly.
-      data[t * d + f] = b.present && Number.isFinite(v) ? (v - b.median) / b.scale : 0;
+      data[t * d + f] = b.present && Number.isFinite(v) ? (v - usualAt(b, at)) / b.scale : 0;
     }
   }
   return { data, columns: d };
@@ -113,14 +144,45 @@ function hashSeed(text: string): number {
   return h >>> 0;
 }
 
-export function baselinesOf(series: HostSeries): FeatureBaseline[] {
+export function baselinesOf(series: HostSeries, times?: ArrayLike<number>): FeatureBaseline[] {
   return FEATURES.map((f, i) => {
-    const b = robustBaseline(series[i] ?? new Float64Array(0), SCALE_FLOOR[f.unit]);
-    return { ...b, name: f.name, present: b.coverage >= MIN_COVERAGE };
+    const xs = series[i] ?? new Float64Array(0);
+    const floor = SCALE_FLOOR[f.unit];
+    const b = robustBaseline(xs, floor);
+    const base: FeatureBaseline = { ...b, name: f.name, present: b.coverage >= MIN_COVERAGE };
+    if (!base.present || !times) return base;
+    return withDailyPattern(base, xs, times, floor) ?? base;
   });
 }
 
-/** Rows with at least one present feature value. */
+/**
+ * The baseline as departures from a daily profile, when the history spans enough days, every hour
+ * is seen, and the profile explains a good part of the spread; otherwise undefined.
+ */
+function withDailyPattern(
+  base: FeatureBaseline,
+  xs: Float64Array,
+  times: ArrayLike<number>,
+  floor: number,
+): FeatureBaseline | undefined {
+  const n = xs.length;
+  if (n < 2 || (times[n - 1] as number) - (times[0] as number) < SEASONAL_MIN_DAYS * 86400) return undefined;
+  const buckets: number[][] = Array.from({ length: 24 }, () => []);
+  for (let t = 0; t < n; t++) {
+    const v = xs[t] as number;
+    if (Number.isFinite(v)) buckets[hourOf(times[t] as number)]?.push(v);
+  }
+  if (buckets.some((b) => b.length < 3)) return undefined;
+  const hourly = buckets.map((b) => quantileSorted(Float64Array.from(b).sort(), 0.5));
+  if (Math.max(...hourly) - Math.min(...hourly) < 2 * floor) return undefined;
+  const residuals = new Float64Array(n);
+  for (let t = 0; t < n; t++)
+    residuals[t] = (xs[t] as number) - (hourly[hourOf(times[t] as number)] as number);
+  const r = robustBaseline(residuals, floor);
+  if (r.scale > SEASONAL_MAX_RESIDUAL * base.scale) return undefined;
+  return { ...base, median: r.median, scale: r.scale, hourly };
+}
+
 function usableRows(series: HostSeries, baselines: FeatureBaseline[]): number {
   const n = series[0]?.length ?? 0;
   let rows = 0;
@@ -131,10 +193,15 @@ function usableRows(series: HostSeries, baselines: FeatureBaseline[]): number {
 }
 
 /** Trains a host's model from its feature history. */
-export function trainHostModel(instance: string, history: HostSeries, now = Date.now()): HostModel {
-  const series = liveRows(history);
-  const baselines = baselinesOf(series);
-  const rows = scaledRows(series, baselines);
+export function trainHostModel(
+  instance: string,
+  history: HostSeries,
+  now = Date.now(),
+  historyTimes?: ArrayLike<number>,
+): HostModel {
+  const { series, times } = liveRows(history, historyTimes);
+  const baselines = baselinesOf(series, times);
+  const rows = scaledRows(series, baselines, 0, series[0]?.length ?? 0, times);
   const forest = new IsolationForest({ trees: 100, sampleSize: 256, seed: hashSeed(instance) }).fit(
     rows.data.length >= 2 * rows.columns
       ? rows
@@ -159,7 +226,7 @@ export function trainPooledModels(hosts: Map<string, HostSeries>, now = Date.now
   const instances = [...hosts.keys()];
   if (instances.length === 0) return [];
   const d = FEATURES.length;
-  const live = instances.map((i) => liveRows(hosts.get(i) ?? []));
+  const live = instances.map((i) => liveRows(hosts.get(i) ?? []).series);
   const joined: HostSeries = FEATURES.map((_, f) => {
     const parts = live.map((series) => series[f] ?? new Float64Array(0));
     const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
@@ -184,7 +251,7 @@ export function trainPooledModels(hosts: Map<string, HostSeries>, now = Date.now
     forest: json,
     threshold,
     trainedAt: now,
-    rows: usableRows(liveRows(hosts.get(instance) ?? []), baselines),
+    rows: usableRows(liveRows(hosts.get(instance) ?? []).series, baselines),
   }));
 }
 
@@ -236,13 +303,15 @@ export function scoreLatest(
   )
     t--;
   if (t < 0) return undefined;
-  const row = scaledRows(series, model.baselines, t, t + 1);
+  const row = scaledRows(series, model.baselines, t, t + 1, times);
+  const at = times[t] as number;
   const score = forestOf(model).score(row)[0] as number;
   const deviations: FeatureDeviation[] = [];
   model.baselines.forEach((b, f) => {
     const v = series[f]?.[t] ?? Number.NaN;
     if (!b.present || !Number.isFinite(v)) return;
-    const z = (v - b.median) / b.scale;
+    const usual = usualAt(b, at);
+    const z = (v - usual) / b.scale;
     const spec = FEATURES[f];
     if (!spec) return;
     deviations.push({
@@ -250,7 +319,7 @@ export function scoreLatest(
       label: spec.label,
       unit: spec.unit,
       value: v,
-      baseline: b.median,
+      baseline: usual,
       z,
       direction: z >= 0 ? "up" : "down",
       score: Math.abs(z) / (Math.abs(z) + 3),
@@ -264,7 +333,7 @@ export function scoreLatest(
   const anomalous = isolated || deviating;
   return {
     instance: model.instance,
-    at: times[t] as number,
+    at,
     score,
     threshold: model.threshold,
     anomalous,

@@ -157,3 +157,55 @@ describe("medianAbsoluteDeviation", () => {
     }
   });
 });
+
+describe("daily patterns", () => {
+  /** CPU user near 10% at night and 60% by day (UTC 08-20), 7 days at 5 min; other features quiet. */
+  function dailyHost(): { series: HostSeries; times: Float64Array } {
+    const n = 7 * 288;
+    const start = 1_700_006_400; // a UTC midnight
+    const t = Float64Array.from({ length: n }, (_, i) => start + i * 300);
+    const series = quietHost(n, 21);
+    const r = seededRandom(22);
+    const cpu = series[F("cpu_user")] as Float64Array;
+    for (let i = 0; i < n; i++) {
+      const hour = Math.floor(((t[i] as number) % 86400) / 3600);
+      cpu[i] = (hour >= 8 && hour < 20 ? 60 : 10) + 4 * (r() - 0.5);
+    }
+    return { series, times: t };
+  }
+
+  it("learns the hour-of-day profile and judges each point against its hour", () => {
+    const { series, times: t } = dailyHost();
+    const model = trainHostModel("app-1:9100", series, Date.now(), t);
+    const cpu = model.baselines[F("cpu_user")];
+    expect(cpu?.hourly).toHaveLength(24);
+    expect(cpu?.hourly?.[3]).toBeCloseTo(10, 0);
+    expect(cpu?.hourly?.[12]).toBeCloseTo(60, 0);
+    // Features without a daily pattern keep a plain baseline.
+    expect(model.baselines[F("memory_used")]?.hourly).toBeUndefined();
+
+    const at = (hour: number, value: number) => {
+      const now = quietHost(5, 23);
+      (now[F("cpu_user")] as Float64Array).fill(value);
+      const when = Float64Array.from(
+        { length: 5 },
+        (_, i) => 1_700_006_400 + 8 * 86400 + hour * 3600 + i * 60,
+      );
+      return scoreLatest(model, now, when);
+    };
+    // 60% at noon is the usual daytime level; the same 60% at 03:00 is not.
+    expect(at(12, 60)?.anomalous).toBe(false);
+    const night = at(3, 60);
+    expect(night?.anomalous).toBe(true);
+    const dev = night?.deviations[0];
+    expect(dev?.feature).toBe("cpu_user");
+    expect(dev?.baseline).toBeCloseTo(10, 0);
+  });
+
+  it("looks for no pattern in less than two days of history", () => {
+    const { series, times: t } = dailyHost();
+    const day = series.map((f) => f.slice(0, 288));
+    const model = trainHostModel("app-1:9100", day, Date.now(), t.slice(0, 288));
+    expect(model.baselines[F("cpu_user")]?.hourly).toBeUndefined();
+  });
+});
