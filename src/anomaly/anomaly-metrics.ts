@@ -15,34 +15,45 @@ export function registerAnomalyGauges(
     help: "How far each feature is from the host's own baseline (0–1; 0.5 = 3 robust standard deviations).",
     labelNames: ["instance", "environment", "feature"],
     registers: [],
+    collect: () => refresh(),
   });
   const threshold = new Gauge({
     name: "cloudops_anomaly_threshold",
     help: "Score above which the host's newest point counts as anomalous (from its training data).",
     labelNames: ["instance", "environment"],
     registers: [],
+    collect: () => refresh(),
   });
   const lastScan = new Gauge({
     name: "cloudops_anomaly_last_scan_timestamp_seconds",
     help: "When the last anomaly scan of the environment completed.",
     labelNames: ["environment"],
     registers: [],
+    collect: () => refresh(),
   });
   const scanError = new Gauge({
     name: "cloudops_anomaly_scan_failing",
     help: "1 when the environment's last anomaly job failed (reason in /api/v1/anomalies), else 0.",
     labelNames: ["environment"],
     registers: [],
+    collect: () => refresh(),
   });
-  // One collect fills all five, so a scrape reads Redis once per environment. The score gauge is
-  // registered first so its collect runs before the others are read.
+  // A scrape collects all metrics at once; the five gauges share one read of Redis per scrape, and
+  // each waits for it before its values are read.
   const score: Gauge<"instance" | "environment"> = new Gauge({
     name: "cloudops_anomaly_score",
     help: "Isolation-forest anomaly score of each host's newest point (0–1; above the host's threshold is unusual).",
     labelNames: ["instance", "environment"],
     registers: [],
-    collect: async () => fill(),
+    collect: () => refresh(),
   });
+  let pending: Promise<void> | undefined;
+  const refresh = (): Promise<void> => {
+    pending ??= fill().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
   const fill = async () => {
     for (const g of [score, featureScore, threshold, lastScan, scanError]) g.reset();
     for (const environment of environments()) {

@@ -1,0 +1,124 @@
+/**
+ * The anomaly engine's outputs, from the bot's own scheduled jobs: findings with explanations on
+ * GET /api/v1/anomalies, gauges on /metrics, the engine's "any anomalies?" answer with a chart, and a
+ * failing environment's reason in both the API and the metrics.
+ */
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type App, createApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config/config.js";
+import { silentLogger } from "../../src/observability/logger.js";
+import { deadUrl } from "../fakes/broken-prometheus.js";
+import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
+import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
+
+const END = Math.floor(Date.UTC(2026, 1, 3, 9, 30, 0) / 1000);
+const BURST = `${fleetHost(3)}:9100`;
+const prefix = `test-outputs-${process.pid}-${Date.now()}`;
+let prom: PrometheusProcess;
+let app: App;
+let url: string;
+let redis: Redis;
+
+beforeAll(async () => {
+  prom = await startBackfilledPrometheus(
+    await writeFleet({
+      hosts: 4,
+      end: END,
+      days: 2,
+      stepSeconds: 60,
+      burst: { host: 3, secondsBeforeEnd: 600 },
+    }),
+  );
+  const config = loadConfig({
+    PROMETHEUS_ENVIRONMENTS: `prod=${prom.url},staging=${await deadUrl()}`,
+    PROMETHEUS_RETRIES: "0",
+    REDIS_URL: inject("redisUrl"),
+    LOG_LEVEL: "silent",
+    ANOMALY_ENABLED: "true",
+  });
+  app = createApp(config, silentLogger(), { now: () => END * 1000, redisPrefix: prefix });
+  url = `http://127.0.0.1:${await app.listen(0, "127.0.0.1")}`;
+  redis = new Redis(inject("redisUrl"));
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await prom?.stop();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+interface AnomaliesBody {
+  status: { environment: string; lastScanAt?: number; lastError?: string }[];
+  findings: {
+    instance: string;
+    environment: string;
+    deviations: { feature: string; value: number; baseline: number }[];
+  }[];
+}
+
+async function anomalies(): Promise<AnomaliesBody> {
+  return (await (await fetch(`${url}/api/v1/anomalies`)).json()) as AnomaliesBody;
+}
+
+async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("anomaly outputs", () => {
+  it("lists the finding with its explanation, and the failing environment with its reason", async () => {
+    await until("a prod scan and a staging failure", async () => {
+      const b = await anomalies();
+      const prod = b.status.find((s) => s.environment === "prod");
+      const staging = b.status.find((s) => s.environment === "staging");
+      return prod?.lastScanAt !== undefined && staging?.lastError !== undefined;
+    });
+    const body = await anomalies();
+    expect(body.findings.map((f) => [f.environment, f.instance])).toEqual([["prod", BURST]]);
+    const features = body.findings[0]?.deviations.slice(0, 4).map((d) => d.feature);
+    expect(features).toContain("cpu_iowait");
+    expect(body.status.find((s) => s.environment === "staging")?.lastError).toMatch(/Prometheus/);
+  });
+
+  it("exports the scores, thresholds and the failing scan as gauges", async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    // The value of the series `name` carrying all of `labels` (in whatever order they are printed).
+    const gauge = (name: string, labels: string) => {
+      const wanted = labels.split(",");
+      const line = text
+        .split("\n")
+        .find((l) => l.startsWith(`${name}{`) && wanted.every((w) => l.includes(w)));
+      return Number(line?.split(" ").pop() ?? Number.NaN);
+    };
+    const score = gauge("cloudops_anomaly_score", `environment="prod",instance="${BURST}"`);
+    const threshold = gauge("cloudops_anomaly_threshold", `environment="prod",instance="${BURST}"`);
+    expect(score).toBeGreaterThan(0);
+    expect(threshold).toBeGreaterThan(0);
+    expect(
+      gauge("cloudops_anomaly_feature_score", `environment="prod",instance="${BURST}",feature="cpu_iowait"`),
+    ).toBeGreaterThan(0.5);
+    expect(score).toBeGreaterThan(threshold);
+    expect(gauge("cloudops_anomaly_scan_failing", 'environment="staging"')).toBe(1);
+    expect(gauge("cloudops_anomaly_scan_failing", 'environment="prod"')).toBe(0);
+  });
+
+  it('answers "any anomalies?" with the host, the features that moved and a chart', async () => {
+    const res = await fetch(`${url}/api/v1/ask`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "any anomalies in prod?" }),
+    });
+    const { reply } = (await res.json()) as { reply: { title: string; text: string; chart?: unknown } };
+    expect(reply.title).toMatch(/1 host behaving unusually/);
+    expect(reply.text).toContain(fleetHost(3));
+    const fields = (reply as unknown as { fields: { label: string; value: string }[] }).fields;
+    expect(fields.find((f) => f.label.endsWith("iowait"))?.value).toMatch(/^\d+\.\d% \(usual \d\.\d%\)$/);
+    expect(reply.chart).toBeDefined();
+  });
+});
