@@ -57,7 +57,10 @@ export async function scaleBench(): Promise<string> {
           (s) => `| ${s.stage} | ${s.seconds.toFixed(2)} | ${s.peakRssMb.toFixed(0)} | ${s.queries ?? ""} |`,
         ),
         "",
-        `Train + score: ${(r.stages.filter((s) => s.stage === "train" || s.stage === "score").reduce((a, s) => a + s.seconds, 0)).toFixed(2)} s; process peak RSS ${r.maxRssMb.toFixed(0)} MB.`,
+        `Train + score: ${r.stages
+          .filter((s) => s.stage.startsWith("train") || s.stage.endsWith("score"))
+          .reduce((a, s) => a + s.seconds, 0)
+          .toFixed(2)} s; process peak RSS ${r.maxRssMb.toFixed(0)} MB.`,
       ];
       return lines.join("\n");
     } finally {

@@ -5,14 +5,9 @@
  */
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
+import { AnomalyService } from "../../src/anomaly/anomaly-service.js";
 import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
 import { fetchFeatures } from "../../src/anomaly/feature-fetch.js";
-import {
-  type HostModel,
-  type HostScore,
-  scoreLatest,
-  trainHostModel,
-} from "../../src/anomaly/host-detector.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
 
 const [promUrl, end, redisUrl] = process.argv.slice(2);
@@ -30,6 +25,7 @@ let peak = 0;
 const sample = () => {
   peak = Math.max(peak, process.memoryUsage.rss());
 };
+// Training is synchronous between batch saves, so the sampler also runs at every await.
 const timer = setInterval(sample, 5);
 async function stage<T>(name: string, run: () => Promise<T> | T, queries?: (r: T) => number): Promise<T> {
   peak = process.memoryUsage.rss();
@@ -52,42 +48,27 @@ const client = new PrometheusClient({
   retries: 1,
   cacheTtlMs: 0,
 });
-const train = await stage(
+const redis = new Redis(redisUrl ?? "redis://127.0.0.1:6379");
+const store = new AnomalyStore(redis, `bench-scale-${process.pid}`);
+const service = new AnomalyService(store, { now: () => END * 1000 });
+const window = await stage(
   "fetch 7 days",
   () => fetchFeatures(client, { start: END - 7 * 86400, end: END, step: 300 }, { rateWindowSeconds: 300 }),
   (w) => w.queries,
 );
-const hosts = train.hosts.size;
-const models = await stage("train", () => {
-  const out: HostModel[] = [];
-  for (const [instance, series] of train.hosts) {
-    out.push(trainHostModel(instance, series, END * 1000, train.times));
-    sample();
-  }
-  return out;
-});
-train.hosts.clear();
-const redis = new Redis(redisUrl ?? "redis://127.0.0.1:6379");
-const store = new AnomalyStore(redis, `bench-scale-${process.pid}`);
-await stage("save models to Redis", () => store.saveModels("bench", models));
-const byInstance = await stage("load models from Redis", () => store.loadModels("bench"));
-const scan = await stage(
+const hosts = window.hosts.size;
+const trained = await stage("train and save models", () => service.trainFrom("bench", window));
+window.hosts.clear();
+const scanWindow = await stage(
   "fetch scan window",
   () => fetchFeatures(client, { start: END - 900, end: END, step: 60 }, { rateWindowSeconds: 300 }),
   (w) => w.queries,
 );
-const scores = await stage("score", () => {
-  const out: HostScore[] = [];
-  for (const [instance, series] of scan.hosts) {
-    const model = byInstance.get(instance);
-    const s = model ? scoreLatest(model, series, scan.times) : undefined;
-    if (s) out.push(s);
-    sample();
-  }
-  return out;
-});
+const scan = await stage("load models and score", () => service.scanFrom("bench", scanWindow));
 await store.clear("bench");
 redis.disconnect();
+const scores = scan.scores;
+if (trained.hosts !== hosts) throw new Error(`trained ${trained.hosts} of ${hosts} hosts`);
 clearInterval(timer);
 process.stdout.write(
   JSON.stringify({

@@ -4,7 +4,7 @@
  */
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
 import type { AnomalyStore, Finding } from "./anomaly-store.js";
-import { fetchFeatures } from "./feature-fetch.js";
+import { type FeatureWindow, fetchFeatures } from "./feature-fetch.js";
 import {
   type HostModel,
   type HostScore,
@@ -43,6 +43,9 @@ export interface ScanResult {
   queries: number;
 }
 
+/** Hosts whose models are trained, saved, loaded and scored together. */
+const MODEL_BATCH = 50;
+
 /** Feature rates use the same 5-minute window in training and scans, so values are comparable. */
 const RATE_WINDOW = 300;
 
@@ -70,22 +73,44 @@ export class AnomalyService {
       { start: end - this.opts.trainWindowSeconds, end, step: this.opts.trainStepSeconds },
       { rateWindowSeconds: RATE_WINDOW, signal },
     );
-    const models: HostModel[] = [];
+    return this.trainFrom(environment, window, started);
+  }
+
+  /** Trains from an already fetched window (the benchmark times fetching and training apart). */
+  async trainFrom(
+    environment: string,
+    window: FeatureWindow,
+    started = performance.now(),
+  ): Promise<TrainResult> {
+    // Models are trained and saved a batch of hosts at a time: a thousand models would not fit
+    // in memory at once.
+    let trained = 0;
+    let batch: HostModel[] = [];
     const short = new Map<string, HostSeries>();
     for (const [instance, series] of window.hosts) {
       const model = trainHostModel(instance, series, this.opts.now(), window.times);
-      if (model.rows >= MIN_HOST_ROWS) models.push(model);
-      else short.set(instance, series);
+      if (model.rows < MIN_HOST_ROWS) {
+        short.set(instance, series);
+        continue;
+      }
+      batch.push(model);
+      if (batch.length >= MODEL_BATCH) {
+        await this.store.saveModels(environment, batch);
+        trained += batch.length;
+        batch = [];
+      }
     }
+    await this.store.saveModels(environment, batch);
+    trained += batch.length;
     // Hosts with short history are scored by one model of the whole fleet's data.
     const pooled =
       short.size > 0
         ? trainPooledModels(window.hosts, this.opts.now()).filter((m) => short.has(m.instance))
         : [];
-    models.push(...pooled);
-    await this.store.saveModels(environment, models);
+    await this.store.saveModels(environment, pooled);
+    await this.store.markTrained(environment, trained + pooled.length);
     return {
-      hosts: models.length,
+      hosts: trained + pooled.length,
       pooled: pooled.length,
       queries: window.queries,
       seconds: (performance.now() - started) / 1000,
@@ -93,23 +118,33 @@ export class AnomalyService {
   }
 
   async scan(environment: string, client: PrometheusClient, signal?: AbortSignal): Promise<ScanResult> {
-    const models = await this.store.loadModels(environment);
     const end = Math.floor(this.opts.now() / 1000);
     const window = await fetchFeatures(
       client,
       { start: end - this.opts.scanWindowSeconds, end, step: this.opts.scanStepSeconds },
       { rateWindowSeconds: RATE_WINDOW, signal },
     );
+    return this.scanFrom(environment, window);
+  }
+
+  /** Scores an already fetched window against the stored models and records the results. */
+  async scanFrom(environment: string, window: FeatureWindow): Promise<ScanResult> {
     const scores: HostScore[] = [];
     const untrained: string[] = [];
-    for (const [instance, series] of window.hosts) {
-      const model = models.get(instance);
-      if (!model) {
-        untrained.push(instance);
-        continue;
+    const instances = [...window.hosts.keys()];
+    for (let i = 0; i < instances.length; i += MODEL_BATCH) {
+      const batch = instances.slice(i, i + MODEL_BATCH);
+      const models = await this.store.loadModels(environment, batch);
+      for (const instance of batch) {
+        const model = models.get(instance);
+        const series = window.hosts.get(instance);
+        if (!model || !series) {
+          untrained.push(instance);
+          continue;
+        }
+        const s = scoreLatest(model, series, window.times);
+        if (s) scores.push(s);
       }
-      const s = scoreLatest(model, series, window.times);
-      if (s) scores.push(s);
     }
     const findings = await this.store.recordScan(environment, scores, this.opts.now());
     return { scores, findings, untrained, queries: window.queries };

@@ -43,7 +43,8 @@ const modelSchema = z.object({
       hourly: z.array(z.number()).length(24).optional(),
     }),
   ),
-  forest: z.object({ version: z.literal(1) }).passthrough(),
+  // Older model versions fail here and are retrained at the next training run.
+  forest: z.object({ version: z.literal(2) }).passthrough(),
   threshold: z.number(),
   trainedAt: z.number(),
   rows: z.number(),
@@ -92,24 +93,42 @@ export class AnomalyStore {
     private readonly prefix = "cloudops:anomaly",
   ) {}
 
+  /** Saves (replaces) the models of some hosts; training saves in batches so memory stays bounded. */
   async saveModels(environment: string, models: HostModel[]): Promise<void> {
     if (models.length === 0) return;
     const multi = this.redis.multi();
     for (const m of models) multi.hset(`${this.prefix}:${environment}:models`, m.instance, modelToJson(m));
-    multi.hset(
-      `${this.prefix}:${environment}:status`,
-      "lastTrainAt",
-      String(Date.now()),
-      "hosts",
-      String(models.length),
-    );
     await multi.exec();
   }
 
-  async loadModels(environment: string): Promise<Map<string, HostModel>> {
-    const raw = await this.redis.hgetall(`${this.prefix}:${environment}:models`);
+  /** Records a completed training run. */
+  async markTrained(environment: string, hosts: number, at = Date.now()): Promise<void> {
+    await this.redis.hset(
+      `${this.prefix}:${environment}:status`,
+      "lastTrainAt",
+      String(at),
+      "hosts",
+      String(hosts),
+    );
+  }
+
+  async modelCount(environment: string): Promise<number> {
+    return this.redis.hlen(`${this.prefix}:${environment}:models`);
+  }
+
+  /** Models of the environment, or of the given hosts only; invalid entries are skipped. */
+  async loadModels(environment: string, instances?: string[]): Promise<Map<string, HostModel>> {
+    const key = `${this.prefix}:${environment}:models`;
+    let entries: [string, string | null][];
+    if (instances) {
+      if (instances.length === 0) return new Map();
+      const values = await this.redis.hmget(key, ...instances);
+      entries = instances.map((i, k) => [i, values[k] ?? null]);
+    } else {
+      entries = Object.entries(await this.redis.hgetall(key));
+    }
     const out = new Map<string, HostModel>();
-    for (const [instance, text] of Object.entries(raw)) {
+    for (const [instance, text] of entries) {
       const m = parseJson(modelSchema, text);
       if (!m) continue;
       out.set(instance, {

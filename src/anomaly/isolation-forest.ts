@@ -66,23 +66,32 @@ function toMatrix(rows: Rows): Matrix {
  * `node = child[node] + (x >= threshold)`. Leaves have feature −1.
  */
 interface Tree {
-  feature: Int32Array;
-  threshold: Float64Array;
+  feature: Int16Array;
+  /** Float32: the split is rounded before the partition, so training and scoring agree exactly. */
+  threshold: Float32Array;
   /** Index of the left child; the right child is the next slot. */
   child: Int32Array;
   /** For leaves: depth + c(size), precomputed so scoring is one walk and one read. */
-  leafValue: Float64Array;
+  leafValue: Float32Array;
 }
 
-/** Serialised model: arrays as base64 so it stores compactly in Redis. */
+/**
+ * Serialised model: every tree's nodes in one base64 blob (children, thresholds, leaf values,
+ * features, each for all trees in turn), about 14 bytes a node, so it stores compactly in Redis.
+ */
 export interface IsolationForestJson {
-  version: 1;
+  version: 2;
   trees: number;
   sampleSize: number;
   seed: number;
   columns: number;
-  forest: Array<{ feature: string; threshold: string; child: string; leafValue: string }>;
+  /** Node count of each tree. */
+  nodes: number[];
+  blob: string;
 }
+
+/** Columns are stored as 16-bit feature indices. */
+const MAX_COLUMNS = 32767;
 
 export class IsolationForest {
   readonly trees: number;
@@ -115,6 +124,7 @@ export class IsolationForest {
   fit(rows: Rows): this {
     const m = toMatrix(rows);
     if (m.rows < 2) throw new Error("need at least 2 rows to fit");
+    if (m.columns > MAX_COLUMNS) throw new Error(`at most ${MAX_COLUMNS} columns`);
     this.columns = m.columns;
     this.psi = Math.min(this.requestedSampleSize, m.rows);
     const heightLimit = Math.ceil(Math.log2(this.psi));
@@ -155,25 +165,37 @@ export class IsolationForest {
   }
 
   toJSON(): IsolationForestJson {
-    const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
+    const nodes = this.forest.map((t) => t.feature.length);
+    const total = nodes.reduce((a, b) => a + b, 0);
+    const buf = new ArrayBuffer(total * 14);
+    const child = new Int32Array(buf, 0, total);
+    const threshold = new Float32Array(buf, total * 4, total);
+    const leafValue = new Float32Array(buf, total * 8, total);
+    const feature = new Int16Array(buf, total * 12, total);
+    let at = 0;
+    for (const t of this.forest) {
+      child.set(t.child, at);
+      threshold.set(t.threshold, at);
+      leafValue.set(t.leafValue, at);
+      feature.set(t.feature, at);
+      at += t.feature.length;
+    }
     return {
-      version: 1,
+      version: 2,
       trees: this.trees,
       sampleSize: this.psi,
       seed: this.seed,
       columns: this.columns,
-      forest: this.forest.map((t) => ({
-        feature: b64(t.feature),
-        threshold: b64(t.threshold),
-        child: b64(t.child),
-        leafValue: b64(t.leafValue),
-      })),
+      nodes,
+      blob: Buffer.from(buf).toString("base64"),
     };
   }
 
   /** Restores a model; validates shapes so corrupted data from Redis fails here, not while scoring. */
   static fromJSON(json: IsolationForestJson): IsolationForest {
-    if (json?.version !== 1 || !Array.isArray(json.forest)) throw new Error("not an isolation forest model");
+    if (json?.version !== 2 || !Array.isArray(json.nodes) || typeof json.blob !== "string") {
+      throw new Error("not an isolation forest model");
+    }
     const model = new IsolationForest({
       trees: json.trees,
       sampleSize: Math.max(2, json.sampleSize),
@@ -181,34 +203,38 @@ export class IsolationForest {
     });
     model.columns = json.columns;
     model.psi = json.sampleSize;
-    const buf = (s: string) => {
-      const b = Buffer.from(s, "base64");
-      // Copy into an aligned buffer: typed arrays need offsets that are multiples of their element size.
-      const copy = new ArrayBuffer(b.byteLength);
-      new Uint8Array(copy).set(b);
-      return copy;
-    };
-    model.forest = json.forest.map((t) => {
+    const corrupted = () => new Error("corrupted isolation forest model");
+    if (!Number.isInteger(json.columns) || json.columns < 1 || json.columns > MAX_COLUMNS) throw corrupted();
+    if (json.nodes.length !== json.trees || json.nodes.some((n) => !Number.isInteger(n) || n < 1)) {
+      throw corrupted();
+    }
+    const total = json.nodes.reduce((a, b) => a + b, 0);
+    const bytes = Buffer.from(json.blob, "base64");
+    if (bytes.byteLength !== total * 14) throw corrupted();
+    // Copy into an aligned buffer: typed arrays need offsets that are multiples of their element size.
+    const buf = new ArrayBuffer(bytes.byteLength);
+    new Uint8Array(buf).set(bytes);
+    const child = new Int32Array(buf, 0, total);
+    const threshold = new Float32Array(buf, total * 4, total);
+    const leafValue = new Float32Array(buf, total * 8, total);
+    const feature = new Int16Array(buf, total * 12, total);
+    let at = 0;
+    model.forest = json.nodes.map((n) => {
       const tree: Tree = {
-        feature: new Int32Array(buf(t.feature)),
-        threshold: new Float64Array(buf(t.threshold)),
-        child: new Int32Array(buf(t.child)),
-        leafValue: new Float64Array(buf(t.leafValue)),
+        feature: feature.subarray(at, at + n),
+        threshold: threshold.subarray(at, at + n),
+        child: child.subarray(at, at + n),
+        leafValue: leafValue.subarray(at, at + n),
       };
-      const n = tree.feature.length;
-      if (n === 0 || tree.threshold.length !== n || tree.child.length !== n || tree.leafValue.length !== n) {
-        throw new Error("corrupted isolation forest model");
-      }
+      at += n;
       // Children always come after their parent, so a walk can neither loop nor leave the arrays.
       for (let i = 0; i < n; i++) {
         const f = tree.feature[i] as number;
         const c = tree.child[i] as number;
-        if (f >= model.columns || (f >= 0 && (c <= i || c + 1 >= n)))
-          throw new Error("corrupted isolation forest model");
+        if (f >= model.columns || (f >= 0 && (c <= i || c + 1 >= n))) throw corrupted();
       }
       return tree;
     });
-    if (model.forest.length !== json.trees) throw new Error("corrupted isolation forest model");
     return model;
   }
 }
@@ -220,10 +246,10 @@ class TreeBuilder {
   private readonly candidates: Int32Array;
   // Node storage grows per tree; a full binary tree of height h has < 2^(h+1) nodes.
   private readonly maxNodes: number;
-  private feature: Int32Array;
-  private threshold: Float64Array;
+  private feature: Int16Array;
+  private threshold: Float32Array;
   private child: Int32Array;
-  private leafValue: Float64Array;
+  private leafValue: Float32Array;
   private count = 0;
 
   constructor(
@@ -237,10 +263,10 @@ class TreeBuilder {
     this.sample = new Int32Array(psi);
     this.candidates = new Int32Array(m.columns);
     this.maxNodes = 2 ** (heightLimit + 1);
-    this.feature = new Int32Array(this.maxNodes);
-    this.threshold = new Float64Array(this.maxNodes);
+    this.feature = new Int16Array(this.maxNodes);
+    this.threshold = new Float32Array(this.maxNodes);
     this.child = new Int32Array(this.maxNodes);
-    this.leafValue = new Float64Array(this.maxNodes);
+    this.leafValue = new Float32Array(this.maxNodes);
   }
 
   build(): Tree {
@@ -300,9 +326,11 @@ class TreeBuilder {
       this.leaf(node, size, depth);
       return;
     }
-    let split = min + this.random() * (max - min);
-    // Guard against rounding putting the split on min, which would leave one side empty.
-    if (split <= min) split = (min + max) / 2;
+    // The split is stored as a float32, so it is rounded before partitioning; rounding must not
+    // put it on or below min (an empty left side) or above max (an empty right side).
+    let split = Math.fround(min + this.random() * (max - min));
+    if (split <= min || split > max) split = Math.fround((min + max) / 2);
+    if (split <= min || split > max) split = Math.fround(max) > min ? Math.fround(max) : max;
     // Partition sample[lo, hi) in place: values < split go left.
     let i = lo;
     let j = hi - 1;

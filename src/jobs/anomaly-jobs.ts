@@ -119,8 +119,7 @@ export function startAnomalyWorkers(deps: WorkerDeps, opts: AnomalyJobsOptions):
       const { environment, client } = clientOf(job);
       try {
         // A scan before the first training would have nothing to score against: train first.
-        if ((await deps.store.loadModels(environment)).size === 0)
-          await deps.service.train(environment, client);
+        if ((await deps.store.modelCount(environment)) === 0) await deps.service.train(environment, client);
         const r = await deps.service.scan(environment, client);
         if (r.findings.length > 0) {
           log.warn({ environment, findings: r.findings.map((f) => f.instance) }, "anomalies found");

@@ -90,7 +90,8 @@ describe("IsolationForest", () => {
     expect(forest.sampleSize).toBe(100);
     const json = forest.toJSON();
     // A tree of height ≤ 7 has at most 2^8 − 1 nodes.
-    for (const t of json.forest) expect(Buffer.from(t.feature, "base64").length / 4).toBeLessThanOrEqual(255);
+    expect(json.nodes).toHaveLength(100);
+    for (const n of json.nodes) expect(n).toBeLessThanOrEqual(255);
   });
 
   it("keeps no training rows and round-trips through JSON with identical scores", () => {
@@ -107,16 +108,13 @@ describe("IsolationForest", () => {
   it("rejects corrupted models and bad input clearly", () => {
     const forest = new IsolationForest({ seed: 1 }).fit(gaussianRows(50, 2, 7));
     const json = forest.toJSON();
-    const broken = {
-      ...json,
-      forest: json.forest.map((t) => ({
-        ...t,
-        child: Buffer.from(new Int32Array(Buffer.from(t.child, "base64").length / 4).fill(0).buffer).toString(
-          "base64",
-        ),
-      })),
-    };
-    expect(() => IsolationForest.fromJSON(broken)).toThrow(/corrupted/);
+    // Every child index zeroed: a walk would loop back to the root.
+    const bytes = Buffer.from(json.blob, "base64");
+    const total = json.nodes.reduce((a, b) => a + b, 0);
+    bytes.fill(0, 0, total * 4);
+    expect(() => IsolationForest.fromJSON({ ...json, blob: bytes.toString("base64") })).toThrow(/corrupted/);
+    expect(() => IsolationForest.fromJSON({ ...json, blob: json.blob.slice(0, 40) })).toThrow(/corrupted/);
+    expect(() => IsolationForest.fromJSON({ ...json, nodes: [...json.nodes, 3] })).toThrow(/corrupted/);
     expect(() => IsolationForest.fromJSON({} as never)).toThrow(/not an isolation forest/);
     expect(() => forest.score([[1, 2, 3]])).toThrow(/3 columns/);
     expect(() => new IsolationForest().fit([[1, Number.NaN]])).toThrow(/not a finite number/);
