@@ -10,7 +10,7 @@ export const DASHBOARDS = {
     panels: { cpu: 2, memory: 3, disk: 4, network: 5, load: 6 },
   },
   dockerContainers: { uid: "docker-containers", panels: { cpu: 2, memory: 3, restarts: 4 } },
-  anomalies: { uid: "ml-anomaly-detection", panels: { score: 2, features: 3 } },
+  anomalies: { uid: "ml-anomaly-detection", panels: { score: 2, features: 3, findings: 4, scanFailing: 5 } },
 } as const;
 
 export interface PanelLinkParams {
