@@ -2,6 +2,7 @@
  * Train and scan one environment: the work behind the `anomaly-train` and `anomaly-scan` jobs, kept
  * free of queue concerns so it can run from a job, a test or the CLI alike.
  */
+import { availableParallelism } from "node:os";
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
 import type { AnomalyStore, Finding } from "./anomaly-store.js";
 import { type FeatureWindow, fetchFeatures } from "./feature-fetch.js";
@@ -11,9 +12,9 @@ import {
   type HostSeries,
   MIN_HOST_ROWS,
   scoreLatest,
-  trainHostModel,
   trainPooledModels,
 } from "./host-detector.js";
+import { TrainPool } from "./train-pool.js";
 
 export interface AnomalyServiceOptions {
   /** Training history, seconds; default 7 days. */
@@ -26,6 +27,8 @@ export interface AnomalyServiceOptions {
   scanStepSeconds?: number;
   /** Clock in epoch ms. */
   now?: () => number;
+  /** Threads that train host models; default the machine's cores (1 trains on this thread). */
+  trainThreads?: number;
 }
 
 export interface TrainResult {
@@ -62,6 +65,7 @@ export class AnomalyService {
       scanWindowSeconds: options.scanWindowSeconds ?? 900,
       scanStepSeconds: options.scanStepSeconds ?? 60,
       now: options.now ?? Date.now,
+      trainThreads: options.trainThreads ?? availableParallelism(),
     };
   }
 
@@ -85,23 +89,29 @@ export class AnomalyService {
     // Models are trained and saved a batch of hosts at a time: a thousand models would not fit
     // in memory at once.
     let trained = 0;
-    let batch: HostModel[] = [];
     const short = new Map<string, HostSeries>();
-    for (const [instance, series] of window.hosts) {
-      const model = trainHostModel(instance, series, this.opts.now(), window.times);
-      if (model.rows < MIN_HOST_ROWS) {
-        short.set(instance, series);
-        continue;
+    const pool = new TrainPool(this.opts.trainThreads);
+    try {
+      const instances = [...window.hosts.keys()];
+      for (let i = 0; i < instances.length; i += MODEL_BATCH * pool.size) {
+        const jobs = instances.slice(i, i + MODEL_BATCH * pool.size).map((instance) => ({
+          instance,
+          series: window.hosts.get(instance) as HostSeries,
+          times: window.times,
+          now: this.opts.now(),
+        }));
+        const models = await pool.train(jobs);
+        const usable: HostModel[] = [];
+        for (const m of models) {
+          if (m.rows >= MIN_HOST_ROWS) usable.push(m);
+          else short.set(m.instance, window.hosts.get(m.instance) as HostSeries);
+        }
+        await this.store.saveModels(environment, usable);
+        trained += usable.length;
       }
-      batch.push(model);
-      if (batch.length >= MODEL_BATCH) {
-        await this.store.saveModels(environment, batch);
-        trained += batch.length;
-        batch = [];
-      }
+    } finally {
+      await pool.close();
     }
-    await this.store.saveModels(environment, batch);
-    trained += batch.length;
     // Hosts with short history are scored by one model of the whole fleet's data.
     const pooled =
       short.size > 0
