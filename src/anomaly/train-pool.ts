@@ -110,6 +110,11 @@ export class TrainPool {
     return (await Promise.all(parts)).flat();
   }
 
+  /** True while work goes to worker threads (false after a fallback to this thread). */
+  get usingWorkers(): boolean {
+    return this.workers.length > 0 && !this.broken;
+  }
+
   async close(): Promise<void> {
     const ws = this.workers;
     this.workers = [];

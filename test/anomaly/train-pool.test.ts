@@ -19,6 +19,7 @@ describe("TrainPool", () => {
     const pool = new TrainPool(2);
     try {
       const models = await pool.train(jobs);
+      expect(pool.usingWorkers).toBe(true);
       expect(models.map((m) => m.instance)).toEqual(jobs.map((j) => j.instance));
       const local = jobs.map((j) => trainHostModel(j.instance, j.series, j.now, j.times));
       expect(JSON.parse(JSON.stringify(models))).toEqual(JSON.parse(JSON.stringify(local)));
