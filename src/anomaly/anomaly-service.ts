@@ -54,6 +54,8 @@ const RATE_WINDOW = 300;
 
 export class AnomalyService {
   private readonly opts: Required<Omit<AnomalyServiceOptions, "now">> & { now: () => number };
+  /** Decoded models by environment and instance. */
+  private readonly models = new Map<string, Map<string, HostModel>>();
 
   constructor(
     private readonly store: AnomalyStore,
@@ -137,6 +139,31 @@ export class AnomalyService {
     return this.scanFrom(environment, window);
   }
 
+  /**
+   * Models of some hosts, decoded once and kept until retrained: a scan every minute would otherwise
+   * read and decode every model of the fleet every minute.
+   */
+  private async modelsFor(environment: string, instances: string[]): Promise<Map<string, HostModel>> {
+    let cache = this.models.get(environment);
+    if (!cache) {
+      cache = new Map();
+      this.models.set(environment, cache);
+    }
+    const versions = await this.store.modelVersions(environment, instances);
+    const out = new Map<string, HostModel>();
+    const stale: string[] = [];
+    instances.forEach((instance, i) => {
+      const cached = cache.get(instance);
+      if (cached && versions[i] !== undefined && cached.trainedAt === versions[i]) out.set(instance, cached);
+      else stale.push(instance);
+    });
+    for (const [instance, model] of await this.store.loadModels(environment, stale)) {
+      cache.set(instance, model);
+      out.set(instance, model);
+    }
+    return out;
+  }
+
   /** Scores an already fetched window against the stored models and records the results. */
   async scanFrom(environment: string, window: FeatureWindow): Promise<ScanResult> {
     const scores: HostScore[] = [];
@@ -144,7 +171,7 @@ export class AnomalyService {
     const instances = [...window.hosts.keys()];
     for (let i = 0; i < instances.length; i += MODEL_BATCH) {
       const batch = instances.slice(i, i + MODEL_BATCH);
-      const models = await this.store.loadModels(environment, batch);
+      const models = await this.modelsFor(environment, batch);
       for (const instance of batch) {
         const model = models.get(instance);
         const series = window.hosts.get(instance);
@@ -156,6 +183,9 @@ export class AnomalyService {
         if (s) scores.push(s);
       }
     }
+    // Hosts gone from the window leave the cache; one that comes back is loaded again.
+    const cache = this.models.get(environment);
+    if (cache) for (const instance of cache.keys()) if (!window.hosts.has(instance)) cache.delete(instance);
     const findings = await this.store.recordScan(environment, scores, this.opts.now());
     return { scores, findings, untrained, queries: window.queries };
   }

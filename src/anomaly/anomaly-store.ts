@@ -97,8 +97,18 @@ export class AnomalyStore {
   async saveModels(environment: string, models: HostModel[]): Promise<void> {
     if (models.length === 0) return;
     const multi = this.redis.multi();
-    for (const m of models) multi.hset(`${this.prefix}:${environment}:models`, m.instance, modelToJson(m));
+    for (const m of models) {
+      multi.hset(`${this.prefix}:${environment}:models`, m.instance, modelToJson(m));
+      multi.hset(`${this.prefix}:${environment}:model-versions`, m.instance, String(m.trainedAt));
+    }
     await multi.exec();
+  }
+
+  /** When each host's stored model was trained: scans reuse decoded models until this changes. */
+  async modelVersions(environment: string, instances: string[]): Promise<(number | undefined)[]> {
+    if (instances.length === 0) return [];
+    const raw = await this.redis.hmget(`${this.prefix}:${environment}:model-versions`, ...instances);
+    return raw.map((v) => (v && /^\d+$/.test(v) ? Number(v) : undefined));
   }
 
   /** Records a completed training run. */
@@ -231,6 +241,7 @@ export class AnomalyStore {
   async clear(environment: string): Promise<void> {
     await this.redis.del(
       `${this.prefix}:${environment}:models`,
+      `${this.prefix}:${environment}:model-versions`,
       `${this.prefix}:${environment}:latest`,
       `${this.prefix}:${environment}:status`,
     );

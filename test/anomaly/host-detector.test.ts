@@ -8,7 +8,7 @@ import {
   trainPooledModels,
 } from "../../src/anomaly/host-detector.js";
 import { seededRandom } from "../../src/anomaly/random.js";
-import { medianAbsoluteDeviation, quantileSorted } from "../../src/anomaly/robust-stats.js";
+import { medianAbsoluteDeviation, quantileSelect, quantileSorted } from "../../src/anomaly/robust-stats.js";
 
 const F = (name: string) => FEATURES.findIndex((f) => f.name === name);
 
@@ -207,5 +207,19 @@ describe("daily patterns", () => {
     const day = series.map((f) => f.slice(0, 288));
     const model = trainHostModel("app-1:9100", day, Date.now(), t.slice(0, 288));
     expect(model.baselines[F("cpu_user")]?.hourly).toBeUndefined();
+  });
+});
+
+describe("quantileSelect", () => {
+  it("equals the interpolated quantile of the sorted values, with ties and any length", () => {
+    const random = seededRandom(12);
+    for (let trial = 0; trial < 500; trial++) {
+      const n = 1 + Math.floor(random() * 60);
+      const values = Float64Array.from({ length: n }, () => Math.round(random() * 8));
+      const sorted = Float64Array.from(values).sort();
+      for (const q of [0, 0.25, 0.5, 0.75, 0.995, 1]) {
+        expect(quantileSelect(Float64Array.from(values), q)).toBeCloseTo(quantileSorted(sorted, q), 12);
+      }
+    }
   });
 });
