@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: runs the benchmarks and prints Markdown tables for BENCHMARKS.md, headed by the
- * machine and date. `npm run bench -- ask` runs one.
+ * machine and date. `npm run bench -- ask nab` runs some. The scale bench writes ~4 GB of temporary
+ * files and takes several minutes.
  */
 import os from "node:os";
 import { askBench } from "./ask-bench.js";
 import { chartBench } from "./chart-bench.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
 import { nabBench } from "./nab/nab-bench.js";
+import { scaleBench } from "./scale/scale-bench.js";
 import { slackBench } from "./slack-bench.js";
 
 const BENCHES: Record<string, () => Promise<string>> = {
@@ -14,6 +16,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   slack: slackBench,
   "isolation-forest": isolationForestBench,
   nab: () => nabBench(),
+  scale: scaleBench,
   chart: chartBench,
 };
 
