@@ -3,15 +3,7 @@
  * load generator never shares its event loop.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
-
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort } from "../test/support/prometheus-process.js";
 
 export interface BotProcess {
   url: string;

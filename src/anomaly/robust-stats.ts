@@ -2,15 +2,7 @@
 
 /** The finite values of `xs`, sorted ascending. */
 export function sortedFinite(xs: ArrayLike<number>): Float64Array {
-  let n = 0;
-  for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i])) n++;
-  const out = new Float64Array(n);
-  let k = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const v = xs[i] as number;
-    if (Number.isFinite(v)) out[k++] = v;
-  }
-  return out.sort();
+  return finite(xs).sort();
 }
 
 /** Quantile of sorted values with linear interpolation; NaN for none. */
@@ -43,6 +35,7 @@ export function robustBaseline(xs: ArrayLike<number>, floor: number): RobustBase
   return { median, scale: Math.max(iqr / 1.349, 1.4826 * mad, floor), coverage };
 }
 
+/** The finite values of `xs`, in their order. */
 function finite(xs: ArrayLike<number>): Float64Array {
   let n = 0;
   for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i])) n++;
