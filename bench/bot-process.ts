@@ -12,7 +12,9 @@ export interface BotProcess {
 
 export async function startBot(env: Record<string, string>): Promise<BotProcess> {
   const port = await freePort();
-  const proc: ChildProcess = spawn(process.execPath, ["dist/cli.js", "start"], {
+  // BENCH_BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the bot under load.
+  const nodeArgs = (process.env.BENCH_BOT_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, "dist/cli.js", "start"], {
     env: {
       ...process.env,
       PORT: String(port),

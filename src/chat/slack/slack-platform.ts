@@ -66,6 +66,8 @@ export function createSlackPlatform(deps: SlackPlatformDeps): SlackPlatform {
       logger,
       clientOptions,
       deferInitialization: true,
+      // Bolt's in-memory conversation store is unused here and costs time on every event.
+      convoStore: false,
     });
   } else {
     if (!config.signingSecret) throw new SlackStartError("SLACK_SIGNING_SECRET is required for HTTP mode");
@@ -76,7 +78,14 @@ export function createSlackPlatform(deps: SlackPlatformDeps): SlackPlatform {
       // Acknowledge first, work after: Slack wants an answer within 3 s.
       processBeforeResponse: false,
     });
-    app = new App({ token: config.botToken, receiver, logger, clientOptions, deferInitialization: true });
+    app = new App({
+      token: config.botToken,
+      receiver,
+      logger,
+      clientOptions,
+      deferInitialization: true,
+      convoStore: false,
+    });
   }
   const ctx: SlackContext = {
     assistant: deps.assistant,
