@@ -250,14 +250,14 @@ export function trainPooledModels(hosts: Map<string, HostSeries>, now = Date.now
   );
   const json = forest.toJSON();
   const threshold = calibrate(forest, rows);
-  return instances.map((instance) => ({
+  return instances.map((instance, i) => ({
     instance,
     kind: "pooled",
     baselines,
     forest: json,
     threshold,
     trainedAt: now,
-    rows: usableRows(liveRows(hosts.get(instance) ?? []).series, baselines),
+    rows: usableRows(live[i] ?? [], baselines),
   }));
 }
 

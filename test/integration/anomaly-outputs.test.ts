@@ -11,6 +11,7 @@ import { silentLogger } from "../../src/observability/logger.js";
 import { deadUrl } from "../fakes/broken-prometheus.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
 import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
+import { until } from "../support/until.js";
 
 const END = Math.floor(Date.UTC(2026, 1, 3, 9, 30, 0) / 1000);
 const BURST = `${fleetHost(3)}:9100`;
@@ -61,14 +62,6 @@ interface AnomaliesBody {
 
 async function anomalies(): Promise<AnomaliesBody> {
   return (await (await fetch(`${url}/api/v1/anomalies`)).json()) as AnomaliesBody;
-}
-
-async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe("anomaly outputs", () => {

@@ -9,6 +9,7 @@ import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
 import { type SlowProxy, startSlowProxy } from "../fakes/slow-proxy.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
 import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
+import { until } from "../support/until.js";
 
 const BURST_HOST = 1;
 const prefix = `test-worker-${process.pid}-${Date.now()}`;
@@ -57,14 +58,6 @@ function startWorker(): ChildProcess {
   });
   children.push(child);
   return child;
-}
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe("cloudops worker", () => {
