@@ -136,3 +136,12 @@ describe("built-in engine on the fixture", () => {
     expect(r.title).toBe("No anomaly scan has run yet");
   });
 });
+
+describe("trend wording", () => {
+  it("says a series that did not move is steady rather than naming a moment of peak", async () => {
+    const r = await ask("cpu trend last 1h");
+    // In the last hour every fixture host is flat; web-2 is the highest at 60%.
+    expect(r.text).toMatch(/^CPU last 1h: highest web-2, steady at 60\.0%$/m);
+    expect(r.text).not.toMatch(/peak/);
+  });
+});

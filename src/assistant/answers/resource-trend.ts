@@ -75,8 +75,12 @@ export async function answerResourceTrend(
   const fmt = (v: number) => formatValue(v, spec.unit);
   const peak = summaries[0] as SeriesSummary;
   const tone = worstLevel(summaries.map((s) => levelOf(spec, s.stats.max)));
+  // A series that did not move has no moment of peak worth naming.
+  const flat = fmt(peak.stats.max) === fmt(peak.stats.min);
   const lines = [
-    `${spec.label} ${range.label}: peak ${fmt(peak.stats.max)} on ${peak.name} at ${formatClock(peak.stats.maxAt)}`,
+    flat
+      ? `${spec.label} ${range.label}: highest ${peak.name}, steady at ${fmt(peak.stats.max)}`
+      : `${spec.label} ${range.label}: peak ${fmt(peak.stats.max)} on ${peak.name} at ${formatClock(peak.stats.maxAt)}`,
   ];
   if (summaries.length === 1 || ctx.host) {
     for (const s of summaries) {
