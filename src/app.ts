@@ -7,6 +7,10 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { Redis } from "ioredis";
+import { AlertDelivery } from "./alerts/alert-delivery.js";
+import { AlertStore } from "./alerts/alert-store.js";
+import { alertmanagerRouter } from "./alerts/alertmanager-route.js";
+import { SlackAlertNotifier } from "./alerts/slack-alert-notifier.js";
 import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyService } from "./anomaly/anomaly-service.js";
 import { AnomalyStore } from "./anomaly/anomaly-store.js";
@@ -95,6 +99,23 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     });
     if (slack.router) http.use(slack.router);
   }
+  // Alerts are stored whatever is configured; they are posted once a channel to post them in is.
+  const alertStore = new AlertStore(redis, `${prefix}:alerts`);
+  const alertDelivery =
+    slack && config.slack.alertChannel
+      ? new AlertDelivery(
+          alertStore,
+          new SlackAlertNotifier(slack.app.client, config.slack.alertChannel),
+          logger,
+        )
+      : undefined;
+  http.use(
+    alertmanagerRouter({
+      store: alertStore,
+      token: config.alertmanagerWebhookToken,
+      onReceived: () => void alertDelivery?.kick(),
+    }),
+  );
   if (config.teams.appId || config.teams.emulator) {
     const teams = createTeamsPlatform({
       config: config.teams,
@@ -120,6 +141,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         const who = await slack.start();
         logger.info({ botUserId: who.botUserId, team: who.team }, "connected to Slack");
       }
+      alertDelivery?.start();
       if (config.anomaly.enabled)
         workers = await startAnomalyJobs(config, logger, environments, anomalyStore, prefix, options.now);
       server = http.listen(port, host);
@@ -132,6 +154,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         server.closeAllConnections();
         await new Promise<void>((resolve) => server?.close(() => resolve()));
       }
+      await alertDelivery?.stop();
       await slack?.stop();
       await workers?.close();
       redis.disconnect();

@@ -191,6 +191,7 @@ const envSchema = z.object({
     .refine((p) => /^[A-Za-z0-9_.-]{1,64}$/.test(p), { message: "must be 1-64 letters, digits, _ . or -" }),
   GRAFANA_URL: optionalUrl,
   ALERTMANAGER_URL: optionalUrl,
+  ALERTMANAGER_WEBHOOK_TOKEN: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
@@ -241,6 +242,8 @@ export interface Config {
   redisPrefix: string;
   grafanaUrl?: string;
   alertmanagerUrl?: string;
+  /** Bearer token Alertmanager must send to POST /api/v1/alertmanager. */
+  alertmanagerWebhookToken?: string;
   slack: {
     botToken?: string;
     signingSecret?: string;
@@ -331,6 +334,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisPrefix: e.REDIS_PREFIX,
     grafanaUrl: e.GRAFANA_URL,
     alertmanagerUrl: e.ALERTMANAGER_URL,
+    alertmanagerWebhookToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,

@@ -4,6 +4,8 @@
  */
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
+import { AlertmanagerWebhook } from "../alerts/alert.js";
+import { ALERTMANAGER_PATH } from "../alerts/alertmanager-route.js";
 
 extendZodWithOpenApi(z);
 
@@ -117,6 +119,14 @@ const HealthResponse = z.object({
   checks: z.record(z.string(), z.string()),
 });
 
+export const AlertmanagerAccepted = z.object({
+  received: z.number().int(),
+  new: z.number().int(),
+  resolved: z.number().int(),
+  refired: z.number().int(),
+  unchanged: z.number().int(),
+});
+
 /** Builds the OpenAPI 3.1 document of every route. */
 export function openApiDocument(version: string): object {
   const registry = new OpenAPIRegistry();
@@ -154,6 +164,20 @@ export function openApiDocument(version: string): object {
       200: json(AnomaliesResponse, "Latest results"),
       400: json(ErrorResponse, "Unknown environment"),
       503: json(ErrorResponse, "Redis unavailable"),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: ALERTMANAGER_PATH,
+    summary: "Alertmanager webhook receiver",
+    description:
+      "Alertmanager's webhook (version 4). Alerts are stored before the answer, deduplicated by fingerprint, and posted to the alert channel; a resolve updates the same message. Send `Authorization: Bearer <ALERTMANAGER_WEBHOOK_TOKEN>` when that is set.",
+    request: { body: { content: { "application/json": { schema: AlertmanagerWebhook } }, required: true } },
+    responses: {
+      200: json(AlertmanagerAccepted, "Stored; how many alerts were new, resolved, fired again or unchanged"),
+      400: json(ErrorResponse, "Not an Alertmanager version 4 webhook"),
+      401: json(ErrorResponse, "Missing or wrong bearer token"),
+      503: json(ErrorResponse, "Redis unavailable: Alertmanager will retry"),
     },
   });
   registry.registerPath({

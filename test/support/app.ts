@@ -18,7 +18,8 @@ export interface TestApp {
 }
 
 /** `env` overrides configuration variables; the clock is pinned to the fixture's end. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** `redisPrefix` reuses another app's Redis data, as a restarted bot would. */
+export async function startTestApp(env: Record<string, string> = {}, redisPrefix?: string): Promise<TestApp> {
   const fixtureEnd = Date.parse(inject("fixtureEnd"));
   const config = loadConfig({
     PROMETHEUS_URL: inject("prometheusUrl"),
@@ -30,8 +31,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ANOMALY_ENABLED: "false",
     ...env,
   });
-  const redisPrefix = `test-${process.pid}-${++apps}-${Date.now().toString(36)}`;
-  const app = createApp(config, silentLogger(), { now: () => fixtureEnd, redisPrefix });
+  const prefix = redisPrefix ?? `test-${process.pid}-${++apps}-${Date.now().toString(36)}`;
+  const app = createApp(config, silentLogger(), { now: () => fixtureEnd, redisPrefix: prefix });
   const port = await app.listen(0, "127.0.0.1");
-  return { url: `http://127.0.0.1:${port}`, app, redisPrefix, close: () => app.close() };
+  return { url: `http://127.0.0.1:${port}`, app, redisPrefix: prefix, close: () => app.close() };
 }

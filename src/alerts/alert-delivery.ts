@@ -1,0 +1,123 @@
+/**
+ * Delivers queued alerts: posts a message for a new alert, updates that same message (and notes the
+ * change in its thread) when it resolves or fires again. A failed delivery stays queued and is tried
+ * again with backoff; replicas sharing Redis claim an alert before touching its message.
+ */
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../observability/logger.js";
+import type { Alert } from "./alert.js";
+import type { AlertStore, MessageRef } from "./alert-store.js";
+
+export interface AlertNotifier {
+  /** Posts the alert's message; returns where it is. */
+  post(alert: Alert): Promise<MessageRef>;
+  /** Changes that message to the alert's current state and notes the change in its thread. */
+  update(alert: Alert, ref: MessageRef): Promise<MessageRef>;
+}
+
+export interface AlertDeliveryOptions {
+  /** Safety-net pass over the outbox, also what picks up work left by a crash. */
+  intervalMs?: number;
+  /** How long a replica may hold an alert before another may take it over. */
+  claimTtlMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class AlertDelivery {
+  private readonly owner = randomUUID();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly store: AlertStore,
+    private readonly notifier: AlertNotifier,
+    private readonly logger: Logger,
+    private readonly opts: AlertDeliveryOptions = {},
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Delivers what is queued now (coalesced with a pass already running). */
+  kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.pass().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.kick();
+      } else this.schedule();
+    });
+    return this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    const base = this.opts.intervalMs ?? 15_000;
+    const delay =
+      this.failures > 0 ? Math.min(this.opts.maxBackoffMs ?? 60_000, 500 * 2 ** (this.failures - 1)) : base;
+    this.timer = setTimeout(() => void this.kick(), delay);
+    this.timer.unref();
+  }
+
+  private async pass(): Promise<void> {
+    let failed = false;
+    for (const fp of await this.store.pending()) {
+      if (this.stopped) return;
+      if (!(await this.store.claim(fp, this.owner, this.opts.claimTtlMs ?? 60_000))) continue;
+      try {
+        await this.deliver(fp);
+        // A change that arrived during delivery stays queued for the next pass.
+        if (await this.settled(fp)) await this.store.done(fp);
+        else this.again = true;
+      } catch (e) {
+        failed = true;
+        this.logger.warn(
+          { fingerprint: fp, reason: e instanceof Error ? e.message : String(e) },
+          "alert delivery failed; will retry",
+        );
+      } finally {
+        await this.store.release(fp, this.owner);
+      }
+    }
+    this.failures = failed ? this.failures + 1 : 0;
+  }
+
+  /** Whether the alert's message shows its current state (or it needs none). */
+  private async settled(fp: string): Promise<boolean> {
+    const current = await this.store.get(fp);
+    if (!current) return true;
+    if (!current.message) return current.alert.status === "resolved";
+    return current.message.shows === current.alert.status;
+  }
+
+  private async deliver(fp: string): Promise<void> {
+    const current = await this.store.get(fp);
+    if (!current) return;
+    const { alert, message } = current;
+    if (!message) {
+      // A resolve that arrives before the firing message went out needs no message of its own.
+      if (alert.status === "resolved") return;
+      await this.store.setMessage(fp, await this.notifier.post(alert));
+      return;
+    }
+    if (message.shows === alert.status) return;
+    await this.store.setMessage(fp, await this.notifier.update(alert, message));
+  }
+}
