@@ -23,6 +23,9 @@ export interface AlertDeliveryOptions {
   maxBackoffMs?: number;
 }
 
+/** Alerts handled per pass over the outbox. */
+const PASS_SIZE = 100;
+
 export class AlertDelivery {
   private readonly owner = randomUUID();
   private timer: NodeJS.Timeout | undefined;
@@ -78,7 +81,10 @@ export class AlertDelivery {
 
   private async pass(): Promise<void> {
     let failed = false;
-    for (const fp of await this.store.pending()) {
+    const batch = await this.store.pending(PASS_SIZE);
+    // A full batch means more may be waiting: go on right after this pass.
+    if (batch.length === PASS_SIZE) this.again = true;
+    for (const fp of batch) {
       if (this.stopped) return;
       if (!(await this.store.claim(fp, this.owner, this.opts.claimTtlMs ?? 60_000))) continue;
       try {

@@ -48,6 +48,9 @@ function parse<T>(schema: z.ZodType<T>, raw: string | null | undefined): T | und
   }
 }
 
+/** How long a resolved alert and its message ref stay in Redis. */
+export const RESOLVED_RETENTION_MS = 7 * 86_400_000;
+
 /** What an incoming alert changes. */
 export type Change = "new" | "resolved" | "refired" | "unchanged";
 
@@ -87,7 +90,17 @@ export class AlertStore {
     else if (before.alert.status === alert.status) change = "unchanged";
     else change = alert.status === "resolved" ? "resolved" : "refired";
     if (!before && change === "unchanged") return change; // a resolve for an alert we never saw
-    const multi = this.redis.multi().set(this.key(alert.fingerprint), JSON.stringify(alert));
+    const multi = this.redis.multi();
+    // Resolved alerts are kept a while for their message's sake, then forgotten.
+    if (alert.status === "resolved") {
+      multi
+        .set(this.key(alert.fingerprint), JSON.stringify(alert), "PX", RESOLVED_RETENTION_MS)
+        .pexpire(`${this.key(alert.fingerprint)}:message`, RESOLVED_RETENTION_MS);
+    } else {
+      multi
+        .set(this.key(alert.fingerprint), JSON.stringify(alert))
+        .persist(`${this.key(alert.fingerprint)}:message`);
+    }
     if (change !== "unchanged")
       multi.lrem(this.outbox, 0, alert.fingerprint).rpush(this.outbox, alert.fingerprint);
     await multi.exec();
@@ -95,7 +108,10 @@ export class AlertStore {
   }
 
   async setMessage(fingerprint: string, message: MessageRef): Promise<void> {
-    await this.redis.set(`${this.key(fingerprint)}:message`, JSON.stringify(message));
+    const key = `${this.key(fingerprint)}:message`;
+    if (message.shows === "resolved")
+      await this.redis.set(key, JSON.stringify(message), "PX", RESOLVED_RETENTION_MS);
+    else await this.redis.set(key, JSON.stringify(message));
   }
 
   /** Fingerprints waiting for delivery, oldest first. */

@@ -3,7 +3,8 @@
  * one message per alert, deduplicated, updated in place on resolve with a line in its thread, retried
  * when Slack fails, and delivered after a restart when the bot stopped before posting.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { type FakeSlack, startFakeSlack } from "../fakes/fake-slack.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { SIGNING_SECRET } from "../support/slack-requests.js";
@@ -119,6 +120,40 @@ describe("Alertmanager → Slack", () => {
     await new Promise((r) => setTimeout(r, 500));
     // Two failed attempts and one success; the message exists once.
     expect(postsTo("C0ALERTS")).toHaveLength(3);
+  });
+
+  it("delivers a burst larger than one pass over the outbox without waiting for the next interval", async () => {
+    const burst = webhook("firing", fp());
+    const first = burst.alerts[0] as (typeof burst.alerts)[0];
+    burst.alerts = Array.from({ length: 150 }, (_, i) => ({
+      ...first,
+      labels: { ...first.labels, instance: `web-${i}:9100` },
+      fingerprint: `b0b0${(seq * 1000 + i).toString(16).padStart(8, "0")}`,
+    }));
+    expect(await (await send(app.url, burst)).json()).toMatchObject({ received: 150, new: 150 });
+    // The safety-net interval is 15 s; all 150 must arrive well before it.
+    await until("150 posts", () => postsTo("C0ALERTS").length >= 150, 10_000);
+  });
+
+  it("keeps a resolved alert for a week, a firing one until it resolves", async () => {
+    const id = fp();
+    await send(app.url, webhook("firing", id));
+    await slack.waitFor("chat.postMessage");
+    const redis = new Redis(inject("redisUrl"));
+    try {
+      const key = `${app.redisPrefix}:alerts:alert:${id}`;
+      await until("the message ref", async () => (await redis.exists(`${key}:message`)) === 1, 5_000);
+      expect(await redis.pttl(key)).toBe(-1);
+      await send(app.url, webhook("resolved", id));
+      await slack.waitFor("chat.update");
+      await slack.waitFor("chat.postMessage", 2); // the thread line
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(6 * 86_400_000);
+      expect(ttl).toBeLessThanOrEqual(7 * 86_400_000);
+      await until("the message ref's retention", async () => (await redis.pttl(`${key}:message`)) > 0, 5_000);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it("refuses a wrong token and a malformed body, storing nothing", async () => {
