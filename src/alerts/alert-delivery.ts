@@ -43,7 +43,7 @@ export class AlertDelivery {
 
   start(): void {
     this.stopped = false;
-    this.kick();
+    void this.kick();
   }
 
   async stop(): Promise<void> {
@@ -59,13 +59,23 @@ export class AlertDelivery {
       this.again = true;
       return this.running;
     }
-    this.running = this.pass().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.kick();
-      } else this.schedule();
-    });
+    this.running = this.pass()
+      .catch((e: unknown) => {
+        // Redis itself failed: nothing was lost (the outbox is in Redis); try again later.
+        this.failures++;
+        this.logger.warn({ reason: e instanceof Error ? e.message : String(e) }, "alert outbox unreadable");
+      })
+      .finally(() => {
+        this.running = undefined;
+        // After a failure, back off even if more is waiting, rather than hammer a failing Slack.
+        if (this.again && this.failures === 0) {
+          this.again = false;
+          void this.kick();
+        } else {
+          this.again = false;
+          this.schedule();
+        }
+      });
     return this.running;
   }
 
