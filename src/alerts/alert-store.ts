@@ -5,6 +5,7 @@
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { parseStored } from "../redis/parse-stored.js";
 import type { Alert } from "./alert.js";
 
 export interface MessageRef {
@@ -38,16 +39,6 @@ const messageRef = z.object({
   shows: z.enum(["firing", "resolved"]),
 });
 
-function parse<T>(schema: z.ZodType<T>, raw: string | null | undefined): T | undefined {
-  if (!raw) return undefined;
-  try {
-    const r = schema.safeParse(JSON.parse(raw));
-    return r.success ? r.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** How long a resolved alert and its message ref stay in Redis. */
 export const RESOLVED_RETENTION_MS = 7 * 86_400_000;
 
@@ -73,9 +64,9 @@ export class AlertStore {
       this.key(fingerprint),
       `${this.key(fingerprint)}:message`,
     );
-    const alert = parse(storedAlert, rawAlert);
+    const alert = parseStored(storedAlert, rawAlert);
     if (!alert) return undefined;
-    const message = parse(messageRef, rawMessage);
+    const message = parseStored(messageRef, rawMessage);
     return { alert: alert as Alert, ...(message ? { message } : {}) };
   }
 

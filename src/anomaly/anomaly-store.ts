@@ -4,6 +4,7 @@
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { parseStored } from "../redis/parse-stored.js";
 import type { HostModel, HostScore } from "./host-detector.js";
 
 const FINDING_TTL_SECONDS = 7 * 86400;
@@ -71,16 +72,6 @@ export interface ScanStatus {
   hosts?: number;
 }
 
-function parseJson<T>(schema: z.ZodType<T>, text: string | null | undefined): T | undefined {
-  if (!text) return undefined;
-  try {
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** JSON has no NaN: medians of missing features travel as null. */
 function modelToJson(model: HostModel): string {
   return JSON.stringify(model, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v));
@@ -139,7 +130,7 @@ export class AnomalyStore {
     }
     const out = new Map<string, HostModel>();
     for (const [instance, text] of entries) {
-      const m = parseJson(modelSchema, text);
+      const m = parseStored(modelSchema, text);
       if (!m) continue;
       out.set(instance, {
         ...m,
@@ -204,7 +195,7 @@ export class AnomalyStore {
   async latest(environment: string): Promise<HostScore[]> {
     const raw = await this.redis.hgetall(`${this.prefix}:${environment}:latest`);
     return Object.values(raw)
-      .map((t) => parseJson(hostScoreSchema, t))
+      .map((t) => parseStored(hostScoreSchema, t))
       .filter((s): s is HostScore => s !== undefined)
       .sort((a, b) => b.score - a.score);
   }
@@ -232,7 +223,7 @@ export class AnomalyStore {
     if (ids.length === 0) return [];
     const texts = await this.redis.mget(ids.map((id) => `${this.prefix}:finding:${id}`));
     return texts
-      .map((t) => parseJson(findingSchema, t))
+      .map((t) => parseStored(findingSchema, t))
       .filter((f): f is Finding => f !== undefined && (!environment || f.environment === environment))
       .slice(0, limit);
   }

@@ -4,6 +4,7 @@
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { parseStored } from "../../redis/parse-stored.js";
 
 const referenceSchema = z
   .object({
@@ -30,14 +31,7 @@ export class ConversationReferences {
   }
 
   async get(conversationId: string): Promise<StoredReference | undefined> {
-    const text = await this.redis.hget(this.key, conversationId);
-    if (!text) return undefined;
-    try {
-      const parsed = referenceSchema.safeParse(JSON.parse(text));
-      return parsed.success ? parsed.data : undefined;
-    } catch {
-      return undefined;
-    }
+    return parseStored(referenceSchema, await this.redis.hget(this.key, conversationId));
   }
 
   async list(): Promise<StoredReference[]> {
