@@ -98,10 +98,9 @@ export class AlertDelivery {
       if (this.stopped) return;
       if (!(await this.store.claim(fp, this.owner, this.opts.claimTtlMs ?? 60_000))) continue;
       try {
-        await this.deliver(fp);
+        const rev = await this.deliver(fp);
         // A change that arrived during delivery stays queued for the next pass.
-        if (await this.settled(fp)) await this.store.done(fp);
-        else this.again = true;
+        if (!(await this.store.doneAt(fp, rev))) this.again = true;
       } catch (e) {
         failed = true;
         this.logger.warn(
@@ -115,25 +114,19 @@ export class AlertDelivery {
     this.failures = failed ? this.failures + 1 : 0;
   }
 
-  /** Whether the alert's message shows its current state (or it needs none). */
-  private async settled(fp: string): Promise<boolean> {
+  /** Brings the alert's message up to date; returns the revision it delivered. */
+  private async deliver(fp: string): Promise<number> {
     const current = await this.store.get(fp);
-    if (!current) return true;
-    if (!current.message) return current.alert.status === "resolved";
-    return current.message.shows === current.alert.status;
-  }
-
-  private async deliver(fp: string): Promise<void> {
-    const current = await this.store.get(fp);
-    if (!current) return;
-    const { alert, message } = current;
+    if (!current) return 0;
+    const { alert, message, rev } = current;
     if (!message) {
       // A resolve that arrives before the firing message went out needs no message of its own.
-      if (alert.status === "resolved") return;
+      if (alert.status === "resolved") return rev;
       await this.store.setMessage(fp, await this.notifier.post(alert));
-      return;
+      return rev;
     }
-    if (message.shows === alert.status) return;
-    await this.store.setMessage(fp, await this.notifier.update(alert, message));
+    if (message.shows !== alert.status)
+      await this.store.setMessage(fp, await this.notifier.update(alert, message));
+    return rev;
   }
 }

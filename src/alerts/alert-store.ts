@@ -19,6 +19,8 @@ export interface MessageRef {
 export interface StoredAlert {
   alert: Alert;
   message?: MessageRef;
+  /** Bumped by every change that queues the alert; delivery removes it from the outbox only at the revision it delivered. */
+  rev: number;
 }
 
 const storedAlert = z.object({
@@ -60,14 +62,12 @@ export class AlertStore {
 
   /** The alert and its message ref live under separate keys, so receiving and delivering never overwrite each other. */
   async get(fingerprint: string): Promise<StoredAlert | undefined> {
-    const [rawAlert, rawMessage] = await this.redis.mget(
-      this.key(fingerprint),
-      `${this.key(fingerprint)}:message`,
-    );
+    const k = this.key(fingerprint);
+    const [rawAlert, rawMessage, rawRev] = await this.redis.mget(k, `${k}:message`, `${k}:rev`);
     const alert = parseStored(storedAlert, rawAlert);
     if (!alert) return undefined;
     const message = parseStored(messageRef, rawMessage);
-    return { alert: alert as Alert, ...(message ? { message } : {}) };
+    return { alert: alert as Alert, ...(message ? { message } : {}), rev: Number(rawRev ?? 0) || 0 };
   }
 
   /**
@@ -92,8 +92,11 @@ export class AlertStore {
         .set(this.key(alert.fingerprint), JSON.stringify(alert))
         .persist(`${this.key(alert.fingerprint)}:message`);
     }
-    if (change !== "unchanged")
+    if (change !== "unchanged") {
+      const rev = `${this.key(alert.fingerprint)}:rev`;
+      multi.incr(rev).pexpire(rev, RESOLVED_RETENTION_MS);
       multi.lrem(this.outbox, 0, alert.fingerprint).rpush(this.outbox, alert.fingerprint);
+    }
     await multi.exec();
     return change;
   }
@@ -110,8 +113,20 @@ export class AlertStore {
     return this.redis.lrange(this.outbox, 0, limit - 1);
   }
 
-  async done(fingerprint: string): Promise<void> {
-    await this.redis.lrem(this.outbox, 1, fingerprint);
+  /**
+   * Takes the alert off the outbox if nothing changed since revision `rev` was read: a change that
+   * arrived while its message was being posted stays queued. Atomic in Redis.
+   */
+  async doneAt(fingerprint: string, rev: number): Promise<boolean> {
+    const removed = await this.redis.eval(
+      "if (tonumber(redis.call('GET', KEYS[1]) or '0') == tonumber(ARGV[1])) then return redis.call('LREM', KEYS[2], 1, ARGV[2]) end return -1",
+      2,
+      `${this.key(fingerprint)}:rev`,
+      this.outbox,
+      String(rev),
+      fingerprint,
+    );
+    return removed !== -1;
   }
 
   /** Only one replica delivers a given alert at a time; the claim expires if that replica dies. */
