@@ -95,31 +95,3 @@ function select(a: Float64Array, k: number): number {
   }
   return a[k] as number;
 }
-
-/**
- * Median of |x − m| over sorted `s`, without sorting again: the deviations below m (read downwards)
- * and above it (read upwards) are each ascending, so merging them finds the middle in O(n).
- */
-export function medianAbsoluteDeviation(s: Float64Array, m: number): number {
-  const n = s.length;
-  if (n === 0) return Number.NaN;
-  let hi = 0;
-  while (hi < n && (s[hi] as number) < m) hi++;
-  let lo = hi - 1;
-  const want = [(n - 1) >> 1, n >> 1];
-  const got: number[] = [];
-  for (let k = 0; k <= (want[1] as number); k++) {
-    const left = lo >= 0 ? m - (s[lo] as number) : Number.POSITIVE_INFINITY;
-    const right = hi < n ? (s[hi] as number) - m : Number.POSITIVE_INFINITY;
-    let d: number;
-    if (left <= right) {
-      d = left;
-      lo--;
-    } else {
-      d = right;
-      hi++;
-    }
-    if (k === want[0] || k === want[1]) got.push(d);
-  }
-  return got.length === 2 ? ((got[0] as number) + (got[1] as number)) / 2 : (got[0] as number);
-}

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Alert } from "../../src/alerts/alert.js";
 import { AlertStore } from "../../src/alerts/alert-store.js";
+import { dropKeysAndDisconnect } from "../support/redis.js";
 
 let redis: Redis;
 const prefix = `test-alert-store-${process.pid}-${Date.now()}`;
@@ -11,9 +12,7 @@ beforeAll(() => {
   redis = new Redis(inject("redisUrl"));
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await dropKeysAndDisconnect(redis, prefix);
 });
 
 const alert = (status: Alert["status"]): Alert => ({

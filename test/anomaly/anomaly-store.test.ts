@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
 import type { HostScore } from "../../src/anomaly/host-detector.js";
+import { dropKeysAndDisconnect } from "../support/redis.js";
 
 let redis: Redis;
 const prefix = `test-anomaly-${process.pid}-${Date.now()}`;
@@ -11,9 +12,7 @@ beforeAll(() => {
   redis = new Redis(inject("redisUrl"));
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await dropKeysAndDisconnect(redis, prefix);
 });
 
 const score = (instance: string, anomalous: boolean, at = 1_700_000_000): HostScore => ({

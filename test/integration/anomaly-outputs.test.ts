@@ -11,6 +11,7 @@ import { silentLogger } from "../../src/observability/logger.js";
 import { deadUrl } from "../fakes/broken-prometheus.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
 import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
+import { dropKeysAndDisconnect } from "../support/redis.js";
 import { until } from "../support/until.js";
 
 const END = Math.floor(Date.UTC(2026, 1, 3, 9, 30, 0) / 1000);
@@ -46,9 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await prom?.stop();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await dropKeysAndDisconnect(redis, prefix);
 });
 
 interface AnomaliesBody {

@@ -12,6 +12,7 @@ import { FEATURES } from "../../src/anomaly/features.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
 import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
+import { dropKeysAndDisconnect } from "../support/redis.js";
 
 const END = Math.floor(Date.UTC(2026, 0, 15, 12, 0, 0) / 1000);
 const HOSTS = 5;
@@ -34,9 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await prom?.stop();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await dropKeysAndDisconnect(redis, prefix);
 });
 
 describe("anomaly scan on a backfilled fleet", () => {

@@ -9,6 +9,7 @@ import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
 import { type SlowProxy, startSlowProxy } from "../fakes/slow-proxy.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
 import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
+import { dropKeysAndDisconnect } from "../support/redis.js";
 import { until } from "../support/until.js";
 
 const BURST_HOST = 1;
@@ -38,9 +39,7 @@ afterAll(async () => {
   for (const c of children) c.kill("SIGKILL");
   await proxy?.close();
   await prom?.stop();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await dropKeysAndDisconnect(redis, prefix);
 });
 
 function startWorker(): ChildProcess {
