@@ -40,7 +40,10 @@ export interface TrainResult {
 
 export interface ScanResult {
   scores: HostScore[];
+  /** Anomaly episodes this scan opened (new findings). */
   findings: Finding[];
+  /** Episodes this scan ended: the host scores normal again or is gone. */
+  ended: Finding[];
   /** Hosts seen by the scan that have no model yet (trained at the next training run). */
   untrained: string[];
   queries: number;
@@ -186,7 +189,7 @@ export class AnomalyService {
     // Hosts gone from the window leave the cache; one that comes back is loaded again.
     const cache = this.models.get(environment);
     if (cache) for (const instance of cache.keys()) if (!window.hosts.has(instance)) cache.delete(instance);
-    const findings = await this.store.recordScan(environment, scores, this.opts.now());
-    return { scores, findings, untrained, queries: window.queries };
+    const { opened, ended } = await this.store.recordScan(environment, scores, this.opts.now());
+    return { scores, findings: opened, ended, untrained, queries: window.queries };
   }
 }

@@ -63,6 +63,20 @@ const findingSchema = hostScoreSchema.extend({
   detectedAt: z.number(),
 });
 
+/** What a scan changed: anomaly episodes that began, and those that ended. */
+export interface ScanChanges {
+  opened: Finding[];
+  ended: Finding[];
+}
+
+/** Opens a host's episode and stores its finding in one step, or does nothing when one is open. */
+const OPEN_EPISODE = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[2])
+return 1
+`;
+
 export interface ScanStatus {
   environment: string;
   lastScanAt?: number;
@@ -141,8 +155,12 @@ export class AnomalyStore {
     return out;
   }
 
-  /** Records a scan: the latest score of each host, and new findings (idempotent per host and time). */
-  async recordScan(environment: string, scores: HostScore[], now = Date.now()): Promise<Finding[]> {
+  /**
+   * Records a scan: the latest score of each host, and the anomaly episodes it opens and ends. A host
+   * stays in one episode while it scores anomalous, so a burst that lasts an hour is one finding, and a
+   * retried, resumed or concurrent scan never opens it twice.
+   */
+  async recordScan(environment: string, scores: HostScore[], now = Date.now()): Promise<ScanChanges> {
     const multi = this.redis.multi();
     multi.del(`${this.prefix}:${environment}:latest`);
     for (const s of scores) {
@@ -155,7 +173,8 @@ export class AnomalyStore {
     multi.hset(`${this.prefix}:${environment}:status`, "lastScanAt", String(now));
     multi.hdel(`${this.prefix}:${environment}:status`, "lastError", "lastErrorAt");
     await multi.exec();
-    const created: Finding[] = [];
+    const openKey = `${this.prefix}:${environment}:open`;
+    const opened: Finding[] = [];
     for (const s of scores.filter((x) => x.anomalous)) {
       const id = `${environment}:${s.instance}:${s.at}`;
       const finding: Finding = {
@@ -165,21 +184,32 @@ export class AnomalyStore {
         detectedAt: now,
         deviations: s.deviations.slice(0, 5),
       };
-      // NX: a retried or resumed scan of the same point never creates the finding twice.
-      const ok = await this.redis.set(
+      const created = await this.redis.eval(
+        OPEN_EPISODE,
+        3,
+        openKey,
         `${this.prefix}:finding:${id}`,
+        `${this.prefix}:findings`,
+        s.instance,
+        id,
         JSON.stringify(finding),
-        "EX",
-        FINDING_TTL_SECONDS,
-        "NX",
+        String(FINDING_TTL_SECONDS),
+        String(s.at),
       );
-      if (ok === "OK") {
-        await this.redis.zadd(`${this.prefix}:findings`, s.at, id);
-        created.push(finding);
-      }
+      if (created === 1) opened.push(finding);
     }
-    if (created.length > 0) await this.redis.zremrangebyrank(`${this.prefix}:findings`, 0, -MAX_FINDINGS - 1);
-    return created;
+    if (opened.length > 0) await this.redis.zremrangebyrank(`${this.prefix}:findings`, 0, -MAX_FINDINGS - 1);
+    // Episodes end when their host scores normal again, or is no longer scored at all.
+    const stillAnomalous = new Set(scores.filter((x) => x.anomalous).map((x) => x.instance));
+    const ended: Finding[] = [];
+    for (const [instance, id] of Object.entries(await this.redis.hgetall(openKey))) {
+      if (stillAnomalous.has(instance)) continue;
+      // Only the scan whose HDEL removes the episode reports its end.
+      if ((await this.redis.hdel(openKey, instance)) !== 1) continue;
+      const finding = parseStored(findingSchema, await this.redis.get(`${this.prefix}:finding:${id}`));
+      if (finding) ended.push(finding);
+    }
+    return { opened, ended };
   }
 
   async recordError(environment: string, message: string): Promise<void> {
@@ -235,6 +265,7 @@ export class AnomalyStore {
       `${this.prefix}:${environment}:model-versions`,
       `${this.prefix}:${environment}:latest`,
       `${this.prefix}:${environment}:status`,
+      `${this.prefix}:${environment}:open`,
     );
   }
 }

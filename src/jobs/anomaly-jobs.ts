@@ -5,7 +5,7 @@
  */
 import { type ConnectionOptions, type Job, Queue, Worker } from "bullmq";
 import type { AnomalyService } from "../anomaly/anomaly-service.js";
-import type { AnomalyStore, Finding } from "../anomaly/anomaly-store.js";
+import type { AnomalyStore, ScanChanges } from "../anomaly/anomaly-store.js";
 import type { Environments } from "../metrics/environments.js";
 import type { Logger } from "../observability/logger.js";
 
@@ -72,8 +72,8 @@ export interface WorkerDeps {
   service: AnomalyService;
   store: AnomalyStore;
   logger: Logger;
-  /** Called with the findings a scan created (the alert pipeline subscribes here). */
-  onFindings?: (findings: Finding[]) => Promise<void> | void;
+  /** Called with the anomaly episodes a scan opened and ended (the alert pipeline subscribes here). */
+  onScanChanges?: (environment: string, changes: ScanChanges) => Promise<void> | void;
 }
 
 export function startAnomalyWorkers(deps: WorkerDeps, opts: AnomalyJobsOptions): AnomalyWorkers {
@@ -121,10 +121,10 @@ export function startAnomalyWorkers(deps: WorkerDeps, opts: AnomalyJobsOptions):
         // A scan before the first training would have nothing to score against: train first.
         if ((await deps.store.modelCount(environment)) === 0) await deps.service.train(environment, client);
         const r = await deps.service.scan(environment, client);
-        if (r.findings.length > 0) {
+        if (r.findings.length > 0)
           log.warn({ environment, findings: r.findings.map((f) => f.instance) }, "anomalies found");
-          await deps.onFindings?.(r.findings);
-        }
+        if (r.findings.length > 0 || r.ended.length > 0)
+          await deps.onScanChanges?.(environment, { opened: r.findings, ended: r.ended });
         return { hosts: r.scores.length, findings: r.findings.length, untrained: r.untrained.length };
       } catch (e) {
         return fail(environment, e);

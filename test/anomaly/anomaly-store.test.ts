@@ -40,13 +40,46 @@ describe("AnomalyStore", () => {
     const store = new AnomalyStore(redis, prefix);
     const first = await store.recordScan("prod", [score("web-1:9100", false), score("web-2:9100", true)]);
     const again = await store.recordScan("prod", [score("web-1:9100", false), score("web-2:9100", true)]);
-    expect(first.map((f) => f.instance)).toEqual(["web-2:9100"]);
-    expect(again).toEqual([]);
+    expect(first.opened.map((f) => f.instance)).toEqual(["web-2:9100"]);
+    expect(again).toEqual({ opened: [], ended: [] });
     const findings = await store.findings(10, "prod");
     expect(findings).toHaveLength(1);
     expect(findings[0]?.deviations[0]?.label).toBe("iowait");
     expect((await store.latest("prod")).map((s) => s.instance)).toEqual(["web-2:9100", "web-1:9100"]);
     expect((await store.status("prod")).lastScanAt).toBeGreaterThan(0);
+  });
+
+  it("keeps one finding per anomaly episode: later points of the same burst add none, a new burst does", async () => {
+    const store = new AnomalyStore(redis, prefix);
+    const t = 1_700_000_000;
+    const opened = await store.recordScan("ep", [score("db-1:9100", true, t)]);
+    expect(opened.opened).toHaveLength(1);
+    // The burst goes on: the next scans score later points, still anomalous.
+    expect(await store.recordScan("ep", [score("db-1:9100", true, t + 60)])).toEqual({
+      opened: [],
+      ended: [],
+    });
+    expect(await store.recordScan("ep", [score("db-1:9100", true, t + 120)])).toEqual({
+      opened: [],
+      ended: [],
+    });
+    // It ends once, reported with the finding that opened it.
+    const ended = await store.recordScan("ep", [score("db-1:9100", false, t + 180)]);
+    expect(ended.ended.map((f) => f.id)).toEqual([opened.opened[0]?.id]);
+    expect((await store.recordScan("ep", [score("db-1:9100", false, t + 240)])).ended).toEqual([]);
+    // A second burst is a second finding.
+    expect((await store.recordScan("ep", [score("db-1:9100", true, t + 300)])).opened).toHaveLength(1);
+    expect(await store.findings(10, "ep")).toHaveLength(2);
+    // A host that is no longer scored at all ends its episode too.
+    expect((await store.recordScan("ep", [])).ended.map((f) => f.instance)).toEqual(["db-1:9100"]);
+  });
+
+  it("opens an episode once when two replicas record the same scan at the same time", async () => {
+    const store = new AnomalyStore(redis, prefix);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => store.recordScan("race", [score("x:9100", true)])),
+    );
+    expect(results.flatMap((r) => r.opened)).toHaveLength(1);
   });
 
   it("ignores corrupted data in Redis instead of crashing", async () => {
