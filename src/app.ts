@@ -7,9 +7,14 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { Redis } from "ioredis";
-import { AlertDelivery } from "./alerts/alert-delivery.js";
+import { AlertDelivery, type AlertNotifier } from "./alerts/alert-delivery.js";
+import { AlertService } from "./alerts/alert-service.js";
 import { AlertStore } from "./alerts/alert-store.js";
 import { alertmanagerRouter } from "./alerts/alertmanager-route.js";
+import { AlertmanagerSilences } from "./alerts/alertmanager-silences.js";
+import { AuditLog } from "./alerts/audit-log.js";
+import { AlertRouter, RoutesError } from "./alerts/routing.js";
+import { SilenceStore } from "./alerts/silences.js";
 import { SlackAlertNotifier } from "./alerts/slack-alert-notifier.js";
 import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyService } from "./anomaly/anomaly-service.js";
@@ -19,7 +24,7 @@ import { renderLineChart } from "./charts/line-chart.js";
 import { createSlackPlatform, type SlackPlatform } from "./chat/slack/slack-platform.js";
 import { ConversationReferences } from "./chat/teams/conversation-references.js";
 import { createTeamsPlatform, TEAMS_MESSAGES_PATH } from "./chat/teams/teams-platform.js";
-import type { Config } from "./config/config.js";
+import { type Config, ConfigError } from "./config/config.js";
 import { ChartStore } from "./http/chart-store.js";
 import { createHttpApp, finishHttpApp } from "./http/server.js";
 import { type AnomalyWorkers, scheduleAnomalyJobs, startAnomalyWorkers } from "./jobs/anomaly-jobs.js";
@@ -88,10 +93,37 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     pingRedis,
     version: VERSION,
   });
+  // Alerts are stored whatever is configured; they are posted once a route or default channel says where.
+  let router: AlertRouter;
+  try {
+    router = AlertRouter.fromFile(config.alerts.routesFile, {
+      defaultSlackChannel: config.slack.alertChannel,
+      defaultGroupBy: config.alerts.groupBy,
+    });
+  } catch (e) {
+    if (e instanceof RoutesError) throw new ConfigError("ALERT_ROUTES_FILE", e.message);
+    throw e;
+  }
+  const alertStore = new AlertStore(redis, `${prefix}:alerts`, {
+    reopenWindowMs: config.alerts.reopenWindowMs,
+  });
+  let alertDelivery: AlertDelivery | undefined;
+  const alerts = new AlertService({
+    store: alertStore,
+    silences: new SilenceStore(redis, `${prefix}:alerts`),
+    audit: new AuditLog(redis, `${prefix}:audit`),
+    router,
+    logger,
+    ...(config.alertmanagerUrl ? { alertmanager: new AlertmanagerSilences(config.alertmanagerUrl) } : {}),
+    actors: config.alerts.actors,
+    onQueued: () => void alertDelivery?.kick(),
+    now: options.now,
+  });
   let slack: SlackPlatform | undefined;
   if (config.slack.botToken) {
     slack = createSlackPlatform({
       config: config.slack,
+      alerts,
       assistant: engine,
       metrics,
       logger,
@@ -99,23 +131,15 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     });
     if (slack.router) http.use(slack.router);
   }
-  // Alerts are stored whatever is configured; they are posted once a channel to post them in is.
-  const alertStore = new AlertStore(redis, `${prefix}:alerts`);
-  const alertDelivery =
-    slack && config.slack.alertChannel
-      ? new AlertDelivery(
-          alertStore,
-          new SlackAlertNotifier(slack.app.client, config.slack.alertChannel),
-          logger,
-        )
-      : undefined;
-  http.use(
-    alertmanagerRouter({
-      store: alertStore,
-      token: config.alertmanagerWebhookToken,
-      onReceived: () => void alertDelivery?.kick(),
-    }),
-  );
+  const notifiers: Record<string, AlertNotifier> = {};
+  if (slack) notifiers.slack = new SlackAlertNotifier(slack.app.client, { grafanaUrl: config.grafanaUrl });
+  if (Object.keys(notifiers).length > 0)
+    alertDelivery = new AlertDelivery(alertStore, notifiers, logger, {
+      groupWaitMs: config.alerts.groupWaitMs,
+      housekeeping: () => alerts.expireSilences(),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  http.use(alertmanagerRouter({ alerts, token: config.alertmanagerWebhookToken }));
   if (config.teams.appId || config.teams.emulator) {
     const teams = createTeamsPlatform({
       config: config.teams,

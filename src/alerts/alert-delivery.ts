@@ -1,18 +1,22 @@
 /**
- * Delivers queued alerts: posts a message for a new alert, updates that same message (and notes the
- * change in its thread) when it resolves or fires again. A failed delivery stays queued and is tried
- * again with backoff; replicas sharing Redis claim an alert before touching its message.
+ * Delivers queued alert groups: posts a group's message when it first fires, updates that same message
+ * when anything it shows changes (an alert resolves or fires again, an ack, a silence), and posts the
+ * changes as lines in its thread. A failed delivery stays queued and is tried again with backoff;
+ * replicas sharing Redis claim a group before touching its message.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../observability/logger.js";
-import type { Alert } from "./alert.js";
-import type { AlertStore, MessageRef } from "./alert-store.js";
+import type { AlertStore, GroupState, MessageRef } from "./alert-store.js";
+import type { TargetPlatform } from "./routing.js";
 
+/** One chat platform's side of alert delivery (Slack, Teams). */
 export interface AlertNotifier {
-  /** Posts the alert's message; returns where it is. */
-  post(alert: Alert): Promise<MessageRef>;
-  /** Changes that message to the alert's current state and notes the change in its thread. */
-  update(alert: Alert, ref: MessageRef): Promise<MessageRef>;
+  /** Posts the group's message; returns where it is and what it shows. */
+  post(state: GroupState): Promise<MessageRef>;
+  /** Brings the message up to date; a message that already shows this state is left alone. */
+  update(state: GroupState, ref: MessageRef): Promise<MessageRef>;
+  /** Posts lines in the message's thread (or as replies to the activity). */
+  thread(ref: MessageRef, lines: string[]): Promise<void>;
 }
 
 export interface AlertDeliveryOptions {
@@ -21,6 +25,11 @@ export interface AlertDeliveryOptions {
   /** How long a replica may hold an alert before another may take it over. */
   claimTtlMs?: number;
   maxBackoffMs?: number;
+  /** A new group waits this long for more alerts before its first message (as Alertmanager's group_wait). */
+  groupWaitMs?: number;
+  /** Work done at every pass, such as ending expired silences. */
+  housekeeping?: () => Promise<void>;
+  now?: () => number;
 }
 
 /** Alerts handled per pass over the outbox. */
@@ -32,11 +41,12 @@ export class AlertDelivery {
   private running: Promise<void> | undefined;
   private again = false;
   private failures = 0;
+  private waiting = false;
   private stopped = false;
 
   constructor(
     private readonly store: AlertStore,
-    private readonly notifier: AlertNotifier,
+    private readonly notifiers: Partial<Record<TargetPlatform, AlertNotifier>>,
     private readonly logger: Logger,
     private readonly opts: AlertDeliveryOptions = {},
   ) {}
@@ -82,7 +92,10 @@ export class AlertDelivery {
   private schedule(): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    const base = this.opts.intervalMs ?? 15_000;
+    // A group in its group wait is looked at again soon, not at the next safety-net pass.
+    const base = this.waiting
+      ? Math.min(1000, this.opts.intervalMs ?? 15_000)
+      : (this.opts.intervalMs ?? 15_000);
     const delay =
       this.failures > 0 ? Math.min(this.opts.maxBackoffMs ?? 60_000, 500 * 2 ** (this.failures - 1)) : base;
     this.timer = setTimeout(() => void this.kick(), delay);
@@ -91,42 +104,70 @@ export class AlertDelivery {
 
   private async pass(): Promise<void> {
     let failed = false;
+    await this.opts.housekeeping?.();
     const batch = await this.store.pending(PASS_SIZE);
     // A full batch means more may be waiting: go on right after this pass.
     if (batch.length === PASS_SIZE) this.again = true;
-    for (const fp of batch) {
+    let waiting = false;
+    for (const id of batch) {
       if (this.stopped) return;
-      if (!(await this.store.claim(fp, this.owner, this.opts.claimTtlMs ?? 60_000))) continue;
+      if (!(await this.store.claim(id, this.owner, this.opts.claimTtlMs ?? 60_000))) continue;
       try {
-        const rev = await this.deliver(fp);
+        const rev = await this.deliver(id);
+        if (rev === WAIT) waiting = true;
         // A change that arrived during delivery stays queued for the next pass.
-        if (!(await this.store.doneAt(fp, rev))) this.again = true;
+        else if (!(await this.store.doneAt(id, rev))) this.again = true;
       } catch (e) {
         failed = true;
         this.logger.warn(
-          { fingerprint: fp, reason: e instanceof Error ? e.message : String(e) },
+          { group: id, reason: e instanceof Error ? e.message : String(e) },
           "alert delivery failed; will retry",
         );
       } finally {
-        await this.store.release(fp, this.owner);
+        await this.store.release(id, this.owner);
       }
     }
     this.failures = failed ? this.failures + 1 : 0;
+    this.waiting = waiting;
   }
 
-  /** Brings the alert's message up to date; returns the revision it delivered. */
-  private async deliver(fp: string): Promise<number> {
-    const current = await this.store.get(fp);
-    if (!current) return 0;
-    const { alert, message, rev } = current;
-    if (!message) {
-      // A resolve that arrives before the firing message went out needs no message of its own.
-      if (alert.status === "resolved") return rev;
-      await this.store.setMessage(fp, await this.notifier.post(alert));
-      return rev;
+  /** Brings the group's message up to date; returns the revision it delivered, or WAIT. */
+  private async deliver(id: string): Promise<number> {
+    const state = await this.store.groupState(id);
+    if (!state) return 0;
+    const notifier = this.notifiers[state.group.target.platform];
+    if (!notifier) {
+      this.logger.warn(
+        { group: id, platform: state.group.target.platform },
+        "no notifier for this platform is configured; the alert group is not posted",
+      );
+      return state.rev;
     }
-    if (message.shows !== alert.status)
-      await this.store.setMessage(fp, await this.notifier.update(alert, message));
-    return rev;
+    const now = this.opts.now?.() ?? Date.now();
+    const silenced = state.group.silence && state.group.silence.until > now;
+    let { message } = state;
+    if (!message) {
+      // A group that resolved or was silenced before its first message needs none.
+      if (!state.alerts.some((a) => a.status === "firing") || silenced) {
+        await this.store.eventsPosted(id, state.events.length);
+        return state.rev;
+      }
+      if (now < state.group.createdAt + (this.opts.groupWaitMs ?? 0)) return WAIT;
+      message = await notifier.post(state);
+      await this.store.setMessage(id, message);
+      // The first message shows everything so far: earlier events need no thread lines.
+      await this.store.eventsPosted(id, state.events.length);
+      return state.rev;
+    }
+    const updated = await notifier.update(state, message);
+    if (updated.digest !== message.digest) await this.store.setMessage(id, updated);
+    if (state.events.length > 0) {
+      await notifier.thread(updated, state.events);
+      await this.store.eventsPosted(id, state.events.length);
+    }
+    return state.rev;
   }
 }
+
+/** deliver()'s answer for a group still in its group wait: leave it queued. */
+const WAIT = -1;

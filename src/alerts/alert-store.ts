@@ -1,141 +1,373 @@
 /**
- * Alerts in Redis: the alert by fingerprint, the message that shows it, and an outbox of alerts whose
- * message must be posted or updated. An alert is written before it is queued, and leaves the outbox
- * only once its message is posted, so a crash in between is delivered on the next start.
+ * Alerts in Redis. An alert (by fingerprint) belongs to one group per channel it is routed to; a group
+ * is one chat message. The group's message is posted, updated and annotated in its thread by delivery;
+ * an outbox of group ids says which messages must change. Everything is written before it is queued,
+ * and a group leaves the outbox only at the revision that was delivered, so nothing is lost to a crash
+ * or to a change that arrives mid-delivery.
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { parseStored } from "../redis/parse-stored.js";
 import type { Alert } from "./alert.js";
+import { groupId, groupLabels, type Target } from "./routing.js";
 
 export interface MessageRef {
-  platform: "slack";
+  platform: "slack" | "teams";
   channel: string;
+  /** Slack message ts, or the Teams activity id. */
   ts: string;
-  /** Status the message shows, to tell whether it must change. */
-  shows: Alert["status"];
+  /** Digest of what the message shows, to tell whether it must change. */
+  digest: string;
+}
+
+export interface Acknowledgement {
+  by: string;
+  at: number;
+}
+
+export interface GroupSilence {
+  id: string;
+  until: number;
+  by: string;
+}
+
+export interface AlertGroup {
+  id: string;
+  target: Omit<Target, "groupBy">;
+  labels: Record<string, string>;
+  createdAt: number;
+  ack?: Acknowledgement;
+  silence?: GroupSilence;
+  /** When its last firing alert resolved; unset while any fires. */
+  resolvedAt?: number;
 }
 
 export interface StoredAlert {
   alert: Alert;
+  groups: string[];
+}
+
+export interface GroupState {
+  group: AlertGroup;
+  alerts: Alert[];
   message?: MessageRef;
-  /** Bumped by every change that queues the alert; delivery removes it from the outbox only at the revision it delivered. */
+  /** Thread lines waiting to be posted under the message. */
+  events: string[];
   rev: number;
 }
 
-const storedAlert = z.object({
-  fingerprint: z.string(),
-  status: z.enum(["firing", "resolved"]),
-  labels: z.record(z.string(), z.string()),
-  annotations: z.record(z.string(), z.string()),
-  startsAt: z.number(),
-  endsAt: z.number().optional(),
-  generatorUrl: z.string().optional(),
-  source: z.literal("alertmanager"),
+const labels = z.record(z.string(), z.string());
+const storedAlertSchema = z.object({
+  alert: z.object({
+    fingerprint: z.string(),
+    status: z.enum(["firing", "resolved"]),
+    labels,
+    annotations: labels,
+    startsAt: z.number(),
+    endsAt: z.number().optional(),
+    generatorUrl: z.string().optional(),
+    source: z.enum(["alertmanager", "anomaly", "rule"]),
+    value: z.string().optional(),
+    ruleId: z.string().optional(),
+  }),
+  groups: z.array(z.string()),
 });
-
-const messageRef = z.object({
-  platform: z.literal("slack"),
+const targetSchema = z.object({
+  platform: z.enum(["slack", "teams"]),
+  channel: z.string(),
+  mention: z.string().optional(),
+  route: z.string(),
+});
+const messageRefSchema = z.object({
+  platform: z.enum(["slack", "teams"]),
   channel: z.string(),
   ts: z.string(),
-  shows: z.enum(["firing", "resolved"]),
+  digest: z.string(),
 });
+const ackSchema = z.object({ by: z.string(), at: z.number() });
+const groupSilenceSchema = z.object({ id: z.string(), until: z.number(), by: z.string() });
 
-/** How long a resolved alert and its message ref stay in Redis. */
+/** How long resolved alerts and their group's message stay in Redis. */
 export const RESOLVED_RETENTION_MS = 7 * 86_400_000;
+/** Events kept per group while waiting for delivery (a flapping alert must not grow them forever). */
+const MAX_EVENTS = 50;
 
 /** What an incoming alert changes. */
 export type Change = "new" | "resolved" | "refired" | "unchanged";
+
+export interface StoreOptions {
+  /**
+   * A group that fires again within this long of resolving reopens its message (flap damping);
+   * after it, a new message is posted.
+   */
+  reopenWindowMs?: number;
+}
+
+const hhmm = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+const where = (a: Alert) => a.labels.instance ?? a.labels.job ?? a.labels.alertname ?? a.fingerprint;
 
 export class AlertStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly opts: StoreOptions = {},
   ) {}
 
-  private key(fp: string) {
+  private alertKey(fp: string) {
     return `${this.prefix}:alert:${fp}`;
+  }
+  private groupKey(id: string) {
+    return `${this.prefix}:group:${id}`;
   }
   private get outbox() {
     return `${this.prefix}:outbox`;
   }
+  private get openGroups() {
+    return `${this.prefix}:groups:open`;
+  }
+  /** Every key of a group (retention applies to them together). */
+  private groupKeys(id: string): string[] {
+    const g = this.groupKey(id);
+    return [g, `${g}:alerts`, `${g}:firing`, `${g}:message`, `${g}:events`, `${g}:rev`];
+  }
 
-  /** The alert and its message ref live under separate keys, so receiving and delivering never overwrite each other. */
-  async get(fingerprint: string): Promise<StoredAlert | undefined> {
-    const k = this.key(fingerprint);
-    const [rawAlert, rawMessage, rawRev] = await this.redis.mget(k, `${k}:message`, `${k}:rev`);
-    const alert = parseStored(storedAlert, rawAlert);
-    if (!alert) return undefined;
-    const message = parseStored(messageRef, rawMessage);
-    return { alert: alert as Alert, ...(message ? { message } : {}), rev: Number(rawRev ?? 0) || 0 };
+  async getAlert(fingerprint: string): Promise<StoredAlert | undefined> {
+    const stored = parseStored(storedAlertSchema, await this.redis.get(this.alertKey(fingerprint)));
+    return stored as StoredAlert | undefined;
+  }
+
+  async getGroup(id: string): Promise<AlertGroup | undefined> {
+    if (!/^[0-9a-f]{8}$/.test(id)) return undefined;
+    const raw = await this.redis.hgetall(this.groupKey(id));
+    const target = parseStored(targetSchema, raw.target);
+    const labelSet = parseStored(labels, raw.labels);
+    if (!target || !labelSet) return undefined;
+    const ack = parseStored(ackSchema, raw.ack);
+    const silence = parseStored(groupSilenceSchema, raw.silence);
+    const resolvedAt = Number(raw.resolvedAt);
+    return {
+      id,
+      target,
+      labels: labelSet,
+      createdAt: Number(raw.createdAt) || 0,
+      ...(ack ? { ack } : {}),
+      ...(silence ? { silence } : {}),
+      ...(raw.resolvedAt && Number.isFinite(resolvedAt) ? { resolvedAt } : {}),
+    };
+  }
+
+  /** The group, its alerts, its message and what waits to be said in its thread. */
+  async groupState(id: string): Promise<GroupState | undefined> {
+    const group = await this.getGroup(id);
+    if (!group) return undefined;
+    const g = this.groupKey(id);
+    const [members, rawMessage, events, rawRev] = await Promise.all([
+      this.redis.smembers(`${g}:alerts`),
+      this.redis.get(`${g}:message`),
+      this.redis.lrange(`${g}:events`, 0, -1),
+      this.redis.get(`${g}:rev`),
+    ]);
+    const texts = members.length > 0 ? await this.redis.mget(members.map((fp) => this.alertKey(fp))) : [];
+    const alerts = texts
+      .map((t) => parseStored(storedAlertSchema, t)?.alert as Alert | undefined)
+      .filter((a): a is Alert => a !== undefined)
+      .sort((a, b) => a.startsAt - b.startsAt || a.fingerprint.localeCompare(b.fingerprint));
+    const message = parseStored(messageRefSchema, rawMessage);
+    return { group, alerts, ...(message ? { message } : {}), events, rev: Number(rawRev ?? 0) || 0 };
   }
 
   /**
-   * Records an alert as Alertmanager sent it and queues its message when it changed. Alertmanager
-   * resends firing alerts every group interval; those are deduplicated here.
+   * Records an alert as its source sent it and queues its groups' messages when it changed. Sources
+   * repeat firing alerts (Alertmanager every group interval, rules every evaluation); those are
+   * deduplicated here. A silenced alert is recorded but queues nothing.
    */
-  async receive(alert: Alert): Promise<Change> {
-    const before = await this.get(alert.fingerprint);
+  async receive(alert: Alert, targets: Target[], opts: { silenced?: boolean; now?: number } = {}) {
+    const now = opts.now ?? Date.now();
+    const before = await this.getAlert(alert.fingerprint);
     let change: Change;
     if (!before) change = alert.status === "firing" ? "new" : "unchanged";
     else if (before.alert.status === alert.status) change = "unchanged";
     else change = alert.status === "resolved" ? "resolved" : "refired";
-    if (!before && change === "unchanged") return change; // a resolve for an alert we never saw
+    // A resolve for an alert never seen has no message to change.
+    if (!before && change === "unchanged") return change;
+    const groups = before?.groups.length
+      ? before.groups
+      : targets.map((t) => this.groupIdFor(alert, t)).filter((id, i, all) => all.indexOf(id) === i);
     const multi = this.redis.multi();
-    // Resolved alerts are kept a while for their message's sake, then forgotten.
-    if (alert.status === "resolved") {
-      multi
-        .set(this.key(alert.fingerprint), JSON.stringify(alert), "PX", RESOLVED_RETENTION_MS)
-        .pexpire(`${this.key(alert.fingerprint)}:message`, RESOLVED_RETENTION_MS);
-    } else {
-      multi
-        .set(this.key(alert.fingerprint), JSON.stringify(alert))
-        .persist(`${this.key(alert.fingerprint)}:message`);
-    }
-    if (change !== "unchanged") {
-      const rev = `${this.key(alert.fingerprint)}:rev`;
-      multi.incr(rev).pexpire(rev, RESOLVED_RETENTION_MS);
-      multi.lrem(this.outbox, 0, alert.fingerprint).rpush(this.outbox, alert.fingerprint);
-    }
+    const stored = JSON.stringify({ alert, groups } satisfies StoredAlert);
+    if (alert.status === "resolved")
+      multi.set(this.alertKey(alert.fingerprint), stored, "PX", RESOLVED_RETENTION_MS);
+    else multi.set(this.alertKey(alert.fingerprint), stored);
     await multi.exec();
+    if (change === "unchanged") return change;
+    for (const id of groups) {
+      const target = targets.find((t) => this.groupIdFor(alert, t) === id);
+      await this.applyToGroup(id, alert, change, target, opts.silenced === true, now);
+    }
     return change;
   }
 
-  async setMessage(fingerprint: string, message: MessageRef): Promise<void> {
-    const key = `${this.key(fingerprint)}:message`;
-    if (message.shows === "resolved")
-      await this.redis.set(key, JSON.stringify(message), "PX", RESOLVED_RETENTION_MS);
-    else await this.redis.set(key, JSON.stringify(message));
+  private groupIdFor(alert: Alert, target: Target): string {
+    return groupId(target, groupLabels(alert, target.groupBy));
   }
 
-  /** Fingerprints waiting for delivery, oldest first. */
+  private async applyToGroup(
+    id: string,
+    alert: Alert,
+    change: Exclude<Change, "unchanged">,
+    target: Target | undefined,
+    silenced: boolean,
+    now: number,
+  ): Promise<void> {
+    const g = this.groupKey(id);
+    let group = await this.getGroup(id);
+    if (!group) {
+      if (!target) return; // the group expired; nothing to show the change in
+      const { groupBy, ...shown } = target;
+      await this.redis.hsetnx(g, "target", JSON.stringify(shown));
+      await this.redis.hsetnx(g, "labels", JSON.stringify(groupLabels(alert, groupBy)));
+      await this.redis.hsetnx(g, "createdAt", String(now));
+      group = await this.getGroup(id);
+      if (!group) return;
+    }
+    const multi = this.redis.multi();
+    let event: string | undefined;
+    if (alert.status === "firing") {
+      multi.sadd(`${g}:alerts`, alert.fingerprint).sadd(`${g}:firing`, alert.fingerprint);
+      if (group.resolvedAt !== undefined) {
+        multi.hdel(g, "resolvedAt");
+        if (now - group.resolvedAt > (this.opts.reopenWindowMs ?? 30 * 60_000)) {
+          // Quiet for long enough: this is a new incident, with a new message, not an old one edited.
+          multi.del(`${g}:message`, `${g}:events`).hdel(g, "ack").hset(g, "createdAt", String(now));
+          multi
+            .srem(`${g}:alerts`, ...(await this.resolvedMembers(id)))
+            .sadd(`${g}:alerts`, alert.fingerprint);
+        } else event = `🔁 ${where(alert)} firing again`;
+      } else if (change === "refired") event = `🔁 ${where(alert)} firing again`;
+      else event = `🔴 ${where(alert)} started firing`;
+      multi.zadd(this.openGroups, "NX", String(group.createdAt || now), id);
+      multi.persist(g).persist(`${g}:alerts`).persist(`${g}:message`).persist(`${g}:events`);
+    } else {
+      multi.sadd(`${g}:alerts`, alert.fingerprint).srem(`${g}:firing`, alert.fingerprint);
+      event = `✅ ${where(alert)} resolved at ${hhmm(alert.endsAt ?? now)}`;
+    }
+    if (event) multi.rpush(`${g}:events`, event).ltrim(`${g}:events`, -MAX_EVENTS, -1);
+    if (!silenced) multi.incr(`${g}:rev`).lrem(this.outbox, 0, id).rpush(this.outbox, id);
+    await multi.exec();
+    if (alert.status === "resolved" && (await this.redis.scard(`${g}:firing`)) === 0)
+      await this.closeGroup(id, now);
+  }
+
+  private async resolvedMembers(id: string): Promise<string[]> {
+    const g = this.groupKey(id);
+    const [all, firing] = await Promise.all([
+      this.redis.smembers(`${g}:alerts`),
+      this.redis.smembers(`${g}:firing`),
+    ]);
+    const still = new Set(firing);
+    const gone = all.filter((fp) => !still.has(fp));
+    return gone.length > 0 ? gone : ["\u0000none"];
+  }
+
+  /** Every alert of the group resolved: it leaves the open list and is kept a week for its message. */
+  private async closeGroup(id: string, now: number): Promise<void> {
+    const multi = this.redis
+      .multi()
+      .hset(this.groupKey(id), "resolvedAt", String(now))
+      .zrem(this.openGroups, id);
+    for (const k of this.groupKeys(id)) multi.pexpire(k, RESOLVED_RETENTION_MS);
+    await multi.exec();
+  }
+
+  /** Groups with at least one firing alert, oldest first. */
+  async openGroupIds(limit = 50): Promise<string[]> {
+    return this.redis.zrange(this.openGroups, 0, String(limit - 1));
+  }
+
+  /** Marks a group acknowledged and queues its message; false when it does not exist or is resolved. */
+  async acknowledge(id: string, by: string, now = Date.now()): Promise<AlertGroup | undefined> {
+    const group = await this.getGroup(id);
+    if (!group) return undefined;
+    const g = this.groupKey(id);
+    await this.redis
+      .multi()
+      .hset(g, "ack", JSON.stringify({ by, at: now } satisfies Acknowledgement))
+      .rpush(`${g}:events`, `👀 Acknowledged by ${by}`)
+      .incr(`${g}:rev`)
+      .lrem(this.outbox, 0, id)
+      .rpush(this.outbox, id)
+      .exec();
+    return { ...group, ack: { by, at: now } };
+  }
+
+  /** Marks a group silenced until `until` (or clears it) and queues its message. */
+  async setGroupSilence(id: string, silence: GroupSilence | undefined, event: string): Promise<void> {
+    const g = this.groupKey(id);
+    const multi = this.redis.multi();
+    if (silence) multi.hset(g, "silence", JSON.stringify(silence));
+    else multi.hdel(g, "silence");
+    await multi
+      .rpush(`${g}:events`, event)
+      .incr(`${g}:rev`)
+      .lrem(this.outbox, 0, id)
+      .rpush(this.outbox, id)
+      .exec();
+  }
+
+  async setMessage(id: string, message: MessageRef): Promise<void> {
+    await this.redis.set(`${this.groupKey(id)}:message`, JSON.stringify(message));
+    // A group that resolved keeps its message only as long as its other keys.
+    if (await this.redis.hexists(this.groupKey(id), "resolvedAt"))
+      await this.redis.pexpire(`${this.groupKey(id)}:message`, RESOLVED_RETENTION_MS);
+  }
+
+  /** Drops the first `count` thread events (those just posted). */
+  async eventsPosted(id: string, count: number): Promise<void> {
+    if (count > 0) await this.redis.ltrim(`${this.groupKey(id)}:events`, count, -1);
+  }
+
+  /** Group ids waiting for delivery, oldest first. */
   async pending(limit = 100): Promise<string[]> {
     return this.redis.lrange(this.outbox, 0, limit - 1);
   }
 
+  /** Queues a group again (silence ended, repeat reminder). */
+  async requeue(id: string): Promise<void> {
+    await this.redis
+      .multi()
+      .incr(`${this.groupKey(id)}:rev`)
+      .lrem(this.outbox, 0, id)
+      .rpush(this.outbox, id)
+      .exec();
+  }
+
   /**
-   * Takes the alert off the outbox if nothing changed since revision `rev` was read: a change that
+   * Takes the group off the outbox if nothing changed since revision `rev` was read: a change that
    * arrived while its message was being posted stays queued. Atomic in Redis.
    */
-  async doneAt(fingerprint: string, rev: number): Promise<boolean> {
+  async doneAt(id: string, rev: number): Promise<boolean> {
     const removed = await this.redis.eval(
       "if (tonumber(redis.call('GET', KEYS[1]) or '0') == tonumber(ARGV[1])) then return redis.call('LREM', KEYS[2], 1, ARGV[2]) end return -1",
       2,
-      `${this.key(fingerprint)}:rev`,
+      `${this.groupKey(id)}:rev`,
       this.outbox,
       String(rev),
-      fingerprint,
+      id,
     );
     return removed !== -1;
   }
 
-  /** Only one replica delivers a given alert at a time; the claim expires if that replica dies. */
-  async claim(fingerprint: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(`${this.key(fingerprint)}:claim`, owner, "PX", ttlMs, "NX")) === "OK";
+  /** Only one replica delivers a given group at a time; the claim expires if that replica dies. */
+  async claim(id: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(`${this.groupKey(id)}:claim`, owner, "PX", ttlMs, "NX")) === "OK";
   }
 
-  async release(fingerprint: string, owner: string): Promise<void> {
-    const key = `${this.key(fingerprint)}:claim`;
-    if ((await this.redis.get(key)) === owner) await this.redis.del(key);
+  async release(id: string, owner: string): Promise<void> {
+    await this.redis.eval(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+      1,
+      `${this.groupKey(id)}:claim`,
+      owner,
+    );
   }
 }

@@ -3,9 +3,10 @@
  * field from outside is validated and bounded before it is stored or shown.
  */
 import { z } from "zod";
-import { makeReply, type Reply } from "../reply/reply.js";
-
 export type AlertStatus = "firing" | "resolved";
+
+/** Where an alert came from: Alertmanager, the anomaly detector, or a rule created from chat. */
+export type AlertSource = "alertmanager" | "anomaly" | "rule";
 
 export interface Alert {
   /** Stable identity: Alertmanager's fingerprint of the label set. */
@@ -18,7 +19,11 @@ export interface Alert {
   /** Epoch ms, when resolved. */
   endsAt?: number;
   generatorUrl?: string;
-  source: "alertmanager";
+  source: AlertSource;
+  /** Current value against its threshold or baseline, when the source knows it (anomaly, rule). */
+  value?: string;
+  /** Id of the chat rule that raised it (source "rule"). */
+  ruleId?: string;
 }
 
 const MAX_ALERTS = 1000;
@@ -73,68 +78,5 @@ export function alertsFromWebhook(body: AlertmanagerWebhook, now = Date.now()): 
       ...(a.generatorURL ? { generatorUrl: a.generatorURL } : {}),
       source: "alertmanager" as const,
     };
-  });
-}
-
-const SEVERITY_EMOJI: Record<string, string> = { critical: "🔴", warning: "🟠", info: "🔵" };
-
-function duration(ms: number): string {
-  const m = Math.max(0, Math.round(ms / 60_000));
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
-}
-
-const clock = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-
-/** Labels worth a field of their own; the rest stay in Alertmanager. */
-const SHOWN_LABELS = [
-  "instance",
-  "job",
-  "environment",
-  "service",
-  "namespace",
-  "pod",
-  "container",
-  "mountpoint",
-];
-
-/** The alert as a platform-neutral message: severity and status first, what and where, since when. */
-export function alertReply(alert: Alert): Reply {
-  const name = alert.labels.alertname ?? "Alert";
-  const where = alert.labels.instance ?? alert.labels.job ?? "";
-  const severity = alert.labels.severity ?? "warning";
-  const resolved = alert.status === "resolved";
-  const emoji = resolved ? "✅" : (SEVERITY_EMOJI[severity] ?? "🟠");
-  const status = resolved
-    ? `RESOLVED after ${duration((alert.endsAt ?? alert.startsAt) - alert.startsAt)}`
-    : `FIRING since ${clock(alert.startsAt)}`;
-  const summary = alert.annotations.summary ?? alert.annotations.description ?? "";
-  const lines = [status, ...(summary ? [summary] : [])];
-  if (alert.annotations.description && alert.annotations.description !== summary) {
-    lines.push(alert.annotations.description);
-  }
-  const fields = [
-    { label: "Severity", value: severity },
-    ...SHOWN_LABELS.filter((l) => alert.labels[l]).map((l) => ({
-      label: l,
-      value: alert.labels[l] as string,
-    })),
-  ];
-  const links = [
-    ...(alert.generatorUrl && /^https?:\/\//.test(alert.generatorUrl)
-      ? [{ label: "Source query", url: alert.generatorUrl }]
-      : []),
-    ...(alert.annotations.runbook_url && /^https?:\/\//.test(alert.annotations.runbook_url)
-      ? [{ label: "Runbook", url: alert.annotations.runbook_url }]
-      : []),
-  ];
-  return makeReply({
-    title: `${emoji} ${name}${where ? ` on ${where}` : ""}`,
-    text: lines.join("\n"),
-    tone: resolved ? "ok" : severity === "critical" ? "critical" : "warning",
-    fields,
-    links,
-    context: [`From Alertmanager · fingerprint ${alert.fingerprint}`],
   });
 }

@@ -6,7 +6,7 @@
 import { timingSafeEqual } from "node:crypto";
 import express, { type Request, type Response, Router } from "express";
 import { AlertmanagerWebhook, alertsFromWebhook } from "./alert.js";
-import type { AlertStore } from "./alert-store.js";
+import type { AlertService } from "./alert-service.js";
 
 export const ALERTMANAGER_PATH = "/api/v1/alertmanager";
 
@@ -16,12 +16,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-export function alertmanagerRouter(deps: {
-  store: AlertStore;
-  token?: string;
-  /** Called after alerts are stored, to deliver them now. */
-  onReceived: () => void;
-}): Router {
+export function alertmanagerRouter(deps: { alerts: AlertService; token?: string }): Router {
   const router = Router();
   router.post(ALERTMANAGER_PATH, express.json({ limit: "2mb" }), async (req: Request, res: Response) => {
     if (deps.token && !tokenMatches(req.get("authorization"), deps.token)) {
@@ -39,9 +34,9 @@ export function alertmanagerRouter(deps: {
       });
       return;
     }
-    const changes = { new: 0, resolved: 0, refired: 0, unchanged: 0 };
+    let changes: Awaited<ReturnType<AlertService["ingest"]>>;
     try {
-      for (const alert of alertsFromWebhook(body.data)) changes[await deps.store.receive(alert)]++;
+      changes = await deps.alerts.ingest(alertsFromWebhook(body.data));
     } catch (e) {
       // Alertmanager retries on 5xx: the alerts are not lost.
       res.status(503).json({
@@ -52,7 +47,6 @@ export function alertmanagerRouter(deps: {
       });
       return;
     }
-    deps.onReceived();
     res.json({ received: body.data.alerts.length, ...changes });
   });
   return router;

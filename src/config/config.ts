@@ -192,6 +192,19 @@ const envSchema = z.object({
   GRAFANA_URL: optionalUrl,
   ALERTMANAGER_URL: optionalUrl,
   ALERTMANAGER_WEBHOOK_TOKEN: optionalString,
+  ALERT_ROUTES_FILE: optionalString,
+  ALERT_GROUP_BY: z
+    .string()
+    .trim()
+    .default("alertname,environment")
+    .refine((v) => v.split(",").every((l) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(l.trim())), {
+      message: "must be label names separated by commas, e.g. alertname,environment",
+    })
+    .transform((v) => v.split(",").map((l) => l.trim())),
+  ALERT_GROUP_WAIT: durationMs("0s", 0, 3_600_000),
+  ALERT_REOPEN_WINDOW: durationMs("30m", 0, 7 * 86_400_000),
+  ALERT_ACTORS: idList,
+  ALERT_RULE_EVERY: durationMs("30s", 1000, 3_600_000),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
@@ -244,6 +257,16 @@ export interface Config {
   alertmanagerUrl?: string;
   /** Bearer token Alertmanager must send to POST /api/v1/alertmanager. */
   alertmanagerWebhookToken?: string;
+  alerts: {
+    routesFile?: string;
+    groupBy: string[];
+    groupWaitMs: number;
+    reopenWindowMs: number;
+    /** User ids allowed to ack, silence and resolve; empty = everyone the bot answers. */
+    actors: string[];
+    /** How often chat rules are evaluated. */
+    ruleEveryMs: number;
+  };
   slack: {
     botToken?: string;
     signingSecret?: string;
@@ -335,6 +358,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     grafanaUrl: e.GRAFANA_URL,
     alertmanagerUrl: e.ALERTMANAGER_URL,
     alertmanagerWebhookToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
+    alerts: {
+      routesFile: e.ALERT_ROUTES_FILE,
+      groupBy: e.ALERT_GROUP_BY,
+      groupWaitMs: e.ALERT_GROUP_WAIT,
+      reopenWindowMs: e.ALERT_REOPEN_WINDOW,
+      actors: e.ALERT_ACTORS,
+      ruleEveryMs: e.ALERT_RULE_EVERY,
+    },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,

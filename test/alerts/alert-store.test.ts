@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Alert } from "../../src/alerts/alert.js";
 import { AlertStore } from "../../src/alerts/alert-store.js";
+import { groupId, type Target } from "../../src/alerts/routing.js";
 import { dropKeysAndDisconnect } from "../support/redis.js";
 
 let redis: Redis;
@@ -15,43 +16,92 @@ afterAll(async () => {
   await dropKeysAndDisconnect(redis, prefix);
 });
 
-const alert = (status: Alert["status"]): Alert => ({
-  fingerprint: "0123abcd",
+const alert = (status: Alert["status"], fingerprint = "0123abcd", instance = "web-1:9100"): Alert => ({
+  fingerprint,
   status,
-  labels: { alertname: "HostDown", instance: "web-1:9100" },
+  labels: { alertname: "HostDown", instance },
   annotations: {},
   startsAt: 1_700_000_000_000,
   ...(status === "resolved" ? { endsAt: 1_700_000_600_000 } : {}),
   source: "alertmanager",
 });
 
+const target: Target = { platform: "slack", channel: "C0ALERTS", groupBy: ["alertname"], route: "default" };
+const GROUP = groupId(target, { alertname: "HostDown" });
+
 describe("AlertStore", () => {
-  it("keeps an alert queued when it changed after the revision that was delivered", async () => {
+  it("keeps a group queued when it changed after the revision that was delivered", async () => {
     const store = new AlertStore(redis, prefix);
-    expect(await store.receive(alert("firing"))).toBe("new");
-    const seen = await store.get("0123abcd");
+    expect(await store.receive(alert("firing"), [target])).toBe("new");
+    const seen = await store.groupState(GROUP);
     // The resolve arrives while the firing message is being posted.
-    expect(await store.receive(alert("resolved"))).toBe("resolved");
-    expect(await store.doneAt("0123abcd", seen?.rev ?? 0)).toBe(false);
-    expect(await store.pending()).toEqual(["0123abcd"]);
+    expect(await store.receive(alert("resolved"), [target])).toBe("resolved");
+    expect(await store.doneAt(GROUP, seen?.rev ?? 0)).toBe(false);
+    expect(await store.pending()).toEqual([GROUP]);
     // Delivered at the current revision, it leaves the outbox.
-    const now = await store.get("0123abcd");
-    expect(await store.doneAt("0123abcd", now?.rev ?? 0)).toBe(true);
+    const now = await store.groupState(GROUP);
+    expect(await store.doneAt(GROUP, now?.rev ?? 0)).toBe(true);
     expect(await store.pending()).toEqual([]);
   });
 
   it("treats repeats as unchanged and unknown resolves as nothing to do", async () => {
     const store = new AlertStore(redis, `${prefix}-b`);
-    expect(await store.receive(alert("resolved"))).toBe("unchanged");
-    expect(await store.get("0123abcd")).toBeUndefined();
-    await store.receive(alert("firing"));
-    expect(await store.receive(alert("firing"))).toBe("unchanged");
-    expect(await store.pending()).toEqual(["0123abcd"]);
+    expect(await store.receive(alert("resolved"), [target])).toBe("unchanged");
+    expect(await store.getAlert("0123abcd")).toBeUndefined();
+    await store.receive(alert("firing"), [target]);
+    expect(await store.receive(alert("firing"), [target])).toBe("unchanged");
+    expect(await store.pending()).toEqual([GROUP]);
+  });
+
+  it("groups alerts by the route's labels, lists the group open until its last alert resolves", async () => {
+    const store = new AlertStore(redis, `${prefix}-g`);
+    for (const i of [1, 2, 3]) await store.receive(alert("firing", `aa0${i}`, `web-${i}:9100`), [target]);
+    expect(await store.pending()).toEqual([GROUP]);
+    const state = await store.groupState(GROUP);
+    expect(state?.alerts.map((a) => a.labels.instance)).toEqual(["web-1:9100", "web-2:9100", "web-3:9100"]);
+    expect(state?.group.labels).toEqual({ alertname: "HostDown" });
+    expect(await store.openGroupIds()).toEqual([GROUP]);
+    await store.receive(alert("resolved", "aa01", "web-1:9100"), [target]);
+    await store.receive(alert("resolved", "aa02", "web-2:9100"), [target]);
+    expect(await store.openGroupIds()).toEqual([GROUP]);
+    await store.receive(alert("resolved", "aa03", "web-3:9100"), [target]);
+    expect(await store.openGroupIds()).toEqual([]);
+    expect((await store.getGroup(GROUP))?.resolvedAt).toBeGreaterThan(0);
+    expect((await store.groupState(GROUP))?.events.slice(-3)).toEqual([
+      "✅ web-1:9100 resolved at 22:23 UTC",
+      "✅ web-2:9100 resolved at 22:23 UTC",
+      "✅ web-3:9100 resolved at 22:23 UTC",
+    ]);
+  });
+
+  it("reopens the same message when a group fires again soon, and starts a new one after a quiet spell", async () => {
+    const store = new AlertStore(redis, `${prefix}-r`, { reopenWindowMs: 60_000 });
+    const t0 = 1_700_000_000_000;
+    await store.receive(alert("firing", "bb01"), [target], { now: t0 });
+    await store.setMessage(GROUP, { platform: "slack", channel: "C0ALERTS", ts: "1.1", digest: "x" });
+    await store.receive(alert("resolved", "bb01"), [target], { now: t0 + 1000 });
+    await store.receive(alert("firing", "bb01"), [target], { now: t0 + 2000 });
+    expect((await store.groupState(GROUP))?.message?.ts).toBe("1.1");
+    expect((await store.groupState(GROUP))?.events.at(-1)).toBe("🔁 web-1:9100 firing again");
+    await store.receive(alert("resolved", "bb01"), [target], { now: t0 + 3000 });
+    await store.receive(alert("firing", "bb01"), [target], { now: t0 + 120_000 });
+    const state = await store.groupState(GROUP);
+    expect(state?.message).toBeUndefined();
+    expect(state?.group.createdAt).toBe(t0 + 120_000);
+  });
+
+  it("records a silenced alert without queueing it", async () => {
+    const store = new AlertStore(redis, `${prefix}-s`);
+    expect(await store.receive(alert("firing"), [target], { silenced: true })).toBe("new");
+    expect(await store.pending()).toEqual([]);
+    expect((await store.groupState(GROUP))?.alerts).toHaveLength(1);
   });
 
   it("reads corrupted Redis data as absent", async () => {
     const store = new AlertStore(redis, `${prefix}-c`);
     await redis.set(`${prefix}-c:alert:ffff`, "{not json");
-    expect(await store.get("ffff")).toBeUndefined();
+    expect(await store.getAlert("ffff")).toBeUndefined();
+    await redis.hset(`${prefix}-c:group:0000ffff`, "target", "{", "labels", "[]");
+    expect(await store.groupState("0000ffff")).toBeUndefined();
   });
 });

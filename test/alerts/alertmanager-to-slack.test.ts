@@ -1,13 +1,21 @@
 /**
  * Alertmanager's webhook into Slack, through the real app and Bolt's WebClient against a fake Slack:
- * one message per alert, deduplicated, updated in place on resolve with a line in its thread, retried
- * when Slack fails, and delivered after a restart when the bot stopped before posting.
+ * one message per alert group, deduplicated, updated in place on resolve with a line in its thread,
+ * acknowledged and silenced from its buttons and from /cloudops, retried when Slack fails, and
+ * delivered after a restart when the bot stopped before posting.
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { type FakeSlack, startFakeSlack } from "../fakes/fake-slack.js";
+import { type FakeSlack, type SlackCall, startFakeSlack } from "../fakes/fake-slack.js";
 import { startTestApp, type TestApp } from "../support/app.js";
-import { SIGNING_SECRET } from "../support/slack-requests.js";
+import {
+  blockAction,
+  FORM,
+  postSigned,
+  SIGNING_SECRET,
+  sign,
+  slashCommand,
+} from "../support/slack-requests.js";
 import { until } from "../support/until.js";
 
 const TOKEN = "am-secret-token";
@@ -21,42 +29,59 @@ function env(apiUrl: string): Record<string, string> {
     SLACK_API_URL: apiUrl,
     SLACK_ALERT_CHANNEL: "C0ALERTS",
     ALERTMANAGER_WEBHOOK_TOKEN: TOKEN,
+    ALERT_ACTORS: "U0ANA,U0BEN",
+    GRAFANA_URL: "https://grafana.example",
   };
 }
 
 let seq = 0;
-function webhook(status: "firing" | "resolved", fingerprint: string, extra: Record<string, string> = {}) {
+/** Alertmanager's payload for one group (one alertname), one alert per host, as Alertmanager 0.25 sends it. */
+function webhook(
+  status: "firing" | "resolved",
+  fingerprint: string,
+  opts: { name?: string; hosts?: number } = {},
+) {
+  const name = opts.name ?? "HostDiskFull";
   return {
     version: "4",
-    groupKey: '{}:{alertname="HostDiskFull"}',
+    groupKey: `{}:{alertname="${name}"}`,
     status,
     receiver: "cloudops",
-    groupLabels: { alertname: "HostDiskFull" },
-    commonLabels: { alertname: "HostDiskFull", severity: "critical" },
+    groupLabels: { alertname: name },
+    commonLabels: { alertname: name, severity: "critical", job: "node" },
     commonAnnotations: {},
     externalURL: "http://alertmanager:9093",
-    alerts: [
-      {
-        status,
-        labels: {
-          alertname: "HostDiskFull",
-          severity: "critical",
-          instance: "db-1:9100",
-          job: "node",
-          ...extra,
-        },
-        annotations: {
-          summary: "Disk /data on db-1 is 93% full",
-          runbook_url: "https://runbooks.example/disk",
-        },
-        startsAt: "2026-11-25T03:00:00Z",
-        endsAt: status === "resolved" ? "2026-11-25T03:23:00Z" : "0001-01-01T00:00:00Z",
-        generatorURL: "http://prometheus:9090/graph?g0.expr=disk",
-        fingerprint,
+    truncatedAlerts: 0,
+    alerts: Array.from({ length: opts.hosts ?? 1 }, (_, i) => ({
+      status,
+      labels: { alertname: name, severity: "critical", instance: `db-${i + 1}:9100`, job: "node" },
+      annotations: {
+        summary: `Disk /data on db-${i + 1} is 93% full`,
+        runbook_url: "https://runbooks.example/disk",
       },
-    ],
+      startsAt: "2026-11-25T03:00:00Z",
+      endsAt: status === "resolved" ? "2026-11-25T03:23:00Z" : "0001-01-01T00:00:00Z",
+      generatorURL: "http://prometheus:9090/graph?g0.expr=disk",
+      fingerprint: `${fingerprint}${i.toString(16).padStart(4, "0")}`,
+    })),
   };
 }
+
+/** A fresh alert name per test, so each test has its own group. */
+const uniqueName = () => `HostDiskFull${++seq}`;
+/** The message posted for the group named `name` (other tests' late thread lines may come first). */
+async function postFor(name: string): Promise<SlackCall> {
+  let found: SlackCall | undefined;
+  await until(`the message for ${name}`, () => {
+    found = postsTo("C0ALERTS").find(
+      (c) => !c.args.thread_ts && JSON.stringify(c.args.blocks).includes(name),
+    );
+    return found !== undefined;
+  });
+  return found as SlackCall;
+}
+const groupIdIn = (call: SlackCall | undefined) =>
+  /alert ([0-9a-f]{8})/.exec(JSON.stringify(call?.args.blocks))?.[1] ?? "";
 
 async function send(url: string, body: unknown, token = TOKEN): Promise<Response> {
   return fetch(`${url}/api/v1/alertmanager`, {
@@ -66,7 +91,7 @@ async function send(url: string, body: unknown, token = TOKEN): Promise<Response
   });
 }
 
-const fp = () => `a1b2c3d4${(++seq).toString(16).padStart(8, "0")}`;
+const fp = () => `a1b2${(++seq).toString(16).padStart(8, "0")}`;
 const postsTo = (channel: string) =>
   slack.callsOf("chat.postMessage").filter((c) => c.args.channel === channel);
 
@@ -81,76 +106,189 @@ afterAll(async () => {
 beforeEach(() => slack.reset());
 
 describe("Alertmanager → Slack", () => {
-  it("posts one message per alert, however often Alertmanager repeats it", async () => {
+  it("posts one message for a group of 3 alerts, nothing for a repeat, and updates it in place on resolve", async () => {
     const id = fp();
-    const res = await send(app.url, webhook("firing", id));
+    const name = uniqueName();
+    const res = await send(app.url, webhook("firing", id, { name, hosts: 3 }));
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ received: 1, new: 1 });
+    expect(await res.json()).toMatchObject({ received: 3, new: 3 });
     await slack.waitFor("chat.postMessage");
-    const [post] = postsTo("C0ALERTS");
-    const blocks = JSON.stringify(post?.args.blocks);
-    expect(blocks).toContain("🔴 HostDiskFull on db-1:9100");
+    const posts = postsTo("C0ALERTS");
+    expect(posts).toHaveLength(1);
+    const blocks = JSON.stringify(posts[0]?.args.blocks);
+    expect(blocks).toContain(`🔴 ${name} · 3 firing`);
     expect(blocks).toContain("FIRING since 2026-11-25 03:00 UTC");
-    expect(blocks).toContain("Disk /data on db-1 is 93% full");
+    for (const host of ["db-1:9100", "db-2:9100", "db-3:9100"]) expect(blocks).toContain(host);
     expect(blocks).toContain("https://runbooks.example/disk");
+    expect(blocks).toContain("https://grafana.example/d/system-overview?viewPanel=4");
+    for (const label of ["Acknowledge", "Silence 1h", "Silence 4h", "Silence 24h", "Show details"])
+      expect(blocks).toContain(label);
     // Alertmanager resends firing alerts every group interval.
-    expect(await (await send(app.url, webhook("firing", id))).json()).toMatchObject({ unchanged: 1 });
+    expect(await (await send(app.url, webhook("firing", id, { name, hosts: 3 }))).json()).toMatchObject({
+      unchanged: 3,
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(postsTo("C0ALERTS")).toHaveLength(1);
+    // The resolved payload changes that same message and says so in its thread.
+    await send(app.url, webhook("resolved", id, { name, hosts: 3 }));
+    const [update] = await slack.waitFor("chat.update");
+    expect(update?.args.ts).toBe(posts[0]?.response?.ts);
+    expect(JSON.stringify(update?.args.blocks)).toContain(`✅ ${name} · 3 resolved`);
+    expect(JSON.stringify(update?.args.blocks)).toContain("RESOLVED after 23 min");
+    const thread = (await slack.waitFor("chat.postMessage", 2)).find((c) => c.args.thread_ts);
+    expect(thread?.args.thread_ts).toBe(update?.args.ts);
+    expect(String(thread?.args.text)).toContain("db-1:9100 resolved at 03:23 UTC");
+    expect(String(thread?.args.text)).toContain("db-3:9100 resolved at 03:23 UTC");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slack.callsOf("chat.update")).toHaveLength(1);
   });
 
-  it("updates the same message when the alert resolves, and says so in its thread", async () => {
-    const id = fp();
-    await send(app.url, webhook("firing", id));
-    await slack.waitFor("chat.postMessage");
-    await send(app.url, webhook("resolved", id));
+  it("acknowledges from the button: message updated for everyone, thread line, state and audit in Redis", async () => {
+    const name = uniqueName();
+    await send(app.url, webhook("firing", fp(), { name }));
+    const post = await postFor(name);
+    const group = groupIdIn(post);
+    const res = await postSigned(
+      `${app.url}/slack/events`,
+      sign(
+        blockAction("cloudops:alert-ack:0", group, {
+          channel: "C0ALERTS",
+          messageTs: String(post?.response?.ts),
+        }),
+        FORM,
+      ),
+    );
+    expect(res.status).toBe(200);
     const [update] = await slack.waitFor("chat.update");
+    expect(update?.args.ts).toBe(post?.response?.ts);
+    expect(JSON.stringify(update?.args.blocks)).toContain("Acknowledged by <@U0ANA>");
+    expect(JSON.stringify(update?.args.blocks)).not.toContain('"Acknowledge"');
     const thread = (await slack.waitFor("chat.postMessage", 2)).find((c) => c.args.thread_ts);
-    expect(update?.args.channel).toBe("C0ALERTS");
-    expect(JSON.stringify(update?.args.blocks)).toContain("RESOLVED after 23 min");
-    expect(JSON.stringify(update?.args.blocks)).toContain("✅ HostDiskFull on db-1:9100");
-    expect(thread?.args.thread_ts).toBe(update?.args.ts);
-    expect(String(thread?.args.text)).toContain("Resolved at 03:23 UTC");
+    expect(String(thread?.args.text)).toContain("👀 Acknowledged by <@U0ANA>");
+    const redis = new Redis(inject("redisUrl"));
+    try {
+      expect(
+        JSON.parse((await redis.hget(`${app.redisPrefix}:alerts:group:${group}`, "ack")) ?? "{}"),
+      ).toMatchObject({
+        by: "<@U0ANA>",
+      });
+      const audit = await redis.xrevrange(`${app.redisPrefix}:audit`, "+", "-", "COUNT", 1);
+      expect(audit[0]?.[1]).toEqual(
+        expect.arrayContaining(["action", "ack", "subject", group, "actor", "<@U0ANA>"]),
+      );
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it("silences from the button: nothing is posted for the group until the silence ends", async () => {
+    const name = uniqueName();
+    const id = fp();
+    await send(app.url, webhook("firing", id, { name }));
+    const post = await postFor(name);
+    const group = groupIdIn(post);
+    await postSigned(
+      `${app.url}/slack/events`,
+      sign(blockAction("cloudops:alert-silence:1", `${group} 1h`, { channel: "C0ALERTS" }), FORM),
+    );
+    const [update] = await slack.waitFor("chat.update");
+    expect(JSON.stringify(update?.args.blocks)).toContain("Silenced until");
+    expect(JSON.stringify(update?.args.blocks)).toContain("Unsilence");
+    await slack.waitFor("chat.postMessage", 2); // the thread line
+    slack.reset();
+    // The alert resolves and fires again while silenced: not a word.
+    await send(app.url, webhook("resolved", id, { name }));
+    await send(app.url, webhook("firing", id, { name }));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(slack.calls.filter((c) => c.method.startsWith("chat."))).toEqual([]);
+    // The silence ends (lifted from chat here): the message is brought up to date.
+    const lift = await postSigned(
+      `${app.url}/slack/events`,
+      sign(slashCommand(`unsilence ${group}`, { channel: "C0ALERTS", responseUrl: slack.responseUrl }), FORM),
+    );
+    expect(lift.status).toBe(200);
+    const [after] = await slack.waitFor("chat.update");
+    expect(JSON.stringify(after?.args.blocks)).not.toContain("Silenced until");
+    expect(JSON.stringify(after?.args.blocks)).toContain("Silence 1h");
+    const line = (await slack.waitFor("chat.postMessage")).find((c) => c.args.thread_ts);
+    expect(String(line?.args.text)).toContain("🔔 Silence lifted by <@U0ANA>");
+  });
+
+  it("lists, acknowledges and audits from /cloudops, and refuses people not on ALERT_ACTORS", async () => {
+    const name = uniqueName();
+    await send(app.url, webhook("firing", fp(), { name }));
+    const post = await postFor(name);
+    const group = groupIdIn(post);
+    const command = async (text: string, user = "U0ANA") => {
+      const before = slack.callsOf("response_url").length;
+      await postSigned(
+        `${app.url}/slack/events`,
+        sign(slashCommand(text, { user, channel: "C0ALERTS", responseUrl: slack.responseUrl }), FORM),
+      );
+      const [reply] = (await slack.waitFor("response_url", before + 1)).slice(before);
+      return JSON.stringify(reply?.args);
+    };
+    expect(await command("alerts")).toContain(`${group}\` ${name} db-1:9100`);
+    expect(await command(`ack ${group}`, "U0EVE")).toContain("not on the list of people allowed");
+    expect(await command(`silence ${group} forever`)).toContain("not a duration");
+    expect(await command(`ack ${group}`, "U0BEN")).toContain("acknowledged by <@U0BEN>");
+    await slack.waitFor("chat.update");
+    expect(await command("audit")).toContain(`<@U0BEN> ack ${group}`);
+  });
+
+  it("shows the details of every alert of the group only to who asked", async () => {
+    const name = uniqueName();
+    await send(app.url, webhook("firing", fp(), { name, hosts: 2 }));
+    const post = await postFor(name);
+    await postSigned(
+      `${app.url}/slack/events`,
+      sign(blockAction("cloudops:alert-details:5", groupIdIn(post), { channel: "C0ALERTS" }), FORM),
+    );
+    const [details] = await slack.waitFor("chat.postEphemeral");
+    expect(details?.args.user).toBe("U0ANA");
+    expect(JSON.stringify(details?.args.blocks)).toContain("summary: Disk /data on db-2 is 93% full");
   });
 
   it("retries when Slack fails and delivers once", async () => {
     slack.failNext("chat.postMessage", { status: 500 }, { status: 500 });
-    await send(app.url, webhook("firing", fp()));
+    await send(app.url, webhook("firing", fp(), { name: uniqueName() }));
     await until("a delivered post", () => postsTo("C0ALERTS").length >= 3, 20_000);
     await new Promise((r) => setTimeout(r, 500));
     // Two failed attempts and one success; the message exists once.
     expect(postsTo("C0ALERTS")).toHaveLength(3);
   });
 
-  it("delivers a burst larger than one pass over the outbox without waiting for the next interval", async () => {
-    const burst = webhook("firing", fp());
-    const first = burst.alerts[0] as (typeof burst.alerts)[0];
-    burst.alerts = Array.from({ length: 150 }, (_, i) => ({
-      ...first,
-      labels: { ...first.labels, instance: `web-${i}:9100` },
-      fingerprint: `b0b0${(seq * 1000 + i).toString(16).padStart(8, "0")}`,
-    }));
+  it("delivers more groups than one pass over the outbox without waiting for the next interval", async () => {
+    const alerts = Array.from(
+      { length: 150 },
+      () => webhook("firing", fp(), { name: uniqueName() }).alerts[0],
+    );
+    const burst = { ...webhook("firing", fp()), alerts };
     expect(await (await send(app.url, burst)).json()).toMatchObject({ received: 150, new: 150 });
     // The safety-net interval is 15 s; all 150 must arrive well before it.
     await until("150 posts", () => postsTo("C0ALERTS").length >= 150, 10_000);
   });
 
-  it("keeps a resolved alert for a week, a firing one until it resolves", async () => {
+  it("keeps a resolved group for a week, a firing one until it resolves", async () => {
     const id = fp();
-    await send(app.url, webhook("firing", id));
-    await slack.waitFor("chat.postMessage");
+    const name = uniqueName();
+    await send(app.url, webhook("firing", id, { name }));
+    const group = groupIdIn(await postFor(name));
     const redis = new Redis(inject("redisUrl"));
     try {
-      const key = `${app.redisPrefix}:alerts:alert:${id}`;
-      await until("the message ref", async () => (await redis.exists(`${key}:message`)) === 1, 5_000);
-      expect(await redis.pttl(key)).toBe(-1);
-      await send(app.url, webhook("resolved", id));
+      const alertKey = `${app.redisPrefix}:alerts:alert:${id}0000`;
+      const groupKey = `${app.redisPrefix}:alerts:group:${group}`;
+      await until("the message ref", async () => (await redis.exists(`${groupKey}:message`)) === 1, 5_000);
+      expect(await redis.pttl(alertKey)).toBe(-1);
+      expect(await redis.pttl(groupKey)).toBe(-1);
+      await send(app.url, webhook("resolved", id, { name }));
       await slack.waitFor("chat.update");
       await slack.waitFor("chat.postMessage", 2); // the thread line
-      const ttl = await redis.pttl(key);
-      expect(ttl).toBeGreaterThan(6 * 86_400_000);
-      expect(ttl).toBeLessThanOrEqual(7 * 86_400_000);
-      await until("the message ref's retention", async () => (await redis.pttl(`${key}:message`)) > 0, 5_000);
+      for (const key of [alertKey, groupKey, `${groupKey}:message`]) {
+        const ttl = await redis.pttl(key);
+        expect(ttl).toBeGreaterThan(6 * 86_400_000);
+        expect(ttl).toBeLessThanOrEqual(7 * 86_400_000);
+      }
     } finally {
       redis.disconnect();
     }
@@ -163,8 +301,7 @@ describe("Alertmanager → Slack", () => {
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(
       /Alertmanager version 4/,
     );
-    const tooMany = webhook("firing", fp());
-    tooMany.alerts = Array.from({ length: 1001 }, () => tooMany.alerts[0] as (typeof tooMany.alerts)[0]);
+    const tooMany = webhook("firing", fp(), { hosts: 1001 });
     expect((await send(app.url, tooMany)).status).toBe(400);
     await new Promise((r) => setTimeout(r, 300));
     expect(slack.callsOf("chat.postMessage")).toHaveLength(0);
@@ -187,8 +324,8 @@ describe("Alertmanager → Slack", () => {
     const down = await startFakeSlack();
     down.chaos(1, (m) => m === "chat.postMessage");
     const first = await startTestApp(env(down.apiUrl));
-    const id = fp();
-    expect((await send(first.url, webhook("firing", id))).status).toBe(200);
+    const name = uniqueName();
+    expect((await send(first.url, webhook("firing", fp(), { name }))).status).toBe(200);
     await first.close();
     await down.close();
     // A new process on the same Redis (same key prefix) delivers what was left in the outbox.
@@ -196,7 +333,7 @@ describe("Alertmanager → Slack", () => {
     try {
       await until(
         "the delivery after restart",
-        () => postsTo("C0ALERTS").some((c) => JSON.stringify(c.args.blocks).includes(id)),
+        () => postsTo("C0ALERTS").some((c) => JSON.stringify(c.args.blocks).includes(name)),
         20_000,
       );
     } finally {

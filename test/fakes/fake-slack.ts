@@ -12,6 +12,8 @@ export interface SlackCall {
   at: number;
   /** Bytes received, for uploads to the upload URL. */
   bytes?: Buffer;
+  /** What the fake answered (e.g. the ts of a posted message). */
+  response?: Record<string, unknown>;
 }
 
 export type Fault = { status: 429; retryAfter: number } | { status: 500 } | { ok: false; error: string };
@@ -107,7 +109,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req);
     const url = new URL(req.url ?? "/", "http://x");
+    let current: SlackCall | undefined;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      if (current) current.response = body as Record<string, unknown>;
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(body));
     };
@@ -149,7 +153,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           ? { status: 429, retryAfter: 0 }
           : { status: 500 }
         : undefined);
-    record({ method, args, at: Date.now() });
+    current = { method, args, at: Date.now() };
+    record(current);
     if (fault) {
       if ("status" in fault && fault.status === 429) {
         send(429, { ok: false, error: "ratelimited" }, { "retry-after": String(fault.retryAfter) });

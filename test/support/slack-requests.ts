@@ -95,13 +95,13 @@ export function directMessage(text: string, opts: { user?: string } = {}): strin
 export function blockAction(
   actionId: string,
   value: string,
-  opts: { channel?: string; messageTs?: string } = {},
+  opts: { channel?: string; messageTs?: string; user?: string } = {},
 ): string {
   const channel = opts.channel ?? "C0OPS";
   const messageTs = opts.messageTs ?? "1700000001.000100";
   const payload = {
     type: "block_actions",
-    user: { id: "U0ANA", username: "ana", team_id: TEAM_ID },
+    user: { id: opts.user ?? "U0ANA", username: "ana", team_id: TEAM_ID },
     api_app_id: "A0APP",
     token: "deprecated-verification-token",
     container: { type: "message", message_ts: messageTs, channel_id: channel, is_ephemeral: false },

@@ -5,12 +5,15 @@
  */
 import { App, ExpressReceiver } from "@slack/bolt";
 import type { Router } from "express";
+import type { RuleCommands } from "../../alerts/alert-commands.js";
+import type { AlertService } from "../../alerts/alert-service.js";
 import type { Assistant } from "../../assistant/assistant.js";
 import type { Config } from "../../config/config.js";
 import type { BotMetrics } from "../../observability/bot-metrics.js";
 import type { Logger } from "../../observability/logger.js";
 import { boltLogger } from "./bolt-logger.js";
 import { registerActions } from "./listeners/actions.js";
+import { registerAlertActions } from "./listeners/alert-actions.js";
 import { registerAppHome } from "./listeners/app-home.js";
 import { registerCommand } from "./listeners/command.js";
 import { registerDirectMessages } from "./listeners/direct-message.js";
@@ -26,6 +29,8 @@ export interface SlackPlatformDeps {
   metrics: BotMetrics;
   logger: Logger;
   environmentNames: () => string[];
+  alerts?: AlertService;
+  rules?: RuleCommands;
 }
 
 export interface SlackPlatform {
@@ -98,11 +103,14 @@ export function createSlackPlatform(deps: SlackPlatformDeps): SlackPlatform {
     access: { allowedChannels: config.allowedChannels, allowedUsers: config.allowedUsers },
     logger: deps.logger,
     environmentNames: deps.environmentNames,
+    ...(deps.alerts ? { alerts: deps.alerts } : {}),
+    ...(deps.rules ? { rules: deps.rules } : {}),
   };
   registerCommand(app, ctx);
   registerMention(app, ctx);
   registerDirectMessages(app, ctx);
   registerActions(app, ctx);
+  registerAlertActions(app, ctx);
   registerAppHome(app, ctx);
   app.error(async (error) => {
     deps.metrics.errors.inc({ component: "slack", reason: "listener" });

@@ -3,7 +3,9 @@
  * channel; help and errors are shown only to the person who asked.
  */
 import type { App } from "@slack/bolt";
+import { runAlertCommand } from "../../../alerts/alert-commands.js";
 import { answerHelp } from "../../../assistant/answers/static.js";
+import { makeReply } from "../../../reply/reply.js";
 import { checkAccess } from "../access.js";
 import { renderReply } from "../block-kit.js";
 import type { SlackContext } from "../slack-context.js";
@@ -26,7 +28,22 @@ export function registerCommand(app: App, ctx: SlackContext): void {
       await ack({ response_type: "ephemeral", text: m?.text ?? "", blocks: m?.blocks ?? [] });
       return;
     }
-    await ack();
+    if (ctx.alerts) {
+      await ack();
+      const reply = await runAlertCommand(
+        text,
+        { id: command.user_id, display: `<@${command.user_id}>` },
+        ctx.alerts,
+        ctx.rules,
+      ).catch((e: unknown) =>
+        makeReply({ title: "That failed", text: e instanceof Error ? e.message : String(e), tone: "error" }),
+      );
+      if (reply) {
+        const [m] = renderReply(reply, { actions: false });
+        await respond({ response_type: "ephemeral", text: m?.text ?? "", blocks: m?.blocks ?? [] });
+        return;
+      }
+    } else await ack();
     await ctx.responder.answer(
       { platform: "slack", user: command.user_id, channel: command.channel_id, text },
       {

@@ -1,0 +1,192 @@
+/**
+ * An alert group as a platform-neutral message: the state first (firing, acknowledged, silenced,
+ * resolved), what and where, since when, the value against its threshold or baseline, then each
+ * alert, links to the right Grafana panel and runbook, and the buttons that act on it.
+ */
+import { DASHBOARDS, grafanaPanelLink } from "../grafana/links.js";
+import { makeReply, type Reply, type ReplyAction, type ReplyLink } from "../reply/reply.js";
+import type { Alert } from "./alert.js";
+import type { GroupState } from "./alert-store.js";
+
+const SEVERITY_EMOJI: Record<string, string> = { critical: "🔴", warning: "🟠", info: "🔵" };
+const SEVERITY_RANK: Record<string, number> = { critical: 3, warning: 2, info: 1 };
+const SOURCE_NAME = { alertmanager: "Alertmanager", anomaly: "the anomaly detector", rule: "a chat rule" };
+/** Alerts listed one per line in the message; the rest are counted ("and 12 more"). */
+const LISTED = 15;
+
+export function duration(ms: number): string {
+  const m = Math.max(0, Math.round(ms / 60_000));
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
+  return `${Math.round(h / 24)} days`;
+}
+
+export const clock = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
+/** Labels worth a field of their own; the rest stay in the source. */
+const SHOWN_LABELS = [
+  "instance",
+  "job",
+  "environment",
+  "service",
+  "namespace",
+  "pod",
+  "container",
+  "mountpoint",
+];
+
+const where = (a: Alert) => a.labels.instance ?? a.labels.job ?? a.labels.pod ?? "";
+
+function severityOf(alerts: Alert[]): string {
+  let best = "warning";
+  let rank = 0;
+  for (const a of alerts) {
+    const s = a.labels.severity ?? "warning";
+    if ((SEVERITY_RANK[s] ?? 2) > rank) {
+      best = s;
+      rank = SEVERITY_RANK[s] ?? 2;
+    }
+  }
+  return best;
+}
+
+/** Labels every alert of the group has with the same value. */
+function commonLabels(alerts: Alert[]): Record<string, string> {
+  const [first, ...rest] = alerts;
+  if (!first) return {};
+  return Object.fromEntries(
+    Object.entries(first.labels).filter(([k, v]) => rest.every((a) => a.labels[k] === v)),
+  );
+}
+
+/** Which shipped dashboard panel shows what this alert is about. */
+function panelFor(alert: Alert): { uid: string; panelId: number } {
+  const { systemOverview: so, anomalies, dockerContainers } = DASHBOARDS;
+  if (alert.source === "anomaly") return { uid: anomalies.uid, panelId: anomalies.panels.score };
+  const name = `${alert.labels.alertname ?? ""} ${alert.labels.metric ?? ""}`.toLowerCase();
+  if (/container|pod|restart/.test(name))
+    return { uid: dockerContainers.uid, panelId: dockerContainers.panels.cpu };
+  if (/disk|filesystem|fs|volume|inode/.test(name)) return { uid: so.uid, panelId: so.panels.disk };
+  if (/mem|oom|swap/.test(name)) return { uid: so.uid, panelId: so.panels.memory };
+  if (/load/.test(name)) return { uid: so.uid, panelId: so.panels.load };
+  if (/net|network|packet|bandwidth/.test(name)) return { uid: so.uid, panelId: so.panels.network };
+  return { uid: so.uid, panelId: so.panels.cpu };
+}
+
+export interface GroupMessageOptions {
+  grafanaUrl?: string;
+  now?: number;
+}
+
+export function groupReply(state: GroupState, opts: GroupMessageOptions = {}): Reply {
+  const now = opts.now ?? Date.now();
+  const { group, alerts } = state;
+  const firing = alerts.filter((a) => a.status === "firing");
+  const resolved = firing.length === 0;
+  const shown = resolved ? alerts : firing;
+  const first = shown[0] ?? alerts[0];
+  const name = group.labels.alertname || first?.labels.alertname || "Alert";
+  const severity = severityOf(shown);
+  const silenced = group.silence && group.silence.until > now ? group.silence : undefined;
+  const emoji = resolved ? "✅" : silenced ? "🔕" : (SEVERITY_EMOJI[severity] ?? "🟠");
+  const place = shown.length === 1 && first && where(first) ? ` on ${where(first)}` : "";
+  const count = shown.length > 1 ? ` · ${shown.length} ${resolved ? "resolved" : "firing"}` : "";
+  const startsAt = Math.min(...alerts.map((a) => a.startsAt));
+  const endsAt = Math.max(...alerts.map((a) => a.endsAt ?? a.startsAt));
+
+  const lines: string[] = [];
+  lines.push(resolved ? `RESOLVED after ${duration(endsAt - startsAt)}` : `FIRING since ${clock(startsAt)}`);
+  if (group.ack && !resolved) lines.push(`👀 Acknowledged by ${group.ack.by} at ${clock(group.ack.at)}`);
+  if (silenced && !resolved) lines.push(`🔕 Silenced until ${clock(silenced.until)} by ${silenced.by}`);
+  const summary = first?.annotations.summary ?? first?.annotations.description ?? "";
+  if (shown.length === 1 && first) {
+    if (summary) lines.push(summary);
+    if (first.annotations.description && first.annotations.description !== summary)
+      lines.push(first.annotations.description);
+    if (first.value) lines.push(first.value);
+  } else {
+    for (const a of alerts.slice(0, LISTED)) {
+      const mark = a.status === "resolved" ? "✅" : (SEVERITY_EMOJI[a.labels.severity ?? ""] ?? "🟠");
+      const text = a.annotations.summary ?? a.value ?? "";
+      const when =
+        a.status === "resolved"
+          ? `resolved ${clock(a.endsAt ?? now).slice(11)}`
+          : `since ${clock(a.startsAt).slice(11)}`;
+      lines.push(`${mark} ${where(a) || a.fingerprint}${text ? ` — ${text}` : ""} (${when})`);
+    }
+    if (alerts.length > LISTED) lines.push(`… and ${alerts.length - LISTED} more`);
+  }
+
+  const common = commonLabels(shown);
+  const fields = [
+    { label: "Severity", value: severity },
+    ...SHOWN_LABELS.filter((l) => common[l]).map((l) => ({ label: l, value: common[l] as string })),
+  ];
+
+  const links: ReplyLink[] = [];
+  if (opts.grafanaUrl && first) {
+    const panel = panelFor(first);
+    links.push({
+      label: "Grafana",
+      url: grafanaPanelLink({
+        grafanaUrl: opts.grafanaUrl,
+        dashboardUid: panel.uid,
+        panelId: panel.panelId,
+        fromMs: startsAt - 3_600_000,
+        toMs: resolved ? endsAt + 900_000 : now,
+        ...(shown.length === 1 && first.labels.instance ? { instance: first.labels.instance } : {}),
+        ...(common.environment ? { environment: common.environment } : {}),
+      }),
+    });
+  }
+  const runbook = first?.annotations.runbook_url;
+  if (runbook && /^https?:\/\//.test(runbook)) links.push({ label: "Runbook", url: runbook });
+  if (first?.generatorUrl && /^https?:\/\//.test(first.generatorUrl))
+    links.push({ label: "Source query", url: first.generatorUrl });
+
+  const actions: ReplyAction[] = [];
+  if (!resolved) {
+    if (!group.ack)
+      actions.push({ id: "alert-ack", label: "Acknowledge", value: group.id, style: "primary" });
+    if (silenced) actions.push({ id: "alert-unsilence", label: "Unsilence", value: group.id });
+    else
+      for (const d of ["1h", "4h", "24h"])
+        actions.push({ id: "alert-silence", label: `Silence ${d}`, value: `${group.id} ${d}` });
+    if (shown.some((a) => a.source === "rule"))
+      actions.push({ id: "alert-resolve", label: "Resolve", value: group.id, style: "danger" });
+  }
+  actions.push({ id: "alert-details", label: "Show details", value: group.id });
+
+  const sources = [...new Set(alerts.map((a) => SOURCE_NAME[a.source]))].join(" and ");
+  return makeReply({
+    title: `${emoji} ${name}${place}${count}`,
+    text: lines.join("\n"),
+    tone: resolved ? "ok" : severity === "critical" ? "critical" : "warning",
+    fields,
+    links,
+    actions,
+    context: [
+      `From ${sources} · alert ${group.id}${group.target.route !== "default" ? ` · route ${group.target.route}` : ""}`,
+    ],
+  });
+}
+
+/** Everything about every alert of the group, for "Show details". */
+export function groupDetails(state: GroupState): Reply {
+  const lines: string[] = [];
+  for (const a of state.alerts.slice(0, 30)) {
+    lines.push(`${a.status === "firing" ? "🔴" : "✅"} ${a.labels.alertname ?? "alert"} ${where(a)}`);
+    lines.push(
+      `  labels: ${Object.entries(a.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")}`,
+    );
+    for (const [k, v] of Object.entries(a.annotations)) lines.push(`  ${k}: ${v}`);
+    lines.push(
+      `  since ${clock(a.startsAt)}${a.endsAt ? `, resolved ${clock(a.endsAt)}` : ""} · fingerprint ${a.fingerprint}`,
+    );
+  }
+  if (state.alerts.length > 30) lines.push(`… and ${state.alerts.length - 30} more`);
+  return makeReply({ title: `Alert ${state.group.id}: details`, text: lines.join("\n") });
+}
