@@ -8,13 +8,9 @@ import type { AddressInfo } from "node:net";
 import express from "express";
 import { Redis } from "ioredis";
 import { AlertDelivery, type AlertNotifier } from "./alerts/alert-delivery.js";
-import { AlertService } from "./alerts/alert-service.js";
-import { AlertStore } from "./alerts/alert-store.js";
+import { createAlertPipeline, kickChannel } from "./alerts/alert-pipeline.js";
 import { alertmanagerRouter } from "./alerts/alertmanager-route.js";
-import { AlertmanagerSilences } from "./alerts/alertmanager-silences.js";
-import { AuditLog } from "./alerts/audit-log.js";
-import { AlertRouter, RoutesError } from "./alerts/routing.js";
-import { SilenceStore } from "./alerts/silences.js";
+import { anomalyAlerts } from "./alerts/anomaly-alerts.js";
 import { SlackAlertNotifier } from "./alerts/slack-alert-notifier.js";
 import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyService } from "./anomaly/anomaly-service.js";
@@ -24,10 +20,15 @@ import { renderLineChart } from "./charts/line-chart.js";
 import { createSlackPlatform, type SlackPlatform } from "./chat/slack/slack-platform.js";
 import { ConversationReferences } from "./chat/teams/conversation-references.js";
 import { createTeamsPlatform, TEAMS_MESSAGES_PATH } from "./chat/teams/teams-platform.js";
-import { type Config, ConfigError } from "./config/config.js";
+import type { Config } from "./config/config.js";
 import { ChartStore } from "./http/chart-store.js";
 import { createHttpApp, finishHttpApp } from "./http/server.js";
-import { type AnomalyWorkers, scheduleAnomalyJobs, startAnomalyWorkers } from "./jobs/anomaly-jobs.js";
+import {
+  type AnomalyWorkers,
+  scheduleAnomalyJobs,
+  startAnomalyWorkers,
+  type WorkerDeps,
+} from "./jobs/anomaly-jobs.js";
 import { Environments } from "./metrics/environments.js";
 import { type BotMetrics, createBotMetrics } from "./observability/bot-metrics.js";
 import type { Logger } from "./observability/logger.js";
@@ -94,31 +95,19 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     version: VERSION,
   });
   // Alerts are stored whatever is configured; they are posted once a route or default channel says where.
-  let router: AlertRouter;
-  try {
-    router = AlertRouter.fromFile(config.alerts.routesFile, {
-      defaultSlackChannel: config.slack.alertChannel,
-      defaultGroupBy: config.alerts.groupBy,
-    });
-  } catch (e) {
-    if (e instanceof RoutesError) throw new ConfigError("ALERT_ROUTES_FILE", e.message);
-    throw e;
-  }
-  const alertStore = new AlertStore(redis, `${prefix}:alerts`, {
-    reopenWindowMs: config.alerts.reopenWindowMs,
-  });
   let alertDelivery: AlertDelivery | undefined;
-  const alerts = new AlertService({
-    store: alertStore,
-    silences: new SilenceStore(redis, `${prefix}:alerts`),
-    audit: new AuditLog(redis, `${prefix}:audit`),
-    router,
+  const { store: alertStore, service: alerts } = createAlertPipeline({
+    config,
+    redis,
+    prefix,
     logger,
-    ...(config.alertmanagerUrl ? { alertmanager: new AlertmanagerSilences(config.alertmanagerUrl) } : {}),
-    actors: config.alerts.actors,
     onQueued: () => void alertDelivery?.kick(),
-    now: options.now,
+    ...(options.now ? { now: options.now } : {}),
   });
+  // Workers in other processes (anomaly scans, rules) say when they queued alerts.
+  const kicks = redis.duplicate();
+  kicks.on("error", (err: Error) => logger.debug({ err: err.message }, "redis subscriber error"));
+  kicks.on("message", () => void alertDelivery?.kick());
   let slack: SlackPlatform | undefined;
   if (config.slack.botToken) {
     slack = createSlackPlatform({
@@ -132,7 +121,11 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     if (slack.router) http.use(slack.router);
   }
   const notifiers: Record<string, AlertNotifier> = {};
-  if (slack) notifiers.slack = new SlackAlertNotifier(slack.app.client, { grafanaUrl: config.grafanaUrl });
+  if (slack)
+    notifiers.slack = new SlackAlertNotifier(slack.app.client, {
+      ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
   if (Object.keys(notifiers).length > 0)
     alertDelivery = new AlertDelivery(alertStore, notifiers, logger, {
       groupWaitMs: config.alerts.groupWaitMs,
@@ -165,9 +158,21 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         const who = await slack.start();
         logger.info({ botUserId: who.botUserId, team: who.team }, "connected to Slack");
       }
-      alertDelivery?.start();
+      if (alertDelivery) {
+        alertDelivery.start();
+        await kicks
+          .subscribe(kickChannel(prefix))
+          .catch((e: unknown) =>
+            logger.warn({ err: String(e) }, "alert kicks unavailable; the outbox is still read every 15 s"),
+          );
+      }
       if (config.anomaly.enabled)
-        workers = await startAnomalyJobs(config, logger, environments, anomalyStore, prefix, options.now);
+        workers = await startAnomalyJobs(config, logger, environments, anomalyStore, prefix, {
+          ...(options.now ? { now: options.now } : {}),
+          onScanChanges: async (_env, changes) => {
+            await alerts.ingest(anomalyAlerts(changes, options.now?.() ?? Date.now()));
+          },
+        });
       server = http.listen(port, host);
       await once(server, "listening");
       server.keepAliveTimeout = 65_000;
@@ -181,6 +186,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       await alertDelivery?.stop();
       await slack?.stop();
       await workers?.close();
+      kicks.disconnect();
       redis.disconnect();
     },
   };
@@ -197,7 +203,7 @@ export async function startAnomalyJobs(
   environments: Environments,
   store: AnomalyStore,
   prefix = "cloudops",
-  now?: () => number,
+  opts: { now?: () => number; onScanChanges?: WorkerDeps["onScanChanges"] } = {},
 ): Promise<AnomalyWorkers> {
   const connection = { url: config.redisUrl, maxRetriesPerRequest: null };
   const jobOpts = {
@@ -208,6 +214,18 @@ export async function startAnomalyJobs(
     lockDurationMs: config.anomaly.jobLockMs,
   };
   await scheduleAnomalyJobs(environments.names(), jobOpts);
-  const service = new AnomalyService(store, { trainWindowSeconds: config.anomaly.trainWindowMs / 1000, now });
-  return startAnomalyWorkers({ environments, service, store, logger }, jobOpts);
+  const service = new AnomalyService(store, {
+    trainWindowSeconds: config.anomaly.trainWindowMs / 1000,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  return startAnomalyWorkers(
+    {
+      environments,
+      service,
+      store,
+      logger,
+      ...(opts.onScanChanges ? { onScanChanges: opts.onScanChanges } : {}),
+    },
+    jobOpts,
+  );
 }

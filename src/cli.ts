@@ -139,12 +139,24 @@ async function worker(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const environments = new Environments(config);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const { createAlertPipeline, kickChannel } = await import("./alerts/alert-pipeline.js");
+  const { anomalyAlerts } = await import("./alerts/anomaly-alerts.js");
+  const prefix = config.redisPrefix;
+  // Findings become alerts here; the bot posts them (told at once over Redis, or at its next outbox pass).
+  const alerts = createAlertPipeline({
+    config,
+    redis,
+    prefix,
+    logger,
+    onQueued: () => void redis.publish(kickChannel(prefix), "1").catch(() => {}),
+  });
   const workers = await startAnomalyJobs(
     config,
     logger,
     environments,
-    new AnomalyStore(redis, `${config.redisPrefix}:anomaly`),
-    config.redisPrefix,
+    new AnomalyStore(redis, `${prefix}:anomaly`),
+    prefix,
+    { onScanChanges: async (_env, changes) => void (await alerts.service.ingest(anomalyAlerts(changes))) },
   );
   logger.info({ environments: environments.names() }, "anomaly workers running");
   const stop = () => {

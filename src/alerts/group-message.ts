@@ -76,11 +76,11 @@ function panelFor(alert: Alert): { uid: string; panelId: number } {
 
 export interface GroupMessageOptions {
   grafanaUrl?: string;
-  now?: number;
+  now?: () => number;
 }
 
 export function groupReply(state: GroupState, opts: GroupMessageOptions = {}): Reply {
-  const now = opts.now ?? Date.now();
+  const now = opts.now?.() ?? Date.now();
   const { group, alerts } = state;
   const firing = alerts.filter((a) => a.status === "firing");
   const resolved = firing.length === 0;

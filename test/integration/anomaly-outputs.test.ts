@@ -1,14 +1,16 @@
 /**
  * The anomaly engine's outputs, from the bot's own scheduled jobs: findings with explanations on
  * GET /api/v1/anomalies, gauges on /metrics, the engine's "any anomalies?" answer with a chart, and a
- * failing environment's reason in both the API and the metrics.
+ * failing environment's reason in both the API and the metrics, and the finding posted as an alert.
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type App, createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config/config.js";
+import { SCAN_QUEUE } from "../../src/jobs/anomaly-jobs.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { deadUrl } from "../fakes/broken-prometheus.js";
+import { type FakeSlack, startFakeSlack } from "../fakes/fake-slack.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
 import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
 import { dropKeysAndDisconnect } from "../support/redis.js";
@@ -21,6 +23,7 @@ let prom: PrometheusProcess;
 let app: App;
 let url: string;
 let redis: Redis;
+let slack: FakeSlack;
 
 beforeAll(async () => {
   prom = await startBackfilledPrometheus(
@@ -32,12 +35,19 @@ beforeAll(async () => {
       burst: { host: 3, secondsBeforeEnd: 600 },
     }),
   );
+  slack = await startFakeSlack();
   const config = loadConfig({
+    SLACK_BOT_TOKEN: "xoxb-1-anomaly",
+    SLACK_SIGNING_SECRET: "0123456789abcdef0123456789abcdef",
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_ALERT_CHANNEL: "C0ANOMALY",
+    GRAFANA_URL: "https://grafana.example",
     PROMETHEUS_ENVIRONMENTS: `prod=${prom.url},staging=${await deadUrl()}`,
     PROMETHEUS_RETRIES: "0",
     REDIS_URL: inject("redisUrl"),
     LOG_LEVEL: "silent",
     ANOMALY_ENABLED: "true",
+    ANOMALY_SCAN_EVERY: "10s",
   });
   app = createApp(config, silentLogger(), { now: () => END * 1000, redisPrefix: prefix });
   url = `http://127.0.0.1:${await app.listen(0, "127.0.0.1")}`;
@@ -46,6 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
+  await slack?.close();
   await prom?.stop();
   await dropKeysAndDisconnect(redis, prefix);
 });
@@ -64,6 +75,26 @@ async function anomalies(): Promise<AnomaliesBody> {
 }
 
 describe("anomaly outputs", () => {
+  it("posts the finding as an alert in Slack: what moved against its usual level, and the anomaly panel", async () => {
+    const [post] = await slack.waitFor("chat.postMessage", 1, 60_000);
+    expect(post?.args.channel).toBe("C0ANOMALY");
+    const blocks = JSON.stringify(post?.args.blocks);
+    expect(blocks).toContain(`HostAnomaly on ${BURST}`);
+    expect(blocks).toMatch(/Unusual: [^"]*CPU user [\d.]+% vs usual [\d.]+% ↑/);
+    expect(blocks).toMatch(/anomaly score 0\.\d\d vs threshold 0\.\d\d/);
+    expect(blocks).toContain("From the anomaly detector");
+    // The panel link covers the hour before the burst up to the bot's now.
+    expect(blocks).toContain(
+      `https://grafana.example/d/ml-anomaly-detection?viewPanel=2&from=${(END - 3600) * 1000}&to=${END * 1000}&var-instance=${encodeURIComponent(BURST)}&var-environment=prod`,
+    );
+    // Later scans of the same burst are the same episode: no second message.
+    // (The bot's clock is fixed, so scans are counted from the job queue, not from their times.)
+    const scans = () => redis.zcard(`${prefix}:bull:${SCAN_QUEUE}:completed`);
+    const first = await scans();
+    await until("another scan", async () => (await scans()) >= first + 2, 60_000);
+    expect(slack.callsOf("chat.postMessage").filter((c) => !c.args.thread_ts)).toHaveLength(1);
+  }, 90_000);
+
   it("lists the finding with its explanation, and the failing environment with its reason", async () => {
     await until("a prod scan and a staging failure", async () => {
       const b = await anomalies();

@@ -1,0 +1,58 @@
+/**
+ * Builds the alert pipeline's shared parts from the configuration, for the bot and for `cloudops
+ * worker` alike, and the Redis channel by which any process tells the posting bot there is work.
+ */
+import type { Redis } from "ioredis";
+import type { Config } from "../config/config.js";
+import { ConfigError } from "../config/config.js";
+import type { Logger } from "../observability/logger.js";
+import { AlertService } from "./alert-service.js";
+import { AlertStore } from "./alert-store.js";
+import { AlertmanagerSilences } from "./alertmanager-silences.js";
+import { AuditLog } from "./audit-log.js";
+import { AlertRouter, RoutesError } from "./routing.js";
+import { SilenceStore } from "./silences.js";
+
+export interface AlertPipeline {
+  store: AlertStore;
+  service: AlertService;
+}
+
+export function kickChannel(prefix: string): string {
+  return `${prefix}:alerts:kick`;
+}
+
+export function createAlertPipeline(deps: {
+  config: Config;
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  /** Called after changes were queued. */
+  onQueued: () => void;
+  now?: () => number;
+}): AlertPipeline {
+  const { config, redis, prefix } = deps;
+  let router: AlertRouter;
+  try {
+    router = AlertRouter.fromFile(config.alerts.routesFile, {
+      defaultSlackChannel: config.slack.alertChannel,
+      defaultGroupBy: config.alerts.groupBy,
+    });
+  } catch (e) {
+    if (e instanceof RoutesError) throw new ConfigError("ALERT_ROUTES_FILE", e.message);
+    throw e;
+  }
+  const store = new AlertStore(redis, `${prefix}:alerts`, { reopenWindowMs: config.alerts.reopenWindowMs });
+  const service = new AlertService({
+    store,
+    silences: new SilenceStore(redis, `${prefix}:alerts`),
+    audit: new AuditLog(redis, `${prefix}:audit`),
+    router,
+    logger: deps.logger,
+    ...(config.alertmanagerUrl ? { alertmanager: new AlertmanagerSilences(config.alertmanagerUrl) } : {}),
+    actors: config.alerts.actors,
+    onQueued: deps.onQueued,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  return { store, service };
+}
