@@ -11,6 +11,7 @@ import { AlertDelivery, type AlertNotifier } from "./alerts/alert-delivery.js";
 import { createAlertPipeline, kickChannel } from "./alerts/alert-pipeline.js";
 import { alertmanagerRouter } from "./alerts/alertmanager-route.js";
 import { anomalyAlerts } from "./alerts/anomaly-alerts.js";
+import { ChatRules } from "./alerts/chat-rules.js";
 import { SlackAlertNotifier } from "./alerts/slack-alert-notifier.js";
 import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyService } from "./anomaly/anomaly-service.js";
@@ -29,6 +30,7 @@ import {
   startAnomalyWorkers,
   type WorkerDeps,
 } from "./jobs/anomaly-jobs.js";
+import { type RuleJobs, startRuleJobs } from "./jobs/rule-jobs.js";
 import { Environments } from "./metrics/environments.js";
 import { type BotMetrics, createBotMetrics } from "./observability/bot-metrics.js";
 import type { Logger } from "./observability/logger.js";
@@ -104,6 +106,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     onQueued: () => void alertDelivery?.kick(),
     ...(options.now ? { now: options.now } : {}),
   });
+  const rules = new ChatRules(redis, `${prefix}:alerts`, environments, alerts, options.now);
+  alerts.onRuleAlertResolved((ruleId, fp) => rules.alertResolved(ruleId, fp));
   // Workers in other processes (anomaly scans, rules) say when they queued alerts.
   const kicks = redis.duplicate();
   kicks.on("error", (err: Error) => logger.debug({ err: err.message }, "redis subscriber error"));
@@ -113,6 +117,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     slack = createSlackPlatform({
       config: config.slack,
       alerts,
+      rules,
       assistant: engine,
       metrics,
       logger,
@@ -149,6 +154,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   finishHttpApp(http, logger);
   let server: Server | undefined;
   let workers: AnomalyWorkers | undefined;
+  let ruleJobs: Promise<RuleJobs | undefined> | undefined;
   return {
     engine,
     environments,
@@ -166,6 +172,15 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
             logger.warn({ err: String(e) }, "alert kicks unavailable; the outbox is still read every 15 s"),
           );
       }
+      // Not awaited: the bot answers questions while Redis is still coming up.
+      ruleJobs = startRuleJobs(rules, logger, {
+        connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+        prefix: `${prefix}:bull`,
+        everyMs: config.alerts.ruleEveryMs,
+      }).catch((e: unknown) => {
+        logger.error({ err: String(e) }, "alert rule jobs could not start; chat rules are not evaluated");
+        return undefined;
+      });
       if (config.anomaly.enabled)
         workers = await startAnomalyJobs(config, logger, environments, anomalyStore, prefix, {
           ...(options.now ? { now: options.now } : {}),
@@ -186,6 +201,11 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       await alertDelivery?.stop();
       await slack?.stop();
       await workers?.close();
+      // Bounded: with Redis down, the rule queue may never have started.
+      await Promise.race([
+        ruleJobs?.then((j) => j?.close()),
+        new Promise((r) => setTimeout(r, 5000).unref()),
+      ]);
       kicks.disconnect();
       redis.disconnect();
     },

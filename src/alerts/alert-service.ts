@@ -25,8 +25,6 @@ export interface AlertServiceDeps {
   actors: string[];
   /** Called after changes were queued, to deliver them now. */
   onQueued?: () => void;
-  /** Called when people resolve alerts of chat rules by hand. */
-  onRuleAlertResolved?: (ruleId: string, fingerprint: string) => Promise<void>;
   now?: () => number;
 }
 
@@ -58,7 +56,19 @@ const done = (title: string, text: string): ActionResult => ({
 });
 
 export class AlertService {
+  /** Told when people resolve alerts of chat rules by hand (the rule engine resets that host). */
+  private ruleAlertResolved?: (ruleId: string, fingerprint: string) => Promise<void>;
+
   constructor(private readonly deps: AlertServiceDeps) {}
+
+  onRuleAlertResolved(handler: (ruleId: string, fingerprint: string) => Promise<void>): void {
+    this.ruleAlertResolved = handler;
+  }
+
+  /** Writes an entry to the audit log (rule changes, made elsewhere, are audited here too). */
+  async audit(entry: { actor: string; action: string; subject: string; detail: string }): Promise<void> {
+    await this.deps.audit.write(entry, this.now());
+  }
 
   private now() {
     return this.deps.now?.() ?? Date.now();
@@ -195,7 +205,7 @@ export class AlertService {
     const now = this.now();
     for (const a of rules) {
       await this.ingest([{ ...a, status: "resolved", endsAt: now }]);
-      if (a.ruleId) await this.deps.onRuleAlertResolved?.(a.ruleId, a.fingerprint);
+      if (a.ruleId) await this.ruleAlertResolved?.(a.ruleId, a.fingerprint);
     }
     await this.deps.audit.write({
       actor: by,

@@ -19,7 +19,12 @@ export interface TestApp {
 
 /** `env` overrides configuration variables; the clock is pinned to the fixture's end. */
 /** `redisPrefix` reuses another app's Redis data, as a restarted bot would. */
-export async function startTestApp(env: Record<string, string> = {}, redisPrefix?: string): Promise<TestApp> {
+/** `now` replaces the pinned clock (tests that move time along). */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  redisPrefix?: string,
+  now?: () => number,
+): Promise<TestApp> {
   const fixtureEnd = Date.parse(inject("fixtureEnd"));
   const config = loadConfig({
     PROMETHEUS_URL: inject("prometheusUrl"),
@@ -32,7 +37,7 @@ export async function startTestApp(env: Record<string, string> = {}, redisPrefix
     ...env,
   });
   const prefix = redisPrefix ?? `test-${process.pid}-${++apps}-${Date.now().toString(36)}`;
-  const app = createApp(config, silentLogger(), { now: () => fixtureEnd, redisPrefix: prefix });
+  const app = createApp(config, silentLogger(), { now: now ?? (() => fixtureEnd), redisPrefix: prefix });
   const port = await app.listen(0, "127.0.0.1");
   return { url: `http://127.0.0.1:${port}`, app, redisPrefix: prefix, close: () => app.close() };
 }

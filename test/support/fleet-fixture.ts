@@ -16,7 +16,7 @@ export interface FleetOptions {
   stepSeconds: number;
   seed?: number;
   /** Host index with the burst, and how long before `end` it starts. */
-  burst?: { host: number; secondsBeforeEnd: number };
+  burst?: { host: number; secondsBeforeEnd: number /** Default: until `end`. */; seconds?: number };
 }
 
 export const fleetHost = (i: number) => `node-${String(i + 1).padStart(4, "0")}`;
@@ -40,7 +40,10 @@ export function fleetWriter(o: FleetOptions): { writer: OpenMetricsWriter; times
   for (let t = o.end - o.days * 86400; t <= o.end; t += o.stepSeconds) times.push(t);
   const w = new OpenMetricsWriter();
   const inBurst = (h: number, t: number) =>
-    o.burst !== undefined && o.burst.host === h && t > o.end - o.burst.secondsBeforeEnd;
+    o.burst !== undefined &&
+    o.burst.host === h &&
+    t > o.end - o.burst.secondsBeforeEnd &&
+    t <= o.end - o.burst.secondsBeforeEnd + (o.burst.seconds ?? o.burst.secondsBeforeEnd);
   const day = (t: number) => Math.sin((2 * Math.PI * (t % 86400)) / 86400);
   const idx = (t: number) => Math.round((t - (times[0] as number)) / o.stepSeconds);
   for (let h = 0; h < o.hosts; h++) {

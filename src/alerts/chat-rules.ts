@@ -1,0 +1,326 @@
+/**
+ * Alert rules made from chat: `/cloudops alert when disk > 90% for 10m on prod`. A rule is one
+ * catalogue query (never user text pasted into PromQL), a comparison, a hold time and a scope; it is
+ * stored in Redis, evaluated by a scheduled job against Prometheus, and raises alerts per host through
+ * the same pipeline as Alertmanager's, resolved when the condition clears.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { namedQuery, type QueryName } from "../metrics/catalogue.js";
+import type { Environments } from "../metrics/environments.js";
+import { hostMatcher } from "../metrics/promql.js";
+import { formatValue } from "../metrics/units.js";
+import { parseStored } from "../redis/parse-stored.js";
+import { makeReply, type Reply } from "../reply/reply.js";
+import type { Alert } from "./alert.js";
+import type { RuleCommands } from "./alert-commands.js";
+import type { AlertService } from "./alert-service.js";
+import { duration } from "./group-message.js";
+
+/** What a rule can watch: a name people type, the catalogue query behind it. */
+const METRICS: Record<string, { query: QueryName; label: string }> = {
+  cpu: { query: "cpu_busy_percent", label: "CPU busy" },
+  memory: { query: "memory_used_percent", label: "memory used" },
+  mem: { query: "memory_used_percent", label: "memory used" },
+  disk: { query: "disk_used_percent", label: "disk used" },
+  load: { query: "load1_per_core", label: "load per core" },
+};
+const OPS = {
+  ">": ">",
+  ">=": ">=",
+  "<": "<",
+  "<=": "<=",
+  above: ">",
+  over: ">",
+  below: "<",
+  under: "<",
+} as const;
+type Op = ">" | ">=" | "<" | "<=";
+
+export interface ChatRule {
+  id: string;
+  metric: string;
+  op: Op;
+  threshold: number;
+  forMs: number;
+  environment: string;
+  host?: string;
+  createdBy: string;
+  createdAt: number;
+  paused: boolean;
+}
+
+const ruleSchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{8}$/),
+  metric: z.string().refine((m) => m in METRICS),
+  op: z.enum([">", ">=", "<", "<="]),
+  threshold: z.number().finite(),
+  forMs: z.number().int().min(0),
+  environment: z.string(),
+  host: z.string().optional(),
+  createdBy: z.string(),
+  createdAt: z.number(),
+  paused: z.boolean(),
+});
+
+/** Per host: since when the condition holds, and whether the alert fired. */
+const hostStateSchema = z.object({ since: z.number(), firing: z.boolean() });
+type HostState = z.infer<typeof hostStateSchema>;
+
+const MAX_RULES = 200;
+const MAX_HOLD_MS = 24 * 3_600_000;
+
+export function describeRule(r: ChatRule): string {
+  const m = METRICS[r.metric];
+  const unit = namedQuery(m?.query ?? "cpu_busy_percent").unit;
+  return `${m?.label ?? r.metric} ${r.op} ${formatValue(r.threshold, unit)}${r.forMs > 0 ? ` for ${duration(r.forMs)}` : ""} on ${r.host ?? "every host"} (${r.environment})`;
+}
+
+export type ParsedRule = Pick<ChatRule, "metric" | "op" | "threshold" | "forMs" | "environment" | "host">;
+
+/** Parses the text after "alert when"; returns the rule or what is wrong with the text. */
+export function parseRule(
+  text: string,
+  environments: string[],
+  defaultEnvironment: string,
+): ParsedRule | string {
+  const m =
+    /^(cpu|memory|mem|disk|load)\s*(>=|<=|>|<|above|over|below|under)\s*(\d+(?:\.\d+)?)\s*%?(?:\s+for\s+(\d{1,4})\s*(s|sec|m|min|h))?(?:\s+on\s+([A-Za-z0-9_.:-]{1,100}))?(?:\s+in\s+([A-Za-z0-9_-]{1,40}))?$/i.exec(
+      text.trim(),
+    );
+  if (!m)
+    return "I understand rules like `alert when disk > 90% for 10m on prod`, `alert when cpu > 85 for 5m on web-1`, `alert when load > 2 for 15m` (cpu, memory, disk in %, load per core).";
+  const metric = (m[1] as string).toLowerCase();
+  const threshold = Number(m[3]);
+  if (metric !== "load" && threshold > 100) return "Percentages go up to 100.";
+  const unitMs = { s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 }[
+    (m[5] ?? "m").toLowerCase() as "m"
+  ];
+  const forMs = m[4] ? Number(m[4]) * unitMs : 0;
+  if (forMs > MAX_HOLD_MS) return "A rule can wait at most 24 h before it fires.";
+  let environment = m[7] ?? defaultEnvironment;
+  let host: string | undefined;
+  if (m[6]) {
+    if (environments.includes(m[6])) environment = m[6];
+    else host = m[6];
+  }
+  if (!environments.includes(environment))
+    return `There is no environment "${environment}"; known: ${environments.join(", ")}.`;
+  return {
+    metric,
+    op: OPS[(m[2] as string).toLowerCase() as keyof typeof OPS],
+    threshold,
+    forMs,
+    environment,
+    ...(host ? { host } : {}),
+  };
+}
+
+const holds = (value: number, op: Op, threshold: number) =>
+  op === ">"
+    ? value > threshold
+    : op === ">="
+      ? value >= threshold
+      : op === "<"
+        ? value < threshold
+        : value <= threshold;
+
+export class ChatRules implements RuleCommands {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly environments: Environments,
+    private readonly alerts: AlertService,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private get rulesKey() {
+    return `${this.prefix}:rules`;
+  }
+  private stateKey(id: string) {
+    return `${this.prefix}:rule:${id}:hosts`;
+  }
+
+  async all(): Promise<ChatRule[]> {
+    const raw = await this.redis.hgetall(this.rulesKey);
+    return Object.values(raw)
+      .map((t) => parseStored(ruleSchema, t) as ChatRule | undefined)
+      .filter((r): r is ChatRule => r !== undefined)
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async create(text: string, user: string): Promise<Reply> {
+    const parsed = parseRule(text, this.environments.names(), this.environments.defaultName);
+    if (typeof parsed === "string")
+      return makeReply({ title: "I could not read that rule", text: parsed, tone: "error" });
+    if ((await this.redis.hlen(this.rulesKey)) >= MAX_RULES)
+      return makeReply({
+        title: "Too many rules",
+        text: `At most ${MAX_RULES} rules; delete some first.`,
+        tone: "error",
+      });
+    const rule: ChatRule = {
+      ...parsed,
+      id: randomBytes(4).toString("hex"),
+      createdBy: user,
+      createdAt: this.now(),
+      paused: false,
+    };
+    await this.redis.hset(this.rulesKey, rule.id, JSON.stringify(rule));
+    await this.alerts.audit({
+      actor: user,
+      action: "rule-create",
+      subject: rule.id,
+      detail: describeRule(rule),
+    });
+    return makeReply({
+      title: "Rule created",
+      text: `Rule ${rule.id}: alert when ${describeRule(rule)}. Checked every evaluation; \`/cloudops rules\` lists rules.`,
+      tone: "ok",
+    });
+  }
+
+  async list(): Promise<Reply> {
+    const rules = await this.all();
+    return makeReply({
+      title: rules.length ? `${rules.length} alert rule${rules.length === 1 ? "" : "s"}` : "No alert rules",
+      text: rules.length
+        ? rules
+            .map((r) => `\`${r.id}\` ${describeRule(r)}${r.paused ? " · paused" : ""} · by ${r.createdBy}`)
+            .join("\n")
+        : "Create one with `/cloudops alert when disk > 90% for 10m`.",
+      context: ["/cloudops rule pause|resume|delete ID"],
+    });
+  }
+
+  async change(op: "pause" | "resume" | "delete", id: string, user: string): Promise<Reply> {
+    const rule = parseStored(ruleSchema, await this.redis.hget(this.rulesKey, id)) as ChatRule | undefined;
+    if (!rule) return makeReply({ title: "No such rule", text: `There is no rule ${id}.`, tone: "error" });
+    if (op === "delete") await this.redis.hdel(this.rulesKey, id);
+    else await this.redis.hset(this.rulesKey, id, JSON.stringify({ ...rule, paused: op === "pause" }));
+    // A paused or deleted rule's alerts resolve: nobody is watching the condition any more.
+    if (op !== "resume") await this.resolveAll(rule);
+    await this.alerts.audit({ actor: user, action: `rule-${op}`, subject: id, detail: describeRule(rule) });
+    const done = { pause: "paused", resume: "resumed", delete: "deleted" }[op];
+    return makeReply({
+      title: `Rule ${done}`,
+      text: `Rule ${id} (${describeRule(rule)}) ${done}.`,
+      tone: "ok",
+    });
+  }
+
+  /** Someone resolved a rule's alert by hand: the condition must clear and hold again to re-fire. */
+  async alertResolved(ruleId: string, fingerprint: string): Promise<void> {
+    const states = await this.redis.hgetall(this.stateKey(ruleId));
+    for (const [instance] of Object.entries(states))
+      if (ruleFingerprint(ruleId, instance) === fingerprint)
+        await this.redis.hdel(this.stateKey(ruleId), instance);
+  }
+
+  /** Evaluates every active rule once, at `at` (epoch ms; default now). */
+  async evaluate(at = this.now()): Promise<{ rules: number; firing: number; errors: string[] }> {
+    let firing = 0;
+    const errors: string[] = [];
+    const rules = (await this.all()).filter((r) => !r.paused);
+    for (const rule of rules) {
+      try {
+        firing += await this.evaluateRule(rule, at);
+      } catch (e) {
+        errors.push(`${rule.id}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return { rules: rules.length, firing, errors };
+  }
+
+  private async evaluateRule(rule: ChatRule, at: number): Promise<number> {
+    const client = this.environments.get(rule.environment);
+    if (!client) throw new Error(`environment ${rule.environment} is no longer configured`);
+    const q = namedQuery((METRICS[rule.metric] as { query: QueryName }).query);
+    const samples = await client.instant(q.build(rule.host ? { matchers: [hostMatcher(rule.host)] } : {}), {
+      time: at / 1000,
+      noCache: true,
+    });
+    const values = new Map(
+      samples.filter((s) => Number.isFinite(s.value)).map((s) => [s.labels.instance ?? "", s.value] as const),
+    );
+    const raw = await this.redis.hgetall(this.stateKey(rule.id));
+    const states = new Map<string, HostState>();
+    for (const [instance, text] of Object.entries(raw)) {
+      const s = parseStored(hostStateSchema, text);
+      if (s) states.set(instance, s);
+    }
+    const out: Alert[] = [];
+    const multi = this.redis.multi();
+    for (const [instance, value] of values) {
+      const state = states.get(instance);
+      if (!holds(value, rule.op, rule.threshold)) continue;
+      const since = state?.since ?? at;
+      const fire = at - since >= rule.forMs;
+      if (fire) out.push(this.alert(rule, instance, value, since, "firing"));
+      if (!state || state.firing !== fire)
+        multi.hset(this.stateKey(rule.id), instance, JSON.stringify({ since, firing: fire }));
+    }
+    // The condition cleared (or the host is gone): pending hosts forget, firing ones resolve.
+    for (const [instance, state] of states) {
+      const value = values.get(instance);
+      if (value !== undefined && holds(value, rule.op, rule.threshold)) continue;
+      multi.hdel(this.stateKey(rule.id), instance);
+      if (state.firing)
+        out.push({ ...this.alert(rule, instance, value, state.since, "resolved"), endsAt: at });
+    }
+    await multi.exec();
+    if (out.length > 0) await this.alerts.ingest(out);
+    return out.filter((a) => a.status === "firing").length;
+  }
+
+  private alert(
+    rule: ChatRule,
+    instance: string,
+    value: number | undefined,
+    since: number,
+    status: Alert["status"],
+  ): Alert {
+    const m = METRICS[rule.metric] as { query: QueryName; label: string };
+    const unit = namedQuery(m.query).unit;
+    return {
+      fingerprint: ruleFingerprint(rule.id, instance),
+      status,
+      labels: {
+        alertname: `${m.label.replace(/(^|\s)\w/g, (c) => c.trim().toUpperCase()).replace(/\s/g, "")}Rule`,
+        instance,
+        environment: rule.environment,
+        severity: "warning",
+        metric: rule.metric,
+        rule: rule.id,
+      },
+      annotations: {
+        summary: `${m.label} ${rule.op} ${formatValue(rule.threshold, unit)} (rule ${rule.id} by ${rule.createdBy})`,
+      },
+      startsAt: since,
+      source: "rule",
+      ruleId: rule.id,
+      ...(value !== undefined
+        ? {
+            value: `${m.label} ${formatValue(value, unit)} vs threshold ${formatValue(rule.threshold, unit)}`,
+          }
+        : {}),
+    };
+  }
+
+  private async resolveAll(rule: ChatRule): Promise<void> {
+    const states = await this.redis.hgetall(this.stateKey(rule.id));
+    const at = this.now();
+    const out: Alert[] = [];
+    for (const [instance, text] of Object.entries(states)) {
+      const s = parseStored(hostStateSchema, text);
+      if (s?.firing) out.push({ ...this.alert(rule, instance, undefined, s.since, "resolved"), endsAt: at });
+    }
+    await this.redis.del(this.stateKey(rule.id));
+    if (out.length > 0) await this.alerts.ingest(out);
+  }
+}
+
+export function ruleFingerprint(ruleId: string, instance: string): string {
+  return createHash("sha256").update(`rule\u0000${ruleId}\u0000${instance}`).digest("hex").slice(0, 16);
+}
