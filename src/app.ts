@@ -12,7 +12,7 @@ import { createAlertPipeline, kickChannel } from "./alerts/alert-pipeline.js";
 import { alertmanagerRouter } from "./alerts/alertmanager-route.js";
 import { anomalyAlerts } from "./alerts/anomaly-alerts.js";
 import { ChatRules } from "./alerts/chat-rules.js";
-import { SlackAlertNotifier } from "./alerts/slack-alert-notifier.js";
+import { alertWebClient, SlackAlertNotifier } from "./alerts/slack-alert-notifier.js";
 import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyService } from "./anomaly/anomaly-service.js";
 import { AnomalyStore } from "./anomaly/anomaly-store.js";
@@ -126,8 +126,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     if (slack.router) http.use(slack.router);
   }
   const notifiers: Record<string, AlertNotifier> = {};
-  if (slack)
-    notifiers.slack = new SlackAlertNotifier(slack.app.client, {
+  if (slack && config.slack.botToken)
+    notifiers.slack = new SlackAlertNotifier(alertWebClient(config.slack.botToken, config.slack.apiUrl), {
       ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
       ...(options.now ? { now: options.now } : {}),
     });

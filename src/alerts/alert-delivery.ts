@@ -17,6 +17,15 @@ export interface AlertNotifier {
   update(state: GroupState, ref: MessageRef): Promise<MessageRef>;
   /** Posts lines in the message's thread (or as replies to the activity). */
   thread(ref: MessageRef, lines: string[]): Promise<void>;
+  /**
+   * Finds the group's message posted since `sinceMs` by an attempt that died before storing where it
+   * is (so a retry never posts it twice); undefined when there is none or the platform cannot tell.
+   */
+  find?(state: GroupState, sinceMs: number): Promise<MessageRef | undefined>;
+  /** Seconds the platform asked us to wait before the next call, when that is why `e` happened. */
+  retryAfter?(e: unknown): number | undefined;
+  /** Whether `e` means the post certainly did not happen (so no search is needed before retrying). */
+  certainlyNotPosted?(e: unknown): boolean;
 }
 
 export interface AlertDeliveryOptions {
@@ -42,6 +51,10 @@ export class AlertDelivery {
   private again = false;
   private failures = 0;
   private waiting = false;
+  /** Epoch ms before which nothing is posted (the platform's Retry-After). */
+  private notBefore = 0;
+  /** The notifier of the group being delivered (to read its failures). */
+  private current: AlertNotifier | undefined;
   private stopped = false;
 
   constructor(
@@ -65,6 +78,8 @@ export class AlertDelivery {
   /** Delivers what is queued now (coalesced with a pass already running). */
   kick(): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    // Rate-limited: the scheduled pass after Retry-After picks this up.
+    if (Date.now() < this.notBefore) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.running;
@@ -96,8 +111,9 @@ export class AlertDelivery {
     const base = this.waiting
       ? Math.min(1000, this.opts.intervalMs ?? 15_000)
       : (this.opts.intervalMs ?? 15_000);
-    const delay =
+    const backoff =
       this.failures > 0 ? Math.min(this.opts.maxBackoffMs ?? 60_000, 500 * 2 ** (this.failures - 1)) : base;
+    const delay = Math.max(backoff, this.notBefore - Date.now());
     this.timer = setTimeout(() => void this.kick(), delay);
     this.timer.unref();
   }
@@ -111,10 +127,11 @@ export class AlertDelivery {
     let waiting = false;
     for (const id of batch) {
       if (this.stopped) return;
-      if (!(await this.store.claim(id, this.owner, this.opts.claimTtlMs ?? 60_000))) continue;
+      if (!(await this.store.claim(id, this.owner, this.opts.claimTtlMs ?? 30_000))) continue;
       try {
         const rev = await this.deliver(id);
         if (rev === WAIT) waiting = true;
+        else if (rev === AGAIN) this.again = true;
         // A change that arrived during delivery stays queued for the next pass.
         else if (!(await this.store.doneAt(id, rev))) this.again = true;
       } catch (e) {
@@ -123,6 +140,12 @@ export class AlertDelivery {
           { group: id, reason: e instanceof Error ? e.message : String(e) },
           "alert delivery failed; will retry",
         );
+        const wait = this.current?.retryAfter?.(e);
+        if (wait !== undefined) {
+          // Slack rate-limits the app, not the message: stop this pass and wait as asked.
+          this.notBefore = Date.now() + wait * 1000;
+          break;
+        }
       } finally {
         await this.store.release(id, this.owner);
       }
@@ -136,6 +159,7 @@ export class AlertDelivery {
     const state = await this.store.groupState(id);
     if (!state) return 0;
     const notifier = this.notifiers[state.group.target.platform];
+    this.current = notifier;
     if (!notifier) {
       this.logger.warn(
         { group: id, platform: state.group.target.platform },
@@ -153,7 +177,28 @@ export class AlertDelivery {
         return state.rev;
       }
       if (now < state.group.createdAt + (this.opts.groupWaitMs ?? 0)) return WAIT;
-      message = await notifier.post(state);
+      const earlier = await this.store.postingSince(id);
+      const found =
+        earlier !== undefined
+          ? await notifier.find?.(state, earlier).catch((e: unknown) => {
+              // Cannot look (e.g. no channels:history scope): post; a duplicate beats a lost alert.
+              this.logger.warn({ group: id, reason: String(e) }, "could not look for an interrupted post");
+              return undefined;
+            })
+          : undefined;
+      if (found) {
+        this.logger.info({ group: id, ts: found.ts }, "found the message an interrupted delivery posted");
+        await this.store.setMessage(id, found);
+        // Bring it up to date on the next pass (what it shows is not known here).
+        return AGAIN;
+      }
+      await this.store.markPosting(id, Date.now());
+      try {
+        message = await notifier.post(state);
+      } catch (e) {
+        if (notifier.certainlyNotPosted?.(e)) await this.store.clearPosting(id);
+        throw e;
+      }
       await this.store.setMessage(id, message);
       // The first message shows everything so far: earlier events need no thread lines.
       await this.store.eventsPosted(id, state.events.length);
@@ -171,3 +216,5 @@ export class AlertDelivery {
 
 /** deliver()'s answer for a group still in its group wait: leave it queued. */
 const WAIT = -1;
+/** deliver()'s answer for a group to look at again right away. */
+const AGAIN = -2;

@@ -128,7 +128,7 @@ export class AlertStore {
   /** Every key of a group (retention applies to them together). */
   private groupKeys(id: string): string[] {
     const g = this.groupKey(id);
-    return [g, `${g}:alerts`, `${g}:firing`, `${g}:message`, `${g}:events`, `${g}:rev`];
+    return [g, `${g}:alerts`, `${g}:firing`, `${g}:message`, `${g}:events`, `${g}:rev`, `${g}:posting`];
   }
 
   async getAlert(fingerprint: string): Promise<StoredAlert | undefined> {
@@ -238,7 +238,10 @@ export class AlertStore {
         multi.hdel(g, "resolvedAt");
         if (now - group.resolvedAt > (this.opts.reopenWindowMs ?? 30 * 60_000)) {
           // Quiet for long enough: this is a new incident, with a new message, not an old one edited.
-          multi.del(`${g}:message`, `${g}:events`).hdel(g, "ack").hset(g, "createdAt", String(now));
+          multi
+            .del(`${g}:message`, `${g}:events`, `${g}:posting`)
+            .hdel(g, "ack")
+            .hset(g, "createdAt", String(now));
           multi
             .srem(`${g}:alerts`, ...(await this.resolvedMembers(id)))
             .sadd(`${g}:alerts`, alert.fingerprint);
@@ -315,10 +318,32 @@ export class AlertStore {
   }
 
   async setMessage(id: string, message: MessageRef): Promise<void> {
-    await this.redis.set(`${this.groupKey(id)}:message`, JSON.stringify(message));
+    await this.redis
+      .multi()
+      .set(`${this.groupKey(id)}:message`, JSON.stringify(message))
+      .del(`${this.groupKey(id)}:posting`)
+      .exec();
     // A group that resolved keeps its message only as long as its other keys.
     if (await this.redis.hexists(this.groupKey(id), "resolvedAt"))
       await this.redis.pexpire(`${this.groupKey(id)}:message`, RESOLVED_RETENTION_MS);
+  }
+
+  /**
+   * Notes that the group's first message is being posted. If the poster dies before it stores the
+   * message ref, whoever delivers next finds this note and looks for the message before posting again.
+   */
+  async markPosting(id: string, now: number): Promise<void> {
+    await this.redis.set(`${this.groupKey(id)}:posting`, String(now), "PX", RESOLVED_RETENTION_MS);
+  }
+
+  async clearPosting(id: string): Promise<void> {
+    await this.redis.del(`${this.groupKey(id)}:posting`);
+  }
+
+  /** When an earlier attempt began posting the group's first message, if one may have. */
+  async postingSince(id: string): Promise<number | undefined> {
+    const raw = Number(await this.redis.get(`${this.groupKey(id)}:posting`));
+    return Number.isFinite(raw) && raw > 0 ? raw : undefined;
   }
 
   /** Drops the first `count` thread events (those just posted). */

@@ -1,12 +1,41 @@
 /** Alert messages in Slack: one message per alert group, changed in place, with its history in the thread. */
 import { createHash } from "node:crypto";
-import type { App } from "@slack/bolt";
+import { type App, webApi } from "@slack/bolt";
 import { type Block, renderReply } from "../chat/slack/block-kit.js";
 import type { AlertNotifier } from "./alert-delivery.js";
 import type { GroupState, MessageRef } from "./alert-store.js";
 import { type GroupMessageOptions, groupReply } from "./group-message.js";
 
 type WebClient = App["client"];
+
+/**
+ * The Web API client alert delivery posts with. It does not retry by itself: a post that failed in a
+ * way that leaves it unknown whether Slack kept it (5xx, timeout) must be looked for before it is
+ * retried, which the delivery does; a 429 comes back at once with its Retry-After for the delivery
+ * to honour for the whole outbox.
+ */
+export function alertWebClient(token: string, apiUrl?: string): WebClient {
+  return new webApi.WebClient(token, {
+    ...(apiUrl ? { slackApiUrl: apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/` } : {}),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+  });
+}
+
+/** Seconds Slack asked us to wait (a 429), if that is why a call failed. */
+export function slackRetryAfter(e: unknown): number | undefined {
+  const r = (e as { retryAfter?: unknown } | undefined)?.retryAfter;
+  return typeof r === "number" && Number.isFinite(r) ? r : undefined;
+}
+
+/** Whether a failed call certainly did not post (rate limited, or refused with ok: false). */
+export function certainlyNotPosted(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return code === "slack_webapi_rate_limited_error" || code === "slack_webapi_platform_error";
+}
+
+const METADATA_TYPE = "cloudops_alert";
 
 export class SlackAlertNotifier implements AlertNotifier {
   constructor(
@@ -38,7 +67,13 @@ export class SlackAlertNotifier implements AlertNotifier {
 
   async post(state: GroupState): Promise<MessageRef> {
     const { text, blocks, digest } = this.render(state);
-    const res = await this.client.chat.postMessage({ channel: state.group.target.channel, text, blocks });
+    const res = await this.client.chat.postMessage({
+      channel: state.group.target.channel,
+      text,
+      blocks,
+      // Lets a later delivery recognise this message if we die before storing its ts (see find).
+      metadata: { event_type: METADATA_TYPE, event_payload: { group: state.group.id } },
+    });
     if (!res.ts || !res.channel) throw new Error("Slack accepted the alert message but returned no ts");
     return { platform: "slack", channel: res.channel, ts: res.ts, digest };
   }
@@ -48,6 +83,32 @@ export class SlackAlertNotifier implements AlertNotifier {
     if (digest === ref.digest) return ref;
     await this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks });
     return { ...ref, digest };
+  }
+
+  retryAfter(e: unknown): number | undefined {
+    return slackRetryAfter(e);
+  }
+
+  certainlyNotPosted(e: unknown): boolean {
+    return certainlyNotPosted(e);
+  }
+
+  async find(state: GroupState, sinceMs: number): Promise<MessageRef | undefined> {
+    const res = await this.client.conversations.history({
+      channel: state.group.target.channel,
+      oldest: String(Math.floor(sinceMs / 1000) - 5),
+      include_all_metadata: true,
+      limit: 200,
+    });
+    const found = (res.messages ?? []).find(
+      (m) =>
+        m.metadata?.event_type === METADATA_TYPE &&
+        (m.metadata.event_payload as Record<string, unknown> | undefined)?.group === state.group.id,
+    );
+    // The digest is unknown, so the next delivery brings the message up to date.
+    return found?.ts
+      ? { platform: "slack", channel: state.group.target.channel, ts: found.ts, digest: "" }
+      : undefined;
   }
 
   async thread(ref: MessageRef, lines: string[]): Promise<void> {

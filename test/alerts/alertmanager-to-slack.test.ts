@@ -258,6 +258,31 @@ describe("Alertmanager → Slack", () => {
     expect(postsTo("C0ALERTS")).toHaveLength(3);
   });
 
+  it("never posts twice when Slack kept a message whose answer was lost: it finds it and updates it", async () => {
+    const name = uniqueName();
+    const id = fp();
+    slack.failNext("chat.postMessage", { status: 500, kept: true });
+    await send(app.url, webhook("firing", id, { name }));
+    const [history] = await slack.waitFor("conversations.history", 1, 10_000);
+    expect(String(history?.args.include_all_metadata)).toBe("true");
+    // The found message is brought up to date in place, and later changes go to it.
+    await slack.waitFor("chat.update");
+    await send(app.url, webhook("resolved", id, { name }));
+    await slack.waitFor("chat.update", 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(postsTo("C0ALERTS").filter((c) => !c.args.thread_ts)).toHaveLength(1);
+  });
+
+  it("waits as long as a 429's Retry-After says before posting again", async () => {
+    slack.failNext("chat.postMessage", { status: 429, retryAfter: 1 });
+    await send(app.url, webhook("firing", fp(), { name: uniqueName() }));
+    await until("the retried post", () => postsTo("C0ALERTS").length >= 2, 10_000);
+    const [limited, posted] = postsTo("C0ALERTS");
+    expect((posted?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1000);
+    // A 429 is certain not to have posted: no search of the channel before the retry.
+    expect(slack.callsOf("conversations.history")).toEqual([]);
+  });
+
   it("delivers more groups than one pass over the outbox without waiting for the next interval", async () => {
     const alerts = Array.from(
       { length: 150 },

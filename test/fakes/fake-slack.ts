@@ -16,7 +16,11 @@ export interface SlackCall {
   response?: Record<string, unknown>;
 }
 
-export type Fault = { status: 429; retryAfter: number } | { status: 500 } | { ok: false; error: string };
+/** `kept`: the message is posted, but the answer is a 500 (what a timeout looks like to the client). */
+export type Fault =
+  | { status: 429; retryAfter: number }
+  | { status: 500; kept?: boolean }
+  | { ok: false; error: string };
 
 export interface FakeSlack {
   /** Base URL for `slackApiUrl` (ends with /api/). */
@@ -95,7 +99,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const faults = new Map<string, Fault[]>();
   let chaosP = 0;
   let chaosFilter: (m: string) => boolean = () => true;
-  let ts = 1_700_000_000;
+  let ts = 0;
+  const channels = new Map<
+    string,
+    { ts: string; text: unknown; blocks: unknown; metadata: unknown; thread_ts: unknown }[]
+  >();
   let fileSeq = 0;
   const waiters: Array<() => void> = [];
   const listeners: Array<(call: SlackCall) => void> = [];
@@ -161,6 +169,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return;
       }
       if ("status" in fault) {
+        if (fault.kept && method === "chat.postMessage") {
+          const history = channels.get(String(args.channel)) ?? [];
+          history.push({
+            ts: `${Math.floor(Date.now() / 1000)}.${String(++ts % 1_000_000).padStart(6, "0")}`,
+            text: args.text,
+            blocks: args.blocks,
+            metadata: args.metadata,
+            thread_ts: args.thread_ts,
+          });
+          channels.set(String(args.channel), history);
+        }
         res.writeHead(500, { "content-type": "text/plain" });
         res.end("Internal Server Error");
         return;
@@ -168,7 +187,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       send(200, fault);
       return;
     }
-    const nextTs = () => `${++ts}.000100`;
+    // Message ts are Slack's: seconds now, and a sequence that keeps them unique.
+    const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++ts % 1_000_000).padStart(6, "0")}`;
     switch (method) {
       case "auth.test":
         send(200, {
@@ -181,14 +201,41 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           bot_id: "B0BOT",
         });
         return;
-      case "chat.postMessage":
+      case "chat.postMessage": {
+        const posted = {
+          ts: nextTs(),
+          text: args.text,
+          blocks: args.blocks,
+          metadata: args.metadata,
+          thread_ts: args.thread_ts,
+        };
+        const history = channels.get(String(args.channel)) ?? [];
+        history.push(posted);
+        channels.set(String(args.channel), history);
         send(200, {
           ok: true,
           channel: args.channel,
-          ts: nextTs(),
+          ts: posted.ts,
           message: { text: args.text, blocks: args.blocks },
         });
         return;
+      }
+      case "conversations.history": {
+        // Newest first, from `oldest` on; metadata only when asked for, as Slack does.
+        const oldest = Number(args.oldest ?? 0);
+        const messages = [...(channels.get(String(args.channel)) ?? [])]
+          .filter((m) => !m.thread_ts && Number(m.ts) >= oldest)
+          .reverse()
+          .slice(0, Number(args.limit ?? 100))
+          .map((m) => ({
+            type: "message",
+            ts: m.ts,
+            text: m.text,
+            ...(String(args.include_all_metadata) === "true" && m.metadata ? { metadata: m.metadata } : {}),
+          }));
+        send(200, { ok: true, messages, has_more: false });
+        return;
+      }
       case "chat.update":
         send(200, { ok: true, channel: args.channel, ts: args.ts, text: args.text });
         return;
