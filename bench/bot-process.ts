@@ -8,6 +8,8 @@ import { freePort } from "../test/support/prometheus-process.js";
 export interface BotProcess {
   url: string;
   stop(): Promise<void>;
+  /** SIGKILL: the process dies wherever it is, as in a crash. */
+  kill(): Promise<void>;
 }
 
 export async function startBot(env: Record<string, string>): Promise<BotProcess> {
@@ -31,10 +33,15 @@ export async function startBot(env: Record<string, string>): Promise<BotProcess>
     proc.kill("SIGTERM");
     await new Promise((r) => proc.once("exit", r));
   };
+  const kill = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill("SIGKILL");
+    await new Promise((r) => proc.once("exit", r));
+  };
   for (let i = 0; i < 150; i++) {
     if (proc.exitCode !== null) break;
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, stop };
+      if ((await fetch(`${url}/healthz`)).ok) return { url, stop, kill };
     } catch {
       // not up yet
     }

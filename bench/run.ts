@@ -4,6 +4,7 @@
  * files and takes several minutes.
  */
 import os from "node:os";
+import { alertsBench } from "./alerts-bench.js";
 import { askBench } from "./ask-bench.js";
 import { chartBench } from "./chart-bench.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   nab: () => nabBench(),
   scale: scaleBench,
   chart: chartBench,
+  alerts: alertsBench,
 };
 
 async function main(): Promise<void> {

@@ -24,6 +24,8 @@ export interface AlertNotifier {
   find?(state: GroupState, sinceMs: number): Promise<MessageRef | undefined>;
   /** Seconds the platform asked us to wait before the next call, when that is why `e` happened. */
   retryAfter?(e: unknown): number | undefined;
+  /** Whether `e` may pass if tried again (rate limit, 5xx, network), as opposed to a refusal. */
+  isTransient?(e: unknown): boolean;
   /** Whether `e` means the post certainly did not happen (so no search is needed before retrying). */
   certainlyNotPosted?(e: unknown): boolean;
 }
@@ -53,6 +55,8 @@ export class AlertDelivery {
   private waiting = false;
   /** Epoch ms before which nothing is posted (the platform's Retry-After). */
   private notBefore = 0;
+  /** Groups whose delivery failed: attempts so far and when to try again. */
+  private readonly retries = new Map<string, { attempts: number; notBefore: number }>();
   /** The notifier of the group being delivered (to read its failures). */
   private current: AlertNotifier | undefined;
   private stopped = false;
@@ -78,8 +82,11 @@ export class AlertDelivery {
   /** Delivers what is queued now (coalesced with a pass already running). */
   kick(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    // Rate-limited: the scheduled pass after Retry-After picks this up.
-    if (Date.now() < this.notBefore) return Promise.resolve();
+    // Rate-limited: the pass after Retry-After picks this up (a timer may fire a hair early, so re-arm it).
+    if (Date.now() < this.notBefore) {
+      if (!this.running) this.schedule();
+      return Promise.resolve();
+    }
     if (this.running) {
       this.again = true;
       return this.running;
@@ -93,7 +100,7 @@ export class AlertDelivery {
       .finally(() => {
         this.running = undefined;
         // After a failure, back off even if more is waiting, rather than hammer a failing Slack.
-        if (this.again && this.failures === 0) {
+        if (this.again && this.failures === 0 && Date.now() >= this.notBefore) {
           this.again = false;
           void this.kick();
         } else {
@@ -119,39 +126,59 @@ export class AlertDelivery {
   }
 
   private async pass(): Promise<void> {
-    let failed = false;
+    let delivered = 0;
+    let failed = 0;
     await this.opts.housekeeping?.();
     const batch = await this.store.pending(PASS_SIZE);
-    // A full batch means more may be waiting: go on right after this pass.
-    if (batch.length === PASS_SIZE) this.again = true;
     let waiting = false;
     for (const id of batch) {
       if (this.stopped) return;
+      const retry = this.retries.get(id);
+      if (retry && retry.notBefore > Date.now()) {
+        waiting = true;
+        continue;
+      }
       if (!(await this.store.claim(id, this.owner, this.opts.claimTtlMs ?? 30_000))) continue;
       try {
         const rev = await this.deliver(id);
+        this.retries.delete(id);
+        delivered++;
         if (rev === WAIT) waiting = true;
         else if (rev === AGAIN) this.again = true;
         // A change that arrived during delivery stays queued for the next pass.
         else if (!(await this.store.doneAt(id, rev))) this.again = true;
       } catch (e) {
-        failed = true;
+        failed++;
         this.logger.warn(
           { group: id, reason: e instanceof Error ? e.message : String(e) },
           "alert delivery failed; will retry",
         );
+        // This group backs off on its own and goes to the back of the outbox, so one bad message
+        // neither holds up the others nor is hammered.
+        const attempts = (retry?.attempts ?? 0) + 1;
+        this.retries.set(id, {
+          attempts,
+          notBefore: Date.now() + Math.min(this.opts.maxBackoffMs ?? 60_000, 250 * 2 ** attempts),
+        });
+        await this.store.moveToBack(id);
+        waiting = true;
         const wait = this.current?.retryAfter?.(e);
         if (wait !== undefined) {
           // Slack rate-limits the app, not the message: stop this pass and wait as asked.
           this.notBefore = Date.now() + wait * 1000;
+          this.again = true;
           break;
         }
       } finally {
         await this.store.release(id, this.owner);
       }
     }
-    this.failures = failed ? this.failures + 1 : 0;
+    // A full batch that made progress means more may be waiting: go on right after this pass.
+    if (batch.length === PASS_SIZE && delivered > 0) this.again = true;
+    // The whole outbox backs off only when nothing could be delivered (the platform is down).
+    this.failures = failed > 0 && delivered === 0 ? this.failures + 1 : 0;
     this.waiting = waiting;
+    if (this.retries.size > 10_000) this.retries.clear();
   }
 
   /** Brings the group's message up to date; returns the revision it delivered, or WAIT. */
@@ -181,8 +208,10 @@ export class AlertDelivery {
       const found =
         earlier !== undefined
           ? await notifier.find?.(state, earlier).catch((e: unknown) => {
-              // Cannot look (e.g. no channels:history scope): post; a duplicate beats a lost alert.
-              this.logger.warn({ group: id, reason: String(e) }, "could not look for an interrupted post");
+              // A passing failure: look again at the next attempt rather than risk a second post.
+              if (notifier.isTransient?.(e) !== false) throw e;
+              // Cannot look at all (e.g. no channels:history scope): post; a duplicate beats a lost alert.
+              this.logger.warn({ group: id, reason: String(e) }, "cannot look for an interrupted post");
               return undefined;
             })
           : undefined;

@@ -356,6 +356,16 @@ export class AlertStore {
     return this.redis.lrange(this.outbox, 0, limit - 1);
   }
 
+  /** Moves a queued group to the back of the outbox (its delivery failed; others go first). */
+  async moveToBack(id: string): Promise<void> {
+    await this.redis.eval(
+      "if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then redis.call('RPUSH', KEYS[1], ARGV[1]) end return 0",
+      1,
+      this.outbox,
+      id,
+    );
+  }
+
   /** Queues a group again (silence ended, repeat reminder). */
   async requeue(id: string): Promise<void> {
     await this.redis

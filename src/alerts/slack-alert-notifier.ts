@@ -93,22 +93,34 @@ export class SlackAlertNotifier implements AlertNotifier {
     return certainlyNotPosted(e);
   }
 
+  isTransient(e: unknown): boolean {
+    // Slack's "ok: false" answers (missing_scope, channel_not_found…) do not pass by trying again.
+    return (e as { code?: unknown } | undefined)?.code !== "slack_webapi_platform_error";
+  }
+
   async find(state: GroupState, sinceMs: number): Promise<MessageRef | undefined> {
-    const res = await this.client.conversations.history({
-      channel: state.group.target.channel,
-      oldest: String(Math.floor(sinceMs / 1000) - 5),
-      include_all_metadata: true,
-      limit: 200,
-    });
-    const found = (res.messages ?? []).find(
-      (m) =>
-        m.metadata?.event_type === METADATA_TYPE &&
-        (m.metadata.event_payload as Record<string, unknown> | undefined)?.group === state.group.id,
-    );
-    // The digest is unknown, so the next delivery brings the message up to date.
-    return found?.ts
-      ? { platform: "slack", channel: state.group.target.channel, ts: found.ts, digest: "" }
-      : undefined;
+    let cursor: string | undefined;
+    // Bounded: 10 pages of 200 is far more than a channel gets in the seconds a post takes.
+    for (let page = 0; page < 10; page++) {
+      const res = await this.client.conversations.history({
+        channel: state.group.target.channel,
+        oldest: String(Math.floor(sinceMs / 1000) - 5),
+        include_all_metadata: true,
+        limit: 200,
+        ...(cursor ? { cursor } : {}),
+      });
+      const found = (res.messages ?? []).find(
+        (m) =>
+          m.metadata?.event_type === METADATA_TYPE &&
+          (m.metadata.event_payload as Record<string, unknown> | undefined)?.group === state.group.id,
+      );
+      // The digest is unknown, so the next delivery brings the message up to date.
+      if (found?.ts)
+        return { platform: "slack", channel: state.group.target.channel, ts: found.ts, digest: "" };
+      cursor = res.response_metadata?.next_cursor;
+      if (!res.has_more || !cursor) return undefined;
+    }
+    return undefined;
   }
 
   async thread(ref: MessageRef, lines: string[]): Promise<void> {

@@ -14,6 +14,8 @@ export interface SlackCall {
   bytes?: Buffer;
   /** What the fake answered (e.g. the ts of a posted message). */
   response?: Record<string, unknown>;
+  /** A 500 after which the message was posted all the same. */
+  kept?: boolean;
 }
 
 /** `kept`: the message is posted, but the answer is a 500 (what a timeout looks like to the client). */
@@ -30,8 +32,11 @@ export interface FakeSlack {
   calls: SlackCall[];
   /** Queue faults for the next calls of `method` (consumed in order). */
   failNext(method: string, ...faults: Fault[]): void;
-  /** Random faults on every call of methods matching `filter`, with probability `p`. */
-  chaos(p: number, filter?: (method: string) => boolean): void;
+  /**
+   * Random faults on every call of methods matching `filter`, with probability `p`: half 429s, half
+   * 500s, of which the share `keptShare` (default 0) posted the message all the same.
+   */
+  chaos(p: number, filter?: (method: string) => boolean, keptShare?: number): void;
   callsOf(method: string): SlackCall[];
   /** Resolves when `count` calls of `method` have been recorded. */
   waitFor(method: string, count?: number, timeoutMs?: number): Promise<SlackCall[]>;
@@ -98,6 +103,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const faults = new Map<string, Fault[]>();
   let chaosP = 0;
+  let chaosKept = 0;
   let chaosFilter: (m: string) => boolean = () => true;
   let ts = 0;
   const channels = new Map<
@@ -159,7 +165,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       (chaosP > 0 && chaosFilter(method) && Math.random() < chaosP
         ? Math.random() < 0.5
           ? { status: 429, retryAfter: 0 }
-          : { status: 500 }
+          : { status: 500, kept: Math.random() < chaosKept }
         : undefined);
     current = { method, args, at: Date.now() };
     record(current);
@@ -170,6 +176,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
       if ("status" in fault) {
         if (fault.kept && method === "chat.postMessage") {
+          current.kept = true;
           const history = channels.get(String(args.channel)) ?? [];
           history.push({
             ts: `${Math.floor(Date.now() / 1000)}.${String(++ts % 1_000_000).padStart(6, "0")}`,
@@ -221,19 +228,26 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return;
       }
       case "conversations.history": {
-        // Newest first, from `oldest` on; metadata only when asked for, as Slack does.
+        // Newest first, from `oldest` on, in pages; metadata only when asked for, as Slack does.
         const oldest = Number(args.oldest ?? 0);
-        const messages = [...(channels.get(String(args.channel)) ?? [])]
+        const limit = Math.min(Number(args.limit ?? 100), 200);
+        const offset = Number(args.cursor ?? 0) || 0;
+        const all = [...(channels.get(String(args.channel)) ?? [])]
           .filter((m) => !m.thread_ts && Number(m.ts) >= oldest)
-          .reverse()
-          .slice(0, Number(args.limit ?? 100))
-          .map((m) => ({
-            type: "message",
-            ts: m.ts,
-            text: m.text,
-            ...(String(args.include_all_metadata) === "true" && m.metadata ? { metadata: m.metadata } : {}),
-          }));
-        send(200, { ok: true, messages, has_more: false });
+          .reverse();
+        const messages = all.slice(offset, offset + limit).map((m) => ({
+          type: "message",
+          ts: m.ts,
+          text: m.text,
+          ...(String(args.include_all_metadata) === "true" && m.metadata ? { metadata: m.metadata } : {}),
+        }));
+        const more = offset + limit < all.length;
+        send(200, {
+          ok: true,
+          messages,
+          has_more: more,
+          ...(more ? { response_metadata: { next_cursor: String(offset + limit) } } : {}),
+        });
         return;
       }
       case "chat.update":
@@ -282,8 +296,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     failNext(method, ...f) {
       faults.set(method, [...(faults.get(method) ?? []), ...f]);
     },
-    chaos(p, filter) {
+    chaos(p, filter, keptShare = 0) {
       chaosP = p;
+      chaosKept = keptShare;
       if (filter) chaosFilter = filter;
     },
     callsOf(method) {
