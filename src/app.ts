@@ -7,6 +7,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { Redis } from "ioredis";
+import { alertChart } from "./alerts/alert-chart.js";
 import { AlertDelivery, type AlertNotifier } from "./alerts/alert-delivery.js";
 import { createAlertPipeline, kickChannel } from "./alerts/alert-pipeline.js";
 import { alertmanagerRouter } from "./alerts/alertmanager-route.js";
@@ -134,6 +135,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   if (Object.keys(notifiers).length > 0)
     alertDelivery = new AlertDelivery(alertStore, notifiers, logger, {
       groupWaitMs: config.alerts.groupWaitMs,
+      chartFor: alertChart(engine),
       housekeeping: () => alerts.expireSilences(),
       ...(options.now ? { now: options.now } : {}),
     });

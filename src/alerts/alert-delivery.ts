@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../observability/logger.js";
+import type { ReplyChart } from "../reply/reply.js";
 import type { AlertStore, GroupState, MessageRef } from "./alert-store.js";
 import type { TargetPlatform } from "./routing.js";
 
@@ -24,6 +25,8 @@ export interface AlertNotifier {
   find?(state: GroupState, sinceMs: number): Promise<MessageRef | undefined>;
   /** Seconds the platform asked us to wait before the next call, when that is why `e` happened. */
   retryAfter?(e: unknown): number | undefined;
+  /** Posts a chart under the message (in its thread). */
+  attachChart?(ref: MessageRef, chart: ReplyChart): Promise<void>;
   /** Whether `e` may pass if tried again (rate limit, 5xx, network), as opposed to a refusal. */
   isTransient?(e: unknown): boolean;
   /** Whether `e` means the post certainly did not happen (so no search is needed before retrying). */
@@ -38,6 +41,8 @@ export interface AlertDeliveryOptions {
   maxBackoffMs?: number;
   /** A new group waits this long for more alerts before its first message (as Alertmanager's group_wait). */
   groupWaitMs?: number;
+  /** The chart posted under a group's first message (the last hours of what it is about). */
+  chartFor?: (state: GroupState) => Promise<ReplyChart | undefined>;
   /** Work done at every pass, such as ending expired silences. */
   housekeeping?: () => Promise<void>;
   now?: () => number;
@@ -231,6 +236,7 @@ export class AlertDelivery {
       await this.store.setMessage(id, message);
       // The first message shows everything so far: earlier events need no thread lines.
       await this.store.eventsPosted(id, state.events.length);
+      await this.attachChart(notifier, state, message);
       return state.rev;
     }
     const updated = await notifier.update(state, message);
@@ -240,6 +246,17 @@ export class AlertDelivery {
       await this.store.eventsPosted(id, state.events.length);
     }
     return state.rev;
+  }
+
+  /** Best effort: the alert is delivered whether or not its chart can be drawn and uploaded. */
+  private async attachChart(notifier: AlertNotifier, state: GroupState, ref: MessageRef): Promise<void> {
+    if (!this.opts.chartFor || !notifier.attachChart) return;
+    try {
+      const chart = await this.opts.chartFor(state);
+      if (chart) await notifier.attachChart(ref, chart);
+    } catch (e) {
+      this.logger.warn({ group: state.group.id, reason: String(e) }, "alert chart not posted");
+    }
   }
 }
 

@@ -60,18 +60,27 @@ function commonLabels(alerts: Alert[]): Record<string, string> {
   );
 }
 
+export type AlertTopic = "cpu" | "memory" | "disk" | "load" | "network" | "containers";
+
+/** What resource an alert is about, from its name (or, for the detector's, the feature that moved most). */
+export function alertTopic(alert: Alert): AlertTopic {
+  const name =
+    `${alert.labels.alertname ?? ""} ${alert.labels.metric ?? ""} ${alert.labels.feature ?? ""}`.toLowerCase();
+  if (/container|pod|restart/.test(name)) return "containers";
+  if (/disk|filesystem|fs_|volume|inode/.test(name)) return "disk";
+  if (/mem|oom|swap/.test(name)) return "memory";
+  if (/load/.test(name)) return "load";
+  if (/net|network|packet|bandwidth|tcp/.test(name)) return "network";
+  return "cpu";
+}
+
 /** Which shipped dashboard panel shows what this alert is about. */
 function panelFor(alert: Alert): { uid: string; panelId: number } {
   const { systemOverview: so, anomalies, dockerContainers } = DASHBOARDS;
   if (alert.source === "anomaly") return { uid: anomalies.uid, panelId: anomalies.panels.score };
-  const name = `${alert.labels.alertname ?? ""} ${alert.labels.metric ?? ""}`.toLowerCase();
-  if (/container|pod|restart/.test(name))
-    return { uid: dockerContainers.uid, panelId: dockerContainers.panels.cpu };
-  if (/disk|filesystem|fs|volume|inode/.test(name)) return { uid: so.uid, panelId: so.panels.disk };
-  if (/mem|oom|swap/.test(name)) return { uid: so.uid, panelId: so.panels.memory };
-  if (/load/.test(name)) return { uid: so.uid, panelId: so.panels.load };
-  if (/net|network|packet|bandwidth/.test(name)) return { uid: so.uid, panelId: so.panels.network };
-  return { uid: so.uid, panelId: so.panels.cpu };
+  const topic = alertTopic(alert);
+  if (topic === "containers") return { uid: dockerContainers.uid, panelId: dockerContainers.panels.cpu };
+  return { uid: so.uid, panelId: so.panels[topic] };
 }
 
 export interface GroupMessageOptions {

@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { type App, webApi } from "@slack/bolt";
 import { type Block, renderReply } from "../chat/slack/block-kit.js";
+import type { ReplyChart } from "../reply/reply.js";
 import type { AlertNotifier } from "./alert-delivery.js";
 import type { GroupState, MessageRef } from "./alert-store.js";
 import { type GroupMessageOptions, groupReply } from "./group-message.js";
@@ -121,6 +122,17 @@ export class SlackAlertNotifier implements AlertNotifier {
       if (!res.has_more || !cursor) return undefined;
     }
     return undefined;
+  }
+
+  async attachChart(ref: MessageRef, chart: ReplyChart): Promise<void> {
+    await this.client.filesUploadV2({
+      channel_id: ref.channel,
+      thread_ts: ref.ts,
+      file: chart.png,
+      filename: "alert-chart.png",
+      title: chart.title,
+      alt_text: chart.alt.slice(0, 1000),
+    });
   }
 
   async thread(ref: MessageRef, lines: string[]): Promise<void> {

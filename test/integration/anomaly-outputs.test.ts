@@ -87,6 +87,12 @@ describe("anomaly outputs", () => {
     expect(blocks).toContain(
       `https://grafana.example/d/ml-anomaly-detection?viewPanel=2&from=${(END - 3600) * 1000}&to=${END * 1000}&var-instance=${encodeURIComponent(BURST)}&var-environment=prod`,
     );
+    // Under it, in its thread, the chart of the feature that moved most on that host.
+    const [complete] = await slack.waitFor("files.completeUploadExternal", 1, 20_000);
+    expect(complete?.args.thread_ts).toBe(post?.response?.ts);
+    const [upload] = slack.callsOf("upload");
+    expect(upload?.bytes?.subarray(1, 4).toString()).toBe("PNG");
+    expect(JSON.stringify(complete?.args.files)).toMatch(/node-0004/);
     // Later scans of the same burst are the same episode: no second message.
     // (The bot's clock is fixed, so scans are counted from the job queue, not from their times.)
     const scans = () => redis.zcard(`${prefix}:bull:${SCAN_QUEUE}:completed`);
