@@ -136,7 +136,10 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     alertDelivery = new AlertDelivery(alertStore, notifiers, logger, {
       groupWaitMs: config.alerts.groupWaitMs,
       chartFor: alertChart(engine),
-      housekeeping: () => alerts.expireSilences(),
+      housekeeping: async () => {
+        await alerts.expireSilences();
+        await alerts.remind(config.alerts.repeatIntervalMs);
+      },
       ...(options.now ? { now: options.now } : {}),
     });
   http.use(alertmanagerRouter({ alerts, token: config.alertmanagerWebhookToken }));

@@ -58,6 +58,7 @@ export class AlertDelivery {
   private again = false;
   private failures = 0;
   private waiting = false;
+  private lastHousekeeping = 0;
   /** Epoch ms before which nothing is posted (the platform's Retry-After). */
   private notBefore = 0;
   /** Groups whose delivery failed: attempts so far and when to try again. */
@@ -133,7 +134,11 @@ export class AlertDelivery {
   private async pass(): Promise<void> {
     let delivered = 0;
     let failed = 0;
-    await this.opts.housekeeping?.();
+    // Housekeeping walks every open group: not on every pass of a busy outbox.
+    if (this.opts.housekeeping && Date.now() - this.lastHousekeeping >= 10_000) {
+      this.lastHousekeeping = Date.now();
+      await this.opts.housekeeping();
+    }
     const batch = await this.store.pending(PASS_SIZE);
     let waiting = false;
     for (const id of batch) {

@@ -4,13 +4,12 @@
  */
 import type { Redis } from "ioredis";
 import type { Config } from "../config/config.js";
-import { ConfigError } from "../config/config.js";
 import type { Logger } from "../observability/logger.js";
 import { AlertService } from "./alert-service.js";
 import { AlertStore } from "./alert-store.js";
 import { AlertmanagerSilences } from "./alertmanager-silences.js";
 import { AuditLog } from "./audit-log.js";
-import { AlertRouter, RoutesError } from "./routing.js";
+import { AlertRouter } from "./routing.js";
 import { SilenceStore } from "./silences.js";
 
 export interface AlertPipeline {
@@ -32,16 +31,12 @@ export function createAlertPipeline(deps: {
   now?: () => number;
 }): AlertPipeline {
   const { config, redis, prefix } = deps;
-  let router: AlertRouter;
-  try {
-    router = AlertRouter.fromFile(config.alerts.routesFile, {
-      defaultSlackChannel: config.slack.alertChannel,
-      defaultGroupBy: config.alerts.groupBy,
-    });
-  } catch (e) {
-    if (e instanceof RoutesError) throw new ConfigError("ALERT_ROUTES_FILE", e.message);
-    throw e;
-  }
+  // The routes file was read and validated with the rest of the configuration.
+  const router = new AlertRouter({
+    ...(config.alerts.routesText ? { routesText: config.alerts.routesText } : {}),
+    ...(config.slack.alertChannel ? { defaultSlackChannel: config.slack.alertChannel } : {}),
+    defaultGroupBy: config.alerts.groupBy,
+  });
   const store = new AlertStore(redis, `${prefix}:alerts`, { reopenWindowMs: config.alerts.reopenWindowMs });
   const service = new AlertService({
     store,

@@ -264,6 +264,16 @@ export class AlertService {
     });
   }
 
+  /** Reminds, in their threads, of groups firing unacknowledged for a repeat interval. */
+  async remind(intervalMs: number): Promise<number> {
+    if (intervalMs <= 0) return 0;
+    let reminded = 0;
+    for (const id of await this.deps.store.openGroupIds(1000))
+      if (await this.deps.store.remindIfDue(id, intervalMs, this.now())) reminded++;
+    if (reminded > 0) this.deps.onQueued?.();
+    return reminded;
+  }
+
   /** Ends silences whose time is up and brings their groups' messages up to date. */
   async expireSilences(): Promise<void> {
     for (const s of await this.deps.silences.takeExpired(this.now())) {

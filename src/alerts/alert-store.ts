@@ -287,6 +287,38 @@ export class AlertStore {
     return this.redis.zrange(this.openGroups, 0, String(limit - 1));
   }
 
+  /**
+   * A reminder for a group still firing, unacknowledged and unsilenced `intervalMs` after it was posted
+   * or last reminded: a thread line, queued once however many replicas look (compare-and-set in Redis).
+   */
+  async remindIfDue(id: string, intervalMs: number, now: number): Promise<boolean> {
+    const group = await this.getGroup(id);
+    if (!group || group.ack || group.resolvedAt !== undefined) return false;
+    if (group.silence && group.silence.until > now) return false;
+    const g = this.groupKey(id);
+    const last = await this.redis.hget(g, "remindedAt");
+    const since = Number(last ?? group.createdAt) || group.createdAt;
+    if (now - since < intervalMs) return false;
+    const won = await this.redis.eval(
+      "if (redis.call('HGET', KEYS[1], 'remindedAt') or '') == ARGV[1] then redis.call('HSET', KEYS[1], 'remindedAt', ARGV[2]) return 1 end return 0",
+      1,
+      g,
+      last ?? "",
+      String(now),
+    );
+    if (won !== 1) return false;
+    const hours = (now - group.createdAt) / 3_600_000;
+    const age = hours >= 1 ? `${Math.round(hours * 10) / 10} h` : `${Math.round(hours * 60)} min`;
+    await this.redis
+      .multi()
+      .rpush(`${g}:events`, `⏰ Still firing after ${age}, not acknowledged`)
+      .incr(`${g}:rev`)
+      .lrem(this.outbox, 0, id)
+      .rpush(this.outbox, id)
+      .exec();
+    return true;
+  }
+
   /** Marks a group acknowledged and queues its message; false when it does not exist or is resolved. */
   async acknowledge(id: string, by: string, now = Date.now()): Promise<AlertGroup | undefined> {
     const group = await this.getGroup(id);

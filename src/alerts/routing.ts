@@ -4,7 +4,6 @@
  * wins unless it says `continue: true`. Alerts no route takes go to the default channel.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { Alert } from "./alert.js";
@@ -38,7 +37,10 @@ const routeSchema = z
       .regex(/^[A-Z0-9]{2,32}$/, "a Slack channel id like C0123ABCD")
       .optional(),
     teams_conversation: z.string().min(1).max(512).optional(),
-    mention: z.string().max(64).optional(),
+    mention: z
+      .string()
+      .regex(/^<[!@#][A-Za-z0-9^|_.-]{1,60}>$/, 'a Slack mention like "<!subteam^S0123>" or "<@U0123>"')
+      .optional(),
     group_by: z.array(labelName).max(16).optional(),
     continue: z.boolean().default(false),
   })
@@ -76,24 +78,6 @@ export class AlertRouter {
 
   constructor(private readonly opts: RoutingOptions) {
     this.routes = opts.routesText ? compile(opts.routesText) : [];
-  }
-
-  static fromFile(path: string | undefined, opts: Omit<RoutingOptions, "routesText">): AlertRouter {
-    if (!path) return new AlertRouter(opts);
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (e) {
-      throw new RoutesError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    return new AlertRouter({ ...opts, routesText: text });
-  }
-
-  /** True when alerts have somewhere to go. */
-  get hasTargets(): boolean {
-    return (
-      this.routes.length > 0 || Boolean(this.opts.defaultSlackChannel || this.opts.defaultTeamsConversation)
-    );
   }
 
   targets(alert: Alert): Target[] {

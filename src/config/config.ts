@@ -2,7 +2,9 @@
  * The one module that reads the environment. Every setting is validated at start-up; a bad value
  * stops the process with one line naming the variable and what is wrong with it.
  */
+import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { AlertRouter, RoutesError } from "../alerts/routing.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 const PROVIDERS = ["openai", "gemini", "local", "builtin"] as const;
@@ -203,6 +205,7 @@ const envSchema = z.object({
     .transform((v) => v.split(",").map((l) => l.trim())),
   ALERT_GROUP_WAIT: durationMs("0s", 0, 3_600_000),
   ALERT_REOPEN_WINDOW: durationMs("30m", 0, 7 * 86_400_000),
+  ALERT_REPEAT_INTERVAL: durationMs("4h", 0, 7 * 86_400_000),
   ALERT_ACTORS: idList,
   ALERT_RULE_EVERY: durationMs("30s", 1000, 3_600_000),
   SLACK_BOT_TOKEN: optionalString,
@@ -259,9 +262,13 @@ export interface Config {
   alertmanagerWebhookToken?: string;
   alerts: {
     routesFile?: string;
+    /** Contents of the routes file, validated at start-up. */
+    routesText?: string;
     groupBy: string[];
     groupWaitMs: number;
     reopenWindowMs: number;
+    /** A still-firing, unacknowledged group is recalled in its thread this often (0 = never). */
+    repeatIntervalMs: number;
     /** User ids allowed to ack, silence and resolve; empty = everyone the bot answers. */
     actors: string[];
     /** How often chat rules are evaluated. */
@@ -341,6 +348,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.TEAMS_APP_ID && !e.TEAMS_APP_PASSWORD) {
     throw new ConfigError("TEAMS_APP_PASSWORD", "is required when TEAMS_APP_ID is set");
   }
+  let routesText: string | undefined;
+  if (e.ALERT_ROUTES_FILE) {
+    try {
+      routesText = readFileSync(e.ALERT_ROUTES_FILE, "utf8");
+      new AlertRouter({ routesText, defaultGroupBy: e.ALERT_GROUP_BY });
+    } catch (err) {
+      const why = err instanceof RoutesError ? err.message : `cannot read ${e.ALERT_ROUTES_FILE}`;
+      throw new ConfigError("ALERT_ROUTES_FILE", why);
+    }
+  }
   const providers = e.LLM_PROVIDERS ?? defaultProviders(e);
   if (!providers.includes("builtin")) providers.push("builtin");
   return {
@@ -360,9 +377,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     alertmanagerWebhookToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
     alerts: {
       routesFile: e.ALERT_ROUTES_FILE,
+      ...(routesText !== undefined ? { routesText } : {}),
       groupBy: e.ALERT_GROUP_BY,
       groupWaitMs: e.ALERT_GROUP_WAIT,
       reopenWindowMs: e.ALERT_REOPEN_WINDOW,
+      repeatIntervalMs: e.ALERT_REPEAT_INTERVAL,
       actors: e.ALERT_ACTORS,
       ruleEveryMs: e.ALERT_RULE_EVERY,
     },

@@ -97,6 +97,25 @@ describe("AlertStore", () => {
     expect((await store.groupState(GROUP))?.alerts).toHaveLength(1);
   });
 
+  it("reminds once per repeat interval of a group still firing, never of an acknowledged one", async () => {
+    const store = new AlertStore(redis, `${prefix}-remind`);
+    const t0 = 1_700_000_000_000;
+    await store.receive(alert("firing"), [target], { now: t0 });
+    const hour = 3_600_000;
+    expect(await store.remindIfDue(GROUP, 4 * hour, t0 + hour)).toBe(false);
+    const replicas = await Promise.all(
+      [1, 2, 3].map(() => store.remindIfDue(GROUP, 4 * hour, t0 + 4 * hour)),
+    );
+    expect(replicas.filter(Boolean)).toHaveLength(1);
+    expect((await store.groupState(GROUP))?.events.at(-1)).toBe(
+      "⏰ Still firing after 4 h, not acknowledged",
+    );
+    expect(await store.remindIfDue(GROUP, 4 * hour, t0 + 5 * hour)).toBe(false);
+    expect(await store.remindIfDue(GROUP, 4 * hour, t0 + 8 * hour)).toBe(true);
+    await store.acknowledge(GROUP, "ana", t0 + 9 * hour);
+    expect(await store.remindIfDue(GROUP, 4 * hour, t0 + 20 * hour)).toBe(false);
+  });
+
   it("reads corrupted Redis data as absent", async () => {
     const store = new AlertStore(redis, `${prefix}-c`);
     await redis.set(`${prefix}-c:alert:ffff`, "{not json");

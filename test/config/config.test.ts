@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config/config.js";
 
@@ -58,10 +61,28 @@ describe("loadConfig", () => {
     [{ TEAMS_APP_ID: "id" }, /TEAMS_APP_PASSWORD is required/],
     [{ PROMETHEUS_TIMEOUT_MS: "5" }, /PROMETHEUS_TIMEOUT_MS must be at least 100/],
     [{ CONSOLE_ENABLED: "maybe" }, /CONSOLE_ENABLED must be true or false/],
+    [
+      { ALERT_ROUTES_FILE: "/nonexistent/routes.yml" },
+      /^Invalid configuration: ALERT_ROUTES_FILE cannot read/,
+    ],
+    [{ ALERT_GROUP_BY: "alertname,bad-label" }, /ALERT_GROUP_BY must be label names/],
+    [{ ALERT_REPEAT_INTERVAL: "often" }, /ALERT_REPEAT_INTERVAL must be a duration/],
+    [{ ALERT_ACTORS: "U1,<script>" }, /ALERT_ACTORS has an invalid id/],
   ])("rejects %j with one line naming the variable", (env, pattern) => {
     const msg = errorOf(env as Record<string, string>);
     expect(msg).toMatch(pattern);
     expect(msg).not.toContain("\n");
+  });
+
+  it("reads and validates the alert routes file at start-up, naming the variable and the place", () => {
+    const dir = mkdtempSync(join(tmpdir(), "routes-"));
+    const file = join(dir, "routes.yml");
+    writeFileSync(file, "routes:\n  - slack_channel: general\n");
+    expect(() => loadConfig({ ALERT_ROUTES_FILE: file })).toThrow(
+      /^Invalid configuration: ALERT_ROUTES_FILE routes.0.slack_channel: a Slack channel id/,
+    );
+    writeFileSync(file, "routes:\n  - slack_channel: C0PAGE\n    severity: [critical]\n");
+    expect(loadConfig({ ALERT_ROUTES_FILE: file }).alerts.routesText).toContain("C0PAGE");
   });
 
   it("never echoes secret values in errors", () => {
