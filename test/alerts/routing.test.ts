@@ -89,3 +89,20 @@ describe("AlertRouter", () => {
     expect(bad("routes:\n  - slack_channel: C01\n    mention: hello\n")).toThrow(/mention/);
   });
 });
+
+describe("examples/alert-routes.yml", () => {
+  it("is a valid routes file that does what its comments say", async () => {
+    const { readFileSync } = await import("node:fs");
+    const router = new AlertRouter({
+      routesText: readFileSync("examples/alert-routes.yml", "utf8"),
+      defaultSlackChannel: "C0DEFAULT",
+      defaultGroupBy: ["alertname", "environment"],
+    });
+    expect(router.targets(alert({ alertname: "HostAnomaly" })).map((t) => t.channel)).toEqual(["C0123ML"]);
+    expect(
+      router
+        .targets(alert({ severity: "critical", environment: "prod", instance: "db-1:9100" }))
+        .map((t) => t.channel),
+    ).toEqual(["C0123PAGE", "C0123DBA"]);
+  });
+});
