@@ -195,6 +195,20 @@ describe("Alertmanager → Slack", () => {
     expect(JSON.stringify(update?.args.blocks)).toContain("Silenced until");
     expect(JSON.stringify(update?.args.blocks)).toContain("Unsilence");
     await slack.waitFor("chat.postMessage", 2); // the thread line
+    const redis = new Redis(inject("redisUrl"));
+    try {
+      const silence = JSON.parse(
+        (await redis.hget(`${app.redisPrefix}:alerts:group:${group}`, "silence")) ?? "{}",
+      );
+      expect(silence.by).toBe("<@U0ANA>");
+      const [entry] = await redis.xrevrange(`${app.redisPrefix}:audit`, "+", "-", "COUNT", 1);
+      const fields = entry?.[1] ?? [];
+      expect(fields).toEqual(expect.arrayContaining(["action", "silence", "subject", group]));
+      // One hour from when it was set (the app's clock).
+      expect(silence.until - Number(fields[fields.indexOf("at") + 1])).toBe(3_600_000);
+    } finally {
+      redis.disconnect();
+    }
     slack.reset();
     // The alert resolves and fires again while silenced: not a word.
     await send(app.url, webhook("resolved", id, { name }));

@@ -23,7 +23,7 @@ export function registerCommand(app: App, ctx: SlackContext): void {
     }
     if (text === "" || /^(help|\?)$/i.test(text)) {
       const [m] = renderReply(answerHelp(ctx.environmentNames()), {
-        footer: `Use ${SLASH_COMMAND} <question>`,
+        footer: `Use ${SLASH_COMMAND} <question>. Alerts: ${SLASH_COMMAND} alerts · ack ID · silence ID 2h · unsilence ID · resolve ID · audit · alert when disk > 90% for 10m · rules`,
       });
       await ack({ response_type: "ephemeral", text: m?.text ?? "", blocks: m?.blocks ?? [] });
       return;
