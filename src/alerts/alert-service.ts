@@ -108,7 +108,7 @@ export class AlertService {
     const group = await this.deps.store.acknowledge(id, by, this.now());
     if (!group)
       return refuse(`There is no alert ${id.slice(0, 20)}. \`/cloudops alerts\` lists the open ones.`);
-    await this.deps.audit.write({
+    await this.audit({
       actor: by,
       action: "ack",
       subject: id,
@@ -156,7 +156,7 @@ export class AlertService {
       { id: silence.id, until: silence.endsAt, by },
       `🔕 Silenced for ${duration(ms)} by ${by}`,
     );
-    await this.deps.audit.write({
+    await this.audit({
       actor: by,
       action: "silence",
       subject: id,
@@ -186,7 +186,7 @@ export class AlertService {
           this.deps.logger.warn({ reason: String(e) }, "Alertmanager silence expiry failed"),
         );
     await this.deps.store.setGroupSilence(id, undefined, `🔔 Silence lifted by ${by}`);
-    await this.deps.audit.write({ actor: by, action: "unsilence", subject: id, detail: group.silence.id });
+    await this.audit({ actor: by, action: "unsilence", subject: id, detail: group.silence.id });
     this.deps.onQueued?.();
     return done("Unsilenced", `Alert ${id} is no longer silenced.`);
   }
@@ -207,7 +207,7 @@ export class AlertService {
       await this.ingest([{ ...a, status: "resolved", endsAt: now }]);
       if (a.ruleId) await this.ruleAlertResolved?.(a.ruleId, a.fingerprint);
     }
-    await this.deps.audit.write({
+    await this.audit({
       actor: by,
       action: "resolve",
       subject: id,
@@ -282,7 +282,7 @@ export class AlertService {
         if (group?.silence?.id === s.id)
           await this.deps.store.setGroupSilence(id, undefined, "🔔 Silence ended");
       }
-      await this.deps.audit.write({
+      await this.audit({
         actor: "cloudops",
         action: "silence-ended",
         subject: s.id,
