@@ -13,7 +13,9 @@ import { createAlertPipeline, kickChannel } from "./alerts/alert-pipeline.js";
 import { alertmanagerRouter } from "./alerts/alertmanager-route.js";
 import { anomalyAlerts } from "./alerts/anomaly-alerts.js";
 import { ChatRules } from "./alerts/chat-rules.js";
+import { groupReply } from "./alerts/group-message.js";
 import { alertWebClient, SlackAlertNotifier } from "./alerts/slack-alert-notifier.js";
+import { TeamsAlertNotifier } from "./alerts/teams-alert-notifier.js";
 import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyService } from "./anomaly/anomaly-service.js";
 import { AnomalyStore } from "./anomaly/anomaly-store.js";
@@ -21,7 +23,7 @@ import { BuiltinEngine } from "./assistant/engine.js";
 import { renderLineChart } from "./charts/line-chart.js";
 import { createSlackPlatform, type SlackPlatform } from "./chat/slack/slack-platform.js";
 import { ConversationReferences } from "./chat/teams/conversation-references.js";
-import { createTeamsPlatform, TEAMS_MESSAGES_PATH } from "./chat/teams/teams-platform.js";
+import { createTeamsPlatform, TEAMS_MESSAGES_PATH, type TeamsPlatform } from "./chat/teams/teams-platform.js";
 import type { Config } from "./config/config.js";
 import { ChartStore } from "./http/chart-store.js";
 import { createHttpApp, finishHttpApp } from "./http/server.js";
@@ -126,12 +128,38 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     });
     if (slack.router) http.use(slack.router);
   }
-  const notifiers: Record<string, AlertNotifier> = {};
-  if (slack && config.slack.botToken)
-    notifiers.slack = new SlackAlertNotifier(alertWebClient(config.slack.botToken, config.slack.apiUrl), {
-      ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
-      ...(options.now ? { now: options.now } : {}),
+  const messageOptions = {
+    ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  };
+  const groupCard = async (id: string) => {
+    const state = await alertStore.groupState(id);
+    return state ? groupReply(state, messageOptions) : undefined;
+  };
+  let teams: TeamsPlatform | undefined;
+  if (config.teams.appId || config.teams.emulator) {
+    const platform = createTeamsPlatform({
+      config: config.teams,
+      assistant: engine,
+      references: new ConversationReferences(redis, `${prefix}:teams:references`),
+      metrics,
+      logger,
+      chartUrl: config.publicUrl ? (png) => `${config.publicUrl}/charts/${charts.put(png)}.png` : undefined,
+      alerts,
+      alertCard: groupCard,
     });
+    teams = platform;
+    http.post(TEAMS_MESSAGES_PATH, express.json({ limit: "256kb" }), (req, res, next) => {
+      platform.handle(req, res).catch(next);
+    });
+  }
+  const notifiers: Record<string, AlertNotifier> = {};
+  if (teams) notifiers.teams = new TeamsAlertNotifier(teams, messageOptions);
+  if (slack && config.slack.botToken)
+    notifiers.slack = new SlackAlertNotifier(
+      alertWebClient(config.slack.botToken, config.slack.apiUrl),
+      messageOptions,
+    );
   if (Object.keys(notifiers).length > 0)
     alertDelivery = new AlertDelivery(alertStore, notifiers, logger, {
       groupWaitMs: config.alerts.groupWaitMs,
@@ -143,19 +171,6 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       ...(options.now ? { now: options.now } : {}),
     });
   http.use(alertmanagerRouter({ alerts, token: config.alertmanagerWebhookToken }));
-  if (config.teams.appId || config.teams.emulator) {
-    const teams = createTeamsPlatform({
-      config: config.teams,
-      assistant: engine,
-      references: new ConversationReferences(redis, `${prefix}:teams:references`),
-      metrics,
-      logger,
-      chartUrl: config.publicUrl ? (png) => `${config.publicUrl}/charts/${charts.put(png)}.png` : undefined,
-    });
-    http.post(TEAMS_MESSAGES_PATH, express.json({ limit: "256kb" }), (req, res, next) => {
-      teams.handle(req, res).catch(next);
-    });
-  }
   finishHttpApp(http, logger);
   let server: Server | undefined;
   let workers: AnomalyWorkers | undefined;

@@ -35,6 +35,7 @@ export function createAlertPipeline(deps: {
   const router = new AlertRouter({
     ...(config.alerts.routesText ? { routesText: config.alerts.routesText } : {}),
     ...(config.slack.alertChannel ? { defaultSlackChannel: config.slack.alertChannel } : {}),
+    ...(config.teams.alertConversation ? { defaultTeamsConversation: config.teams.alertConversation } : {}),
     defaultGroupBy: config.alerts.groupBy,
   });
   const store = new AlertStore(redis, `${prefix}:alerts`, { reopenWindowMs: config.alerts.reopenWindowMs });

@@ -220,6 +220,7 @@ const envSchema = z.object({
   TEAMS_APP_TENANT_ID: optionalString,
   TEAMS_APP_TYPE: z.enum(["MultiTenant", "SingleTenant", "UserAssignedMSI"]).optional(),
   TEAMS_EMULATOR: bool(false),
+  TEAMS_ALERT_CONVERSATION: optionalString,
   PUBLIC_URL: optionalUrl,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,
@@ -292,6 +293,8 @@ export interface Config {
     appType?: string;
     /** Accept unauthenticated activities (Bot Framework Emulator, tests) when no app id is set. */
     emulator: boolean;
+    /** Default Teams conversation id for alerts no route takes. */
+    alertConversation?: string;
   };
   /** URL at which chat platforms can reach this bot (chart images in Teams cards). */
   publicUrl?: string;
@@ -400,6 +403,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tenantId: e.TEAMS_APP_TENANT_ID,
       appType: e.TEAMS_APP_TYPE,
       emulator: e.TEAMS_EMULATOR,
+      ...(e.TEAMS_ALERT_CONVERSATION ? { alertConversation: e.TEAMS_ALERT_CONVERSATION } : {}),
     },
     publicUrl: e.PUBLIC_URL,
     llm: {

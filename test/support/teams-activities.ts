@@ -62,3 +62,17 @@ export function executeActivity(question: string, o: Base & { replyToId?: string
     },
   };
 }
+
+/** Action.Execute on an alert card's button (acknowledge, silence, …). */
+export function alertActionActivity(action: string, value: string, o: Base & { replyToId?: string }) {
+  return {
+    ...base(o),
+    type: "invoke",
+    name: "adaptiveCard/action",
+    replyToId: o.replyToId ?? "activity-1",
+    value: {
+      action: { type: "Action.Execute", verb: "cloudops.alert", data: { action, value } },
+      trigger: "manual",
+    },
+  };
+}

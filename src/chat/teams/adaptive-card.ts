@@ -20,6 +20,8 @@ export interface AdaptiveCard {
 export const MAX_INLINE_CHART_BYTES = 18_000;
 /** The verb of Action.Execute buttons that ask a follow-up question. */
 export const ASK_VERB = "cloudops.ask";
+/** The verb of Action.Execute buttons on alert cards (acknowledge, silence, resolve, details). */
+export const ALERT_VERB = "cloudops.alert";
 
 const TONE_STYLE: Record<ReplyTone, string> = {
   ok: "good",
@@ -74,6 +76,23 @@ export function renderCard(reply: Reply, opts: CardOptions = {}): AdaptiveCard {
   if (reply.suggestions.length > 0) {
     body.push({ type: "TextBlock", text: "Try:", weight: "Bolder", wrap: true });
   }
+  // Alert buttons go in the body, so the card's own actions stay free for links (Teams shows ~6 there).
+  const alertActions = reply.actions.filter((a) => a.id.startsWith("alert-"));
+  if (alertActions.length > 0)
+    body.push({
+      type: "ActionSet",
+      actions: alertActions.map((a) => ({
+        type: "Action.Execute",
+        title: a.label.slice(0, 80),
+        verb: ALERT_VERB,
+        data: { action: a.id, value: a.value.slice(0, 200) },
+        ...(a.style === "primary"
+          ? { style: "positive" }
+          : a.style === "danger"
+            ? { style: "destructive" }
+            : {}),
+      })),
+    });
   const context = [...reply.context, ...(opts.footer ? [opts.footer] : [])];
   for (const c of context)
     body.push({

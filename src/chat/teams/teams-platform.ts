@@ -13,15 +13,28 @@ import {
   TurnContext,
 } from "botbuilder";
 import type { Request, Response } from "express";
+import type { AlertService } from "../../alerts/alert-service.js";
 import type { Assistant } from "../../assistant/assistant.js";
 import type { Config } from "../../config/config.js";
 import type { BotMetrics } from "../../observability/bot-metrics.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Answer, Reply } from "../../reply/reply.js";
-import { ASK_VERB, renderCard } from "./adaptive-card.js";
+import { ALERT_VERB, ASK_VERB, renderCard } from "./adaptive-card.js";
 import type { ConversationReferences } from "./conversation-references.js";
 
 export const TEAMS_MESSAGES_PATH = "/api/messages";
+
+/** The part of botframework-connector's ConnectorClient used here (the adapter keeps one per turn). */
+interface ConversationsClient {
+  conversations: {
+    sendToConversation(conversationId: string, activity: Partial<Activity>): Promise<{ id?: string }>;
+    replyToActivity(
+      conversationId: string,
+      activityId: string,
+      activity: Partial<Activity>,
+    ): Promise<{ id?: string }>;
+  };
+}
 
 export interface TeamsPlatformDeps {
   config: Config["teams"];
@@ -31,6 +44,10 @@ export interface TeamsPlatformDeps {
   logger: Logger;
   /** Public URL for a chart PNG when the bot is reachable from Teams; undefined otherwise. */
   chartUrl?: (png: Buffer) => string | undefined;
+  /** The alert pipeline, for the buttons on alert cards. */
+  alerts?: AlertService;
+  /** The current card of an alert group, shown to whoever pressed one of its buttons. */
+  alertCard?: (groupId: string) => Promise<Reply | undefined>;
 }
 
 export interface TeamsPlatform {
@@ -39,6 +56,8 @@ export interface TeamsPlatform {
   post(conversationId: string, reply: Reply): Promise<string | undefined>;
   /** Replaces a posted activity's card (alerts resolved or acknowledged). */
   update(conversationId: string, activityId: string, reply: Reply): Promise<void>;
+  /** Posts a text reply to a posted activity (in a channel, in its thread). */
+  replyTo(conversationId: string, activityId: string, text: string): Promise<void>;
   authenticated: boolean;
 }
 
@@ -142,6 +161,10 @@ export function createTeamsPlatform(deps: TeamsPlatformDeps): TeamsPlatform {
         const value = activity.value as
           | { action?: { verb?: unknown; data?: { question?: unknown } } }
           | undefined;
+        if (value?.action?.verb === ALERT_VERB) {
+          await alertAction(context, value.action.data);
+          return;
+        }
         const question = value?.action?.verb === ASK_VERB ? value.action.data?.question : undefined;
         if (typeof question !== "string") {
           await context.sendActivity({
@@ -176,14 +199,88 @@ export function createTeamsPlatform(deps: TeamsPlatformDeps): TeamsPlatform {
     }
   };
 
+  const invokeResponse = (context: TurnContext, body: Record<string, unknown>) =>
+    context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
+  /** A toast for the person who pressed the button; the card stays as it is. */
+  const toast = (context: TurnContext, text: string) =>
+    invokeResponse(context, {
+      statusCode: 200,
+      type: "application/vnd.microsoft.activity.message",
+      value: text,
+    });
+
+  const alertAction = async (context: TurnContext, data: unknown) => {
+    const alerts = deps.alerts;
+    const d = (data ?? {}) as { action?: unknown; value?: unknown };
+    const action = typeof d.action === "string" ? d.action : "";
+    const [id = "", arg = ""] = (typeof d.value === "string" ? d.value : "").slice(0, 200).split(" ");
+    if (!alerts) return toast(context, "Alerts are not handled by this bot.");
+    const from = context.activity.from;
+    const user = from?.aadObjectId ?? from?.id ?? "unknown";
+    const who = (from?.name ?? user).slice(0, 100);
+    if (action === "alert-details") {
+      const details = await alerts.details(id);
+      if (!details) return toast(context, `There is no alert ${id.slice(0, 20)}.`);
+      await context.sendActivity({ attachments: [CardFactory.adaptiveCard(renderCard(details))] });
+      return toast(context, "Details posted below.");
+    }
+    const result =
+      action === "alert-ack"
+        ? await alerts.acknowledge(id, user, who)
+        : action === "alert-silence"
+          ? await alerts.silence(id, arg, user, who)
+          : action === "alert-unsilence"
+            ? await alerts.unsilence(id, user, who)
+            : action === "alert-resolve"
+              ? await alerts.resolve(id, user, who)
+              : undefined;
+    if (!result) return toast(context, "Unknown action.");
+    if (!result.ok) return toast(context, result.reply.text);
+    // The card as it is now, for whoever pressed; the alert pipeline updates it for everyone.
+    const reply = await deps.alertCard?.(id);
+    if (!reply) return toast(context, result.reply.text);
+    return invokeResponse(context, {
+      statusCode: 200,
+      type: "application/vnd.microsoft.card.adaptive",
+      value: renderCard(reply),
+    });
+  };
+
+  /** Runs `work` in a stored conversation (proactively, outside any turn Teams started). */
   const continueIn = async (conversationId: string, work: (context: TurnContext) => Promise<void>) => {
     const reference = await deps.references.get(conversationId);
     if (!reference) throw new Error(`no Teams conversation reference stored for ${conversationId}`);
     await adapter.continueConversationAsync(
-      config.appId ?? "", // Validated on save and load; its shape is the one TurnContext.getConversationReference produced.
+      config.appId ?? "",
+      // Validated on save and load; its shape is the one TurnContext.getConversationReference produced.
       reference as unknown as Partial<ConversationReference>,
       work,
     );
+  };
+
+  /**
+   * Sends a proactive activity: a new top-level message, or a reply to `replyTo` (in a channel, in its
+   * thread). TurnContext.sendActivity would make every proactive message a reply to the turn's
+   * synthetic activity, so this goes to the connector directly. Returns the new activity's id.
+   */
+  const sendProactive = async (conversationId: string, activity: Partial<Activity>, replyTo?: string) => {
+    let id: string | undefined;
+    await continueIn(conversationId, async (context) => {
+      const client = context.turnState.get<ConversationsClient>(context.adapter.ConnectorClientKey);
+      const outgoing = TurnContext.applyConversationReference(
+        { ...activity },
+        TurnContext.getConversationReference(context.activity),
+      );
+      delete outgoing.replyToId;
+      const r = replyTo
+        ? await client.conversations.replyToActivity(conversationId, replyTo, {
+            ...outgoing,
+            replyToId: replyTo,
+          })
+        : await client.conversations.sendToConversation(conversationId, outgoing);
+      id = r.id;
+    });
+    return id;
   };
 
   return {
@@ -192,15 +289,14 @@ export function createTeamsPlatform(deps: TeamsPlatformDeps): TeamsPlatform {
       await adapter.process(req, res, logic);
     },
     async post(conversationId, reply) {
-      let id: string | undefined;
-      await continueIn(conversationId, async (context) => {
-        const r = await context.sendActivity({
-          attachments: [CardFactory.adaptiveCard(renderCard(reply))],
-          text: reply.title,
-        });
-        id = r?.id;
+      return sendProactive(conversationId, {
+        type: ActivityTypes.Message,
+        text: reply.title,
+        attachments: [CardFactory.adaptiveCard(renderCard(reply))],
       });
-      return id;
+    },
+    async replyTo(conversationId, activityId, text) {
+      await sendProactive(conversationId, { type: ActivityTypes.Message, text }, activityId);
     },
     async update(conversationId, activityId, reply) {
       await continueIn(conversationId, async (context) => {
