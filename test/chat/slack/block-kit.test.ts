@@ -1,20 +1,14 @@
 /** Block Kit rendering: golden files for typical replies, and Slack's limits on long ones. */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { escapeMrkdwn, LIMITS, renderReply, splitText } from "../../../src/chat/slack/block-kit.js";
 import { makeReply, type Reply } from "../../../src/reply/reply.js";
+import { expectGolden as expectGoldenIn } from "../../support/golden.js";
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden");
 
-/** Compares with the golden file; UPDATE_GOLDEN=1 rewrites it (review the diff before committing). */
-function expectGolden(name: string, value: unknown): void {
-  const file = path.join(GOLDEN, `${name}.json`);
-  const text = `${JSON.stringify(value, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) writeFileSync(file, text);
-  expect(text).toBe(readFileSync(file, "utf8"));
-}
+const expectGolden = (name: string, value: unknown) => expectGoldenIn(GOLDEN, name, value);
 
 const health: Reply = makeReply({
   title: "🟠 System health: 2 of 3 hosts OK, 1 target down",
