@@ -11,6 +11,7 @@ import { isolationForestBench } from "./isolation-forest-bench.js";
 import { nabBench } from "./nab/nab-bench.js";
 import { scaleBench } from "./scale/scale-bench.js";
 import { slackBench } from "./slack-bench.js";
+import { teamsBench } from "./teams-bench.js";
 
 const BENCHES: Record<string, () => Promise<string>> = {
   ask: askBench,
@@ -20,6 +21,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   scale: scaleBench,
   chart: chartBench,
   alerts: alertsBench,
+  teams: teamsBench,
 };
 
 async function main(): Promise<void> {

@@ -24,6 +24,8 @@ export interface FakeConnector {
     count?: number,
     timeoutMs?: number,
   ): Promise<ConnectorCall[]>;
+  /** Calls `listener` on every recorded call (for benchmarks that time activity → reply). */
+  onCall(listener: (call: ConnectorCall) => void): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export interface FakeConnector {
 export async function startFakeConnector(): Promise<FakeConnector> {
   const calls: ConnectorCall[] = [];
   const failures: number[] = [];
+  const listeners: ((call: ConnectorCall) => void)[] = [];
   let seq = 0;
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -57,14 +60,16 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     } catch {
       // recorded as empty
     }
-    calls.push({
+    const call: ConnectorCall = {
       method: req.method ?? "",
       path: req.url ?? "",
       conversationId: decodeURIComponent(m[1] ?? ""),
       activityId: m[2] ? decodeURIComponent(m[2]) : undefined,
       body,
       at: Date.now(),
-    });
+    };
+    calls.push(call);
+    for (const l of listeners) l(call);
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ id: req.method === "PUT" ? m[2] : `activity-${++seq}` }));
   });
@@ -84,6 +89,9 @@ export async function startFakeConnector(): Promise<FakeConnector> {
           throw new Error(`timed out; saw ${calls.map((c) => `${c.method} ${c.path}`).join(", ")}`);
         await new Promise((r) => setTimeout(r, 25));
       }
+    },
+    onCall(listener) {
+      listeners.push(listener);
     },
     reset() {
       calls.length = 0;

@@ -7,7 +7,9 @@ import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config/config.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { stackDown, stackStatus, stackUp } from "../../src/stack/stack.js";
+import { startFakeConnector } from "../fakes/fake-connector.js";
 import { freePort } from "../support/prometheus-process.js";
+import { messageActivity } from "../support/teams-activities.js";
 
 const home = mkdtempSync(path.join(tmpdir(), "cloudops-stack-"));
 const lines: string[] = [];
@@ -112,6 +114,7 @@ describe("the bot on the stack's Prometheus, scraping this machine", () => {
         LOG_LEVEL: "silent",
         ANOMALY_ENABLED: "false",
         PROMETHEUS_CACHE_TTL_MS: "0",
+        TEAMS_EMULATOR: "true",
       }),
       silentLogger(),
       { redisPrefix: `test-live-${process.pid}` },
@@ -158,6 +161,27 @@ describe("the bot on the stack's Prometheus, scraping this machine", () => {
       expect(Math.abs(disk - diskByHand)).toBeLessThan(0.1);
       expect(Math.abs(load - loadByHand)).toBeLessThan(0.2);
       expect(Math.abs(cpu - cpuByHand)).toBeLessThan(5);
+
+      // The same question from Teams: the Adaptive Card carries this machine's numbers too.
+      const connector = await startFakeConnector();
+      try {
+        await fetch(`${url}/api/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(
+            messageActivity("what's the current system health?", { serviceUrl: connector.url }),
+          ),
+        });
+        const [answer] = await connector.waitFor((c) => Array.isArray(c.body.attachments));
+        const card = JSON.stringify(answer?.body.attachments);
+        const t = /Memory ([\d.]+)% · Disk ([\d.]+)% · Load\/core ([\d.]+)/.exec(card);
+        expect(t, `Teams card: ${card.slice(0, 500)}`).not.toBeNull();
+        expect(Math.abs(Number(t?.[1]) - memByHand)).toBeLessThan(1);
+        expect(Math.abs(Number(t?.[2]) - diskByHand)).toBeLessThan(0.1);
+        expect(Math.abs(Number(t?.[3]) - loadByHand)).toBeLessThan(0.3);
+      } finally {
+        await connector.close();
+      }
     } finally {
       await app.close();
       await stackDown(stack);
