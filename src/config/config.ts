@@ -231,6 +231,9 @@ const envSchema = z.object({
   LOCAL_LLM_URL: optionalUrl,
   LOCAL_LLM_MODEL: z.string().trim().min(1).default("llama3.1"),
   LLM_PROVIDERS: providerList,
+  LLM_PROVIDER_TIMEOUT: durationMs("8s", 500, 120_000),
+  LLM_DEADLINE: durationMs("15s", 1000, 120_000),
+  LLM_REDACT: bool(false),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   CONSOLE_ENABLED: bool(true),
   ANOMALY_ENABLED: bool(true),
@@ -303,6 +306,12 @@ export interface Config {
     openai: { apiKey?: string; baseUrl?: string; model: string };
     gemini: { apiKey?: string; baseUrl?: string; model: string };
     local: { url?: string; model: string };
+    /** Per provider, for its whole tool loop. */
+    providerTimeoutMs: number;
+    /** All providers together; the built-in engine answers after it. */
+    deadlineMs: number;
+    /** Redact tokens, IPs and e-mail addresses from what is sent to providers. */
+    redact: boolean;
   };
   logLevel: (typeof LOG_LEVELS)[number];
   consoleEnabled: boolean;
@@ -411,6 +420,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
       gemini: { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_MODEL },
       local: { url: e.LOCAL_LLM_URL, model: e.LOCAL_LLM_MODEL },
+      providerTimeoutMs: e.LLM_PROVIDER_TIMEOUT,
+      deadlineMs: e.LLM_DEADLINE,
+      redact: e.LLM_REDACT,
     },
     logLevel: e.LOG_LEVEL,
     consoleEnabled: e.CONSOLE_ENABLED,

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import type { AnomalyStore } from "../anomaly/anomaly-store.js";
-import type { BuiltinEngine } from "../assistant/engine.js";
+import type { Assistant } from "../assistant/assistant.js";
 import type { Config } from "../config/config.js";
 import type { Environments } from "../metrics/environments.js";
 import type { BotMetrics } from "../observability/bot-metrics.js";
@@ -19,7 +19,8 @@ import { RateLimiter } from "./rate-limit.js";
 
 export interface ServerDeps {
   config: Config;
-  engine: BuiltinEngine;
+  /** The LLM chain when providers are configured, else the built-in engine. */
+  engine: Assistant;
   anomalies: AnomalyStore;
   environments: Environments;
   charts: ChartStore;

@@ -13,6 +13,9 @@ export interface BotMetrics {
   errors: Counter<"component" | "reason">;
   httpRequests: Counter<"route" | "status">;
   chatPosts: Counter<"platform" | "outcome">;
+  /** Each LLM provider's attempts: answered, failed (fell through) or skipped (circuit open). */
+  llmAttempts: Counter<"provider" | "outcome">;
+  llmSeconds: Histogram<"provider" | "outcome">;
 }
 
 /** Creates a fresh registry (one per app instance, so tests never share global state). */
@@ -45,6 +48,19 @@ export function createBotMetrics(): BotMetrics {
       name: "cloudops_prometheus_cache_hits_total",
       help: "Prometheus queries answered from the short-lived cache or an identical in-flight query.",
       labelNames: ["environment"],
+      registers: [registry],
+    }),
+    llmAttempts: new Counter({
+      name: "cloudops_llm_attempts_total",
+      help: "LLM provider attempts by outcome: answered, failed (the next provider was tried), skipped (circuit open).",
+      labelNames: ["provider", "outcome"],
+      registers: [registry],
+    }),
+    llmSeconds: new Histogram({
+      name: "cloudops_llm_attempt_duration_seconds",
+      help: "Time each LLM provider took, tool calls included, by outcome.",
+      labelNames: ["provider", "outcome"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30],
       registers: [registry],
     }),
     errors: new Counter({

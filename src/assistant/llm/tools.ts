@@ -1,0 +1,345 @@
+/**
+ * The read-only tools the model may call. Every argument is validated with zod before anything runs;
+ * every result is a summary under a size budget (series count, min/avg/max/last per series, top-k),
+ * never a raw dump; a failure comes back to the model as a result with status and message.
+ */
+import { z } from "zod";
+import type { AnomalyStore } from "../../anomaly/anomaly-store.js";
+import { namedQuery, type QueryName } from "../../metrics/catalogue.js";
+import type { Environments } from "../../metrics/environments.js";
+import type { RangeSeries } from "../../metrics/prometheus-client.js";
+import { hostMatcher } from "../../metrics/promql.js";
+import { formatValue } from "../../metrics/units.js";
+import type { ToolSpec } from "./llm-provider.js";
+
+export interface ToolResult {
+  status: "success" | "error" | "no_data";
+  data?: unknown;
+  error?: string;
+}
+
+export interface ToolContext {
+  environments: Environments;
+  anomalies?: AnomalyStore;
+  /** Open alerts, one line each. */
+  openAlerts?: () => Promise<string[]>;
+  grafanaUrl?: string;
+  /** Epoch ms. */
+  now: () => number;
+  signal: AbortSignal;
+}
+
+export interface Tool<A = unknown> {
+  spec: ToolSpec;
+  args: z.ZodType<A>;
+  run(args: A, ctx: ToolContext): Promise<ToolResult>;
+}
+
+/** Largest tool result the model sees, in characters of JSON. */
+export const RESULT_BUDGET = 4000;
+/** Series listed per result; the rest are counted. */
+const TOP_K = 10;
+const MAX_RANGE_S = 7 * 86400;
+const MAX_POINTS = 500;
+
+const METRICS = {
+  cpu: "cpu_busy_percent",
+  memory: "memory_used_percent",
+  disk: "disk_used_percent",
+  load: "load1_per_core",
+  network_rx: "network_receive_bytes",
+  network_tx: "network_transmit_bytes",
+  targets_down: "targets_down",
+  container_cpu: "containers_cpu_percent",
+  container_memory: "containers_memory_bytes",
+} as const satisfies Record<string, QueryName>;
+
+const duration = z
+  .string()
+  .regex(/^\d{1,4}[mhd]$/, 'a duration like "30m", "6h" or "7d"')
+  .refine((d) => toSeconds(d) <= MAX_RANGE_S, "at most 7d");
+const hostArg = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:[\]-]{1,100}$/, "a host name")
+  .optional();
+const envArg = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,40}$/)
+  .optional();
+
+function toSeconds(d: string): number {
+  const n = Number(d.slice(0, -1));
+  return n * { m: 60, h: 3600, d: 86400 }[d.slice(-1) as "m"];
+}
+
+function round(v: number): number {
+  return Number.isFinite(v) ? Math.round(v * 1000) / 1000 : v;
+}
+
+/** Keeps a result under the budget by listing fewer series, then by cutting. */
+export function withinBudget(result: ToolResult): ToolResult {
+  let text = JSON.stringify(result);
+  if (text.length <= RESULT_BUDGET) return result;
+  const data = result.data as { series?: unknown[] } | undefined;
+  if (data && Array.isArray(data.series)) {
+    const series = [...data.series];
+    while (
+      series.length > 1 &&
+      JSON.stringify({ ...result, data: { ...data, series } }).length > RESULT_BUDGET
+    )
+      series.pop();
+    const trimmed = {
+      ...result,
+      data: { ...data, series, note: `${data.series.length - series.length} more series omitted` },
+    };
+    text = JSON.stringify(trimmed);
+    if (text.length <= RESULT_BUDGET) return trimmed;
+  }
+  return { status: result.status, data: { truncated: text.slice(0, RESULT_BUDGET - 200) } };
+}
+
+/** min/avg/max/last of each series, the top-k by last value first. */
+export function summariseRange(series: RangeSeries[], unit: string): Record<string, unknown> {
+  const rows = series.map((s) => {
+    const v = s.points.map((p) => p[1]).filter(Number.isFinite);
+    const sum = v.reduce((a, b) => a + b, 0);
+    return {
+      labels: s.labels,
+      min: round(Math.min(...v)),
+      avg: round(v.length ? sum / v.length : Number.NaN),
+      max: round(Math.max(...v)),
+      last: round(v.at(-1) ?? Number.NaN),
+      points: v.length,
+    };
+  });
+  rows.sort((a, b) => (b.last || 0) - (a.last || 0));
+  return { unit, seriesCount: rows.length, series: rows.slice(0, TOP_K) };
+}
+
+function summariseInstant(samples: { labels: Record<string, string>; value: number }[], unit: string) {
+  const rows = samples
+    .map((s) => ({ labels: s.labels, value: round(s.value) }))
+    .sort((a, b) => (b.value || 0) - (a.value || 0));
+  return { unit, seriesCount: rows.length, series: rows.slice(0, TOP_K) };
+}
+
+function client(ctx: ToolContext, environment?: string) {
+  const c = ctx.environments.get(environment);
+  if (!c)
+    throw new Error(`unknown environment "${environment}"; known: ${ctx.environments.names().join(", ")}`);
+  return c;
+}
+
+function rangeOf(ctx: ToolContext, range: string) {
+  const end = Math.floor(ctx.now() / 1000);
+  const seconds = toSeconds(range);
+  return { start: end - seconds, end, step: Math.max(15, Math.ceil(seconds / MAX_POINTS)) };
+}
+
+const queryMetric: Tool<{
+  metric: keyof typeof METRICS;
+  host?: string;
+  environment?: string;
+  range?: string;
+}> = {
+  spec: {
+    name: "query_metric",
+    description:
+      "Reads one named host metric from Prometheus, now or over a range (min/avg/max/last per host). Metrics: cpu (% busy), memory (% used), disk (% used, fullest filesystem), load (load1 per core), network_rx / network_tx (bytes/s), targets_down, container_cpu, container_memory.",
+    parameters: {},
+  },
+  args: z.object({
+    metric: z.enum(Object.keys(METRICS) as [keyof typeof METRICS]),
+    host: hostArg,
+    environment: envArg,
+    range: duration.optional(),
+  }),
+  async run(a, ctx) {
+    const q = namedQuery(METRICS[a.metric]);
+    const promql = q.build(a.host ? { matchers: [hostMatcher(a.host)] } : {});
+    const c = client(ctx, a.environment);
+    const at = Math.floor(ctx.now() / 1000);
+    const window = a.range
+      ? `last ${a.range} until ${new Date(at * 1000).toISOString()}`
+      : `at ${new Date(at * 1000).toISOString()}`;
+    if (a.range) {
+      const series = await c.range(promql, rangeOf(ctx, a.range), { signal: ctx.signal });
+      if (series.length === 0) return { status: "no_data", data: { metric: a.metric, window } };
+      return { status: "success", data: { metric: a.metric, window, ...summariseRange(series, q.unit) } };
+    }
+    const samples = await c.instant(promql, { time: at, signal: ctx.signal });
+    if (samples.length === 0) return { status: "no_data", data: { metric: a.metric, window } };
+    return {
+      status: "success",
+      data: {
+        metric: a.metric,
+        window,
+        ...summariseInstant(samples, q.unit),
+        formatted: samples
+          .slice(0, TOP_K)
+          .map((s) => `${s.labels.instance ?? ""} ${formatValue(s.value, q.unit)}`),
+      },
+    };
+  },
+};
+
+const promqlQuery: Tool<{ query: string; range?: string; environment?: string }> = {
+  spec: {
+    name: "promql_query",
+    description:
+      "Runs a read-only PromQL expression (instant, or over a range of at most 7d, at most 500 points per series). Use query_metric when one of its metrics fits.",
+    parameters: {},
+  },
+  args: z.object({
+    query: z.string().min(1).max(2000),
+    range: duration.optional(),
+    environment: envArg,
+  }),
+  async run(a, ctx) {
+    const c = client(ctx, a.environment);
+    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]);
+    if (a.range) {
+      const series = await c.range(a.query, rangeOf(ctx, a.range), { signal });
+      return series.length === 0
+        ? { status: "no_data", data: { query: a.query } }
+        : { status: "success", data: { query: a.query, range: a.range, ...summariseRange(series, "value") } };
+    }
+    const samples = await c.instant(a.query, { time: Math.floor(ctx.now() / 1000), signal });
+    return samples.length === 0
+      ? { status: "no_data", data: { query: a.query } }
+      : { status: "success", data: { query: a.query, ...summariseInstant(samples, "value") } };
+  },
+};
+
+const listTargets: Tool<{ environment?: string }> = {
+  spec: {
+    name: "list_targets",
+    description:
+      "Lists Prometheus scrape targets: how many are up, and each one that is down with its error.",
+    parameters: {},
+  },
+  args: z.object({ environment: envArg }),
+  async run(a, ctx) {
+    const targets = await client(ctx, a.environment).targets({ signal: ctx.signal });
+    const down = targets.filter((t) => t.health !== "up");
+    return {
+      status: "success",
+      data: {
+        total: targets.length,
+        up: targets.length - down.length,
+        down: down
+          .slice(0, TOP_K)
+          .map((t) => ({ job: t.job, instance: t.instance, error: t.lastError.slice(0, 200) })),
+      },
+    };
+  },
+};
+
+const getAnomalies: Tool<{ environment?: string }> = {
+  spec: {
+    name: "get_anomalies",
+    description:
+      "The anomaly detector's latest findings: hosts scoring above their threshold and the features that moved.",
+    parameters: {},
+  },
+  args: z.object({ environment: envArg }),
+  async run(a, ctx) {
+    if (!ctx.anomalies) return { status: "no_data", data: { note: "anomaly detection is not running" } };
+    const env = a.environment ?? ctx.environments.defaultName;
+    const [status, latest] = await Promise.all([ctx.anomalies.status(env), ctx.anomalies.latest(env)]);
+    if (!status.lastScanAt) return { status: "no_data", data: { note: "no scan has run yet" } };
+    return {
+      status: "success",
+      data: {
+        lastScanAt: new Date(status.lastScanAt).toISOString(),
+        anomalous: latest
+          .filter((s) => s.anomalous)
+          .slice(0, TOP_K)
+          .map((s) => ({
+            instance: s.instance,
+            score: round(s.score),
+            threshold: round(s.threshold),
+            moved: s.deviations
+              .slice(0, 3)
+              .map((d) => ({ feature: d.label, value: round(d.value), usual: round(d.baseline) })),
+          })),
+        hostsScored: latest.length,
+      },
+    };
+  },
+};
+
+const getAlerts: Tool<Record<string, never>> = {
+  spec: { name: "get_alerts", description: "The alerts firing now, one line each.", parameters: {} },
+  args: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
+  async run(_a, ctx) {
+    const lines = (await ctx.openAlerts?.()) ?? [];
+    return lines.length === 0
+      ? { status: "no_data", data: { note: "nothing is firing" } }
+      : { status: "success", data: { alerts: lines.slice(0, 30) } };
+  },
+};
+
+const grafanaLink: Tool<{ dashboard: "system" | "containers" | "anomalies"; host?: string; range?: string }> =
+  {
+    spec: {
+      name: "grafana_link",
+      description:
+        "A link to the Grafana dashboard for a host and time range (system, containers or anomalies).",
+      parameters: {},
+    },
+    args: z.object({
+      dashboard: z.enum(["system", "containers", "anomalies"]),
+      host: hostArg,
+      range: duration.optional(),
+    }),
+    async run(a, ctx) {
+      if (!ctx.grafanaUrl) return { status: "no_data", data: { note: "GRAFANA_URL is not configured" } };
+      const uid = {
+        system: "system-overview",
+        containers: "docker-containers",
+        anomalies: "ml-anomaly-detection",
+      }[a.dashboard];
+      const to = ctx.now();
+      const q = new URLSearchParams({ from: String(to - toSeconds(a.range ?? "6h") * 1000), to: String(to) });
+      if (a.host) q.set("var-instance", a.host);
+      return { status: "success", data: { url: `${ctx.grafanaUrl.replace(/\/+$/, "")}/d/${uid}?${q}` } };
+    },
+  };
+
+export const TOOLS: Tool[] = [
+  queryMetric,
+  promqlQuery,
+  listTargets,
+  getAnomalies,
+  getAlerts,
+  grafanaLink,
+].map((t) => {
+  const tool = t as Tool;
+  // The JSON Schema the model sees is generated from the same zod schema that validates its calls.
+  tool.spec = { ...tool.spec, parameters: z.toJSONSchema(tool.args as z.ZodType) as Record<string, unknown> };
+  return tool;
+});
+
+/** Runs a call: unknown tools and invalid arguments answer the model; nothing throws. */
+export async function runTool(name: string, args: unknown, ctx: ToolContext): Promise<ToolResult> {
+  const tool = TOOLS.find((t) => t.spec.name === name);
+  if (!tool)
+    return {
+      status: "error",
+      error: `there is no tool "${String(name).slice(0, 60)}"; the tools are ${TOOLS.map((t) => t.spec.name).join(", ")}`,
+    };
+  const parsed = tool.args.safeParse(args);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      status: "error",
+      error: `invalid arguments: ${issue?.path.join(".") || "arguments"}: ${issue?.message ?? "invalid"}`,
+    };
+  }
+  try {
+    return withinBudget(await tool.run(parsed.data, ctx));
+  } catch (e) {
+    return { status: "error", error: (e instanceof Error ? e.message : String(e)).slice(0, 500) };
+  }
+}
