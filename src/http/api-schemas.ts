@@ -19,6 +19,15 @@ export const AskRequest = z
       description: "Environment name from PROMETHEUS_ENVIRONMENTS; default: the first one",
       example: "prod",
     }),
+    conversation: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+      .optional()
+      .openapi({
+        description:
+          'An id of your choosing that groups questions into one conversation, so that follow-ups ("and on staging?") are understood by the LLM providers. Without it, each question stands alone.',
+        example: "incident-4711",
+      }),
   })
   .strict()
   .openapi("AskRequest");

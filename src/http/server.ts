@@ -151,7 +151,7 @@ export function createHttpApp(deps: ServerDeps): Express {
       {
         platform: "api",
         user: "anonymous",
-        channel: "api",
+        channel: body.data.conversation ? `conversation:${body.data.conversation}` : "api",
         text: body.data.text,
         environment: body.data.environment,
       },

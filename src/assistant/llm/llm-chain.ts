@@ -68,7 +68,13 @@ export class LlmChain implements Assistant {
   async answer(inbound: Inbound, signal?: AbortSignal): Promise<Answer> {
     const deadline = AbortSignal.timeout(this.opts.deadlineMs ?? 15_000);
     const overall = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    const history = (await this.opts.memory?.recall(inbound).catch(() => [])) ?? [];
+    // API and CLI questions stand alone unless the caller names a conversation.
+    const remembers = !(
+      inbound.platform === "cli" ||
+      (inbound.platform === "api" && inbound.channel === "api")
+    );
+    const memory = remembers ? this.opts.memory : undefined;
+    const history = (await memory?.recall(inbound).catch(() => [])) ?? [];
     for (const provider of this.opts.providers) {
       if (overall.aborted) break;
       const started = performance.now();
@@ -76,7 +82,7 @@ export class LlmChain implements Assistant {
       try {
         const text = await breaker.execute(() => this.ask(provider, inbound, history, overall));
         this.opts.onOutcome?.(provider.name, "answered", (performance.now() - started) / 1000);
-        await this.opts.memory?.remember(inbound, text).catch(() => {});
+        await memory?.remember(inbound, text).catch(() => {});
         const [first = "", ...rest] = text.split("\n");
         const title = first.length <= 120 && rest.length > 0 ? first.replace(/^#+\s*/, "") : "🤖 Answer";
         const body = title === "🤖 Answer" ? text : rest.join("\n").trim();

@@ -113,14 +113,17 @@ export function summariseRange(series: RangeSeries[], unit: string): Record<stri
     };
   });
   rows.sort((a, b) => (b.last || 0) - (a.last || 0));
-  return { unit, seriesCount: rows.length, series: rows.slice(0, TOP_K) };
+  return { unit, seriesCount: rows.length, series: rows.slice(0, TOP_K), ...omitted(rows.length) };
 }
+
+const omitted = (count: number) =>
+  count > TOP_K ? { note: `the ${TOP_K} highest of ${count} series; ${count - TOP_K} more not shown` } : {};
 
 function summariseInstant(samples: { labels: Record<string, string>; value: number }[], unit: string) {
   const rows = samples
     .map((s) => ({ labels: s.labels, value: round(s.value) }))
     .sort((a, b) => (b.value || 0) - (a.value || 0));
-  return { unit, seriesCount: rows.length, series: rows.slice(0, TOP_K) };
+  return { unit, seriesCount: rows.length, series: rows.slice(0, TOP_K), ...omitted(rows.length) };
 }
 
 function client(ctx: ToolContext, environment?: string) {
