@@ -8,6 +8,7 @@ import { alertsBench } from "./alerts-bench.js";
 import { askBench } from "./ask-bench.js";
 import { chartBench } from "./chart-bench.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
+import { llmBench } from "./llm-bench.js";
 import { nabBench } from "./nab/nab-bench.js";
 import { scaleBench } from "./scale/scale-bench.js";
 import { slackBench } from "./slack-bench.js";
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   chart: chartBench,
   alerts: alertsBench,
   teams: teamsBench,
+  llm: llmBench,
 };
 
 async function main(): Promise<void> {

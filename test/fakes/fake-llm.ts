@@ -25,6 +25,8 @@ export interface FakeLlm {
   requests: Record<string, unknown>[];
   /** Steps answered in order; when they run out, `fallback` is answered. */
   script(...steps: Step[]): void;
+  /** Steps answered in order, over and over (benchmarks; one client at a time). */
+  cycle(...steps: Step[]): void;
   fallback: Step;
   close(): Promise<void>;
 }
@@ -87,6 +89,8 @@ function body(format: Format, step: Step, seq: number): unknown {
 async function startFake(format: Format): Promise<FakeLlm> {
   const requests: Record<string, unknown>[] = [];
   const steps: Step[] = [];
+  let cycleSteps: Step[] = [];
+  let cycleAt = 0;
   let seq = 0;
   const fake: Partial<FakeLlm> = { requests, fallback: { status: 500 } };
   const answer = async (step: Step, res: import("node:http").ServerResponse): Promise<void> => {
@@ -130,7 +134,9 @@ async function startFake(format: Format): Promise<FakeLlm> {
     }
     current = { ...parsed, _path: path };
     requests.push(current);
-    await answer(steps.shift() ?? (fake.fallback as Step), res);
+    const step =
+      steps.shift() ?? (cycleSteps.length ? (cycleSteps[cycleAt++ % cycleSteps.length] as Step) : undefined);
+    await answer(step ?? (fake.fallback as Step), res);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
@@ -140,6 +146,11 @@ async function startFake(format: Format): Promise<FakeLlm> {
       steps.length = 0;
       steps.push(...s);
       requests.length = 0;
+    },
+    cycle(...s: Step[]) {
+      cycleSteps = s;
+      cycleAt = 0;
+      steps.length = 0;
     },
     async close() {
       server.closeAllConnections();
