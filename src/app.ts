@@ -100,6 +100,16 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
             },
             ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
             now: options.now ?? Date.now,
+            drawChart: async (question, environment) =>
+              (
+                await engine.answer({
+                  platform: "api",
+                  user: "llm",
+                  channel: "llm",
+                  text: question,
+                  ...(environment ? { environment } : {}),
+                })
+              ).reply.chart,
           },
           memory: new ConversationMemory(redis, `${prefix}:conversations`),
           logger,

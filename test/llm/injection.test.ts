@@ -28,6 +28,7 @@ const READ_ONLY = [
   "get_anomalies",
   "get_alerts",
   "grafana_link",
+  "render_chart",
 ];
 
 let openai: FakeLlm;

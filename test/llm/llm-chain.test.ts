@@ -91,6 +91,7 @@ describe("LLM chain", () => {
       "get_anomalies",
       "get_alerts",
       "grafana_link",
+      "render_chart",
     ]);
     expect(Object.keys(tools[0]?.function.parameters.properties ?? {})).toEqual([
       "metric",
@@ -145,6 +146,24 @@ describe("LLM chain", () => {
     expect(metrics).toMatch(/cloudops_llm_attempts_total\{provider="openai",outcome="failed"\} 3/);
     expect(metrics).toMatch(/cloudops_llm_attempts_total\{provider="openai",outcome="skipped"\} 1/);
     expect(metrics).toMatch(/cloudops_llm_attempts_total\{provider="gemini",outcome="answered"\} 4/);
+  });
+
+  it("attaches the chart render_chart drew from Prometheus to the reply", async () => {
+    openai.script(
+      { toolCalls: [{ name: "render_chart", args: { metric: "cpu", range: "6h", host: "web-2" } }] },
+      { reply: (req) => `CPU on web-2\n${toolResults(req)[0]}` },
+    );
+    const res = await fetch(`${app.url}/api/v1/ask`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "show me cpu on web-2" }),
+    });
+    const body = (await res.json()) as AskBody & { reply: { chart?: { url: string; alt: string } } };
+    expect(body.provider).toBe("openai");
+    expect(body.reply.text).toMatch(/"status":"success"/);
+    expect(body.reply.chart?.alt).toMatch(/web-2/);
+    const png = await fetch(`${app.url}${body.reply.chart?.url}`);
+    expect(png.headers.get("content-type")).toBe("image/png");
   });
 
   it("answers a tool call with invalid arguments with an error the model can correct", async () => {

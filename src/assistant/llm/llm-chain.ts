@@ -12,7 +12,7 @@ import {
   handleAll,
 } from "cockatiel";
 import type { Logger } from "../../observability/logger.js";
-import { type Answer, type Inbound, makeReply } from "../../reply/reply.js";
+import { type Answer, type Inbound, makeReply, type ReplyChart } from "../../reply/reply.js";
 import type { Assistant } from "../assistant.js";
 import type { ConversationMemory } from "./conversation-memory.js";
 import type { ChatMessage, LlmProvider } from "./llm-provider.js";
@@ -31,7 +31,7 @@ export interface ChainOptions {
   providers: LlmProvider[];
   /** The built-in engine: answers when no provider does. */
   fallback: Assistant;
-  tools: Omit<ToolContext, "signal">;
+  tools: Omit<ToolContext, "signal" | "attach">;
   memory?: ConversationMemory;
   logger: Logger;
   /** Per provider, for the whole tool loop. */
@@ -80,7 +80,12 @@ export class LlmChain implements Assistant {
       const started = performance.now();
       const breaker = this.breakers.get(provider.name) as CircuitBreakerPolicy;
       try {
-        const text = await breaker.execute(() => this.ask(provider, inbound, history, overall));
+        let chart: ReplyChart | undefined;
+        const text = await breaker.execute(() =>
+          this.ask(provider, inbound, history, overall, (c) => {
+            chart = c;
+          }),
+        );
         this.opts.onOutcome?.(provider.name, "answered", (performance.now() - started) / 1000);
         await memory?.remember(inbound, text).catch(() => {});
         const [first = "", ...rest] = text.split("\n");
@@ -91,6 +96,7 @@ export class LlmChain implements Assistant {
             title,
             text: body,
             context: [`answered by ${provider.name} (${provider.model}) from live Prometheus data`],
+            ...(chart ? { chart } : {}),
           }),
           provider: provider.name,
           intent: "llm",
@@ -120,6 +126,7 @@ export class LlmChain implements Assistant {
     inbound: Inbound,
     history: ChatMessage[],
     overall: AbortSignal,
+    attach: (chart: ReplyChart) => void,
   ): Promise<string> {
     const signal = AbortSignal.any([overall, AbortSignal.timeout(this.opts.providerTimeoutMs ?? 8_000)]);
     const clean = (s: string) => (this.opts.redact ? redact(s) : s);
@@ -140,7 +147,7 @@ export class LlmChain implements Assistant {
       const calls = result.calls.slice(0, 5);
       messages.push({ role: "assistant", content: "", toolCalls: calls });
       for (const call of calls) {
-        const out = await runTool(call.name, call.arguments, { ...this.opts.tools, signal });
+        const out = await runTool(call.name, call.arguments, { ...this.opts.tools, signal, attach });
         messages.push({
           role: "tool",
           toolCallId: call.id,

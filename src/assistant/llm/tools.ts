@@ -10,6 +10,7 @@ import type { Environments } from "../../metrics/environments.js";
 import type { RangeSeries } from "../../metrics/prometheus-client.js";
 import { hostMatcher } from "../../metrics/promql.js";
 import { formatValue } from "../../metrics/units.js";
+import type { ReplyChart } from "../../reply/reply.js";
 import type { ToolSpec } from "./llm-provider.js";
 
 export interface ToolResult {
@@ -27,6 +28,10 @@ export interface ToolContext {
   /** Epoch ms. */
   now: () => number;
   signal: AbortSignal;
+  /** Draws a chart by asking the built-in engine; the chain attaches it to the reply. */
+  drawChart?: (question: string, environment?: string) => Promise<ReplyChart | undefined>;
+  /** Receives a chart a tool drew. */
+  attach?: (chart: ReplyChart) => void;
 }
 
 export interface Tool<A = unknown> {
@@ -310,6 +315,46 @@ const grafanaLink: Tool<{ dashboard: "system" | "containers" | "anomalies"; host
     },
   };
 
+const CHART_QUESTION: Record<keyof typeof METRICS, string> = {
+  cpu: "cpu",
+  memory: "memory",
+  disk: "disk usage",
+  load: "load",
+  network_rx: "network",
+  network_tx: "network",
+  targets_down: "targets down",
+  container_cpu: "container cpu",
+  container_memory: "container memory",
+};
+
+const renderChart: Tool<{
+  metric: keyof typeof METRICS;
+  host?: string;
+  environment?: string;
+  range: string;
+}> = {
+  spec: {
+    name: "render_chart",
+    description:
+      "Attaches a line chart (one line per host) of a named metric over a range to your answer. Returns what it shows; call it when a trend helps.",
+    parameters: {},
+  },
+  args: z.object({
+    metric: z.enum(Object.keys(METRICS) as [keyof typeof METRICS]),
+    host: hostArg,
+    environment: envArg,
+    range: duration,
+  }),
+  async run(a, ctx) {
+    if (!ctx.drawChart) return { status: "no_data", data: { note: "charts are not available here" } };
+    const question = `${CHART_QUESTION[a.metric]} trend${a.host ? ` on ${a.host}` : ""} last ${a.range}`;
+    const chart = await ctx.drawChart(question, a.environment);
+    if (!chart) return { status: "no_data", data: { note: "no data to chart", question } };
+    ctx.attach?.(chart);
+    return { status: "success", data: { attached: chart.title, shows: chart.alt } };
+  },
+};
+
 export const TOOLS: Tool[] = [
   queryMetric,
   promqlQuery,
@@ -317,6 +362,7 @@ export const TOOLS: Tool[] = [
   getAnomalies,
   getAlerts,
   grafanaLink,
+  renderChart,
 ].map((t) => {
   const tool = t as Tool;
   // The JSON Schema the model sees is generated from the same zod schema that validates its calls.
