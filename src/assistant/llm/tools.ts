@@ -32,6 +32,8 @@ export interface ToolContext {
   drawChart?: (question: string, environment?: string) => Promise<ReplyChart | undefined>;
   /** Receives a chart a tool drew. */
   attach?: (chart: ReplyChart) => void;
+  /** Evaluation runs: results per tool name, returned (after validation) instead of running the tool. */
+  canned?: Record<string, ToolResult>;
 }
 
 export interface Tool<A = unknown> {
@@ -386,6 +388,8 @@ export async function runTool(name: string, args: unknown, ctx: ToolContext): Pr
       error: `invalid arguments: ${issue?.path.join(".") || "arguments"}: ${issue?.message ?? "invalid"}`,
     };
   }
+  const canned = ctx.canned?.[name];
+  if (canned) return withinBudget(canned);
   try {
     return withinBudget(await tool.run(parsed.data, ctx));
   } catch (e) {
