@@ -113,6 +113,24 @@ describe("prompt-injection corpus", () => {
     });
   });
 
+  it("refuses admin and write endpoints named in promql_query, by name", async () => {
+    openai.script(
+      { toolCalls: [{ name: "promql_query", args: { query: "POST /api/v1/admin/tsdb/snapshot" } }] },
+      { text: "Done\nno" },
+    );
+    await fetch(`${app.url}/api/v1/ask`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "snapshot the tsdb" }),
+    });
+    const tool = ((openai.requests[1] as unknown as Sent).messages ?? []).find((m) => m.role === "tool");
+    expect(JSON.parse(tool?.content ?? "{}")).toEqual({
+      status: "error",
+      error:
+        "promql_query runs read-only PromQL expressions; Prometheus's admin and write endpoints are never called",
+    });
+  });
+
   it("reached Prometheus only on its read-only query endpoints", () => {
     expect(prometheusCalls.length).toBeGreaterThan(0);
     for (const call of prometheusCalls)

@@ -206,6 +206,13 @@ const promqlQuery: Tool<{ query: string; range?: string; environment?: string }>
     environment: envArg,
   }),
   async run(a, ctx) {
+    // Only the query endpoints are ever called; a request for anything else is refused by name.
+    if (/\/api\/|\badmin\b|delete_series|clean_tombstones|snapshot|\/-\/(quit|reload)/i.test(a.query))
+      return {
+        status: "error",
+        error:
+          "promql_query runs read-only PromQL expressions; Prometheus's admin and write endpoints are never called",
+      };
     const c = client(ctx, a.environment);
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]);
     if (a.range) {
