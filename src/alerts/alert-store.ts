@@ -242,14 +242,16 @@ export class AlertStore {
             .del(`${g}:message`, `${g}:events`, `${g}:posting`)
             .hdel(g, "ack")
             .hset(g, "createdAt", String(now));
-          multi
-            .srem(`${g}:alerts`, ...(await this.resolvedMembers(id)))
-            .sadd(`${g}:alerts`, alert.fingerprint);
+          // The new incident's message lists what fires now, not what resolved in the last one.
+          const gone = await this.resolvedMembers(id);
+          if (gone.length > 0) multi.srem(`${g}:alerts`, ...gone);
+          multi.sadd(`${g}:alerts`, alert.fingerprint);
         } else event = `🔁 ${where(alert)} firing again`;
       } else if (change === "refired") event = `🔁 ${where(alert)} firing again`;
       else event = `🔴 ${where(alert)} started firing`;
       multi.zadd(this.openGroups, "NX", String(group.createdAt || now), id);
-      multi.persist(g).persist(`${g}:alerts`).persist(`${g}:message`).persist(`${g}:events`);
+      // Firing again: none of the group's keys may expire (a resolved group's were set to).
+      for (const k of this.groupKeys(id)) if (!k.endsWith(":posting")) multi.persist(k);
     } else {
       multi.sadd(`${g}:alerts`, alert.fingerprint).srem(`${g}:firing`, alert.fingerprint);
       event = `✅ ${where(alert)} resolved at ${hhmm(alert.endsAt ?? now)}`;
@@ -269,7 +271,7 @@ export class AlertStore {
     ]);
     const still = new Set(firing);
     const gone = all.filter((fp) => !still.has(fp));
-    return gone.length > 0 ? gone : ["\u0000none"];
+    return gone;
   }
 
   /** Every alert of the group resolved: it leaves the open list and is kept a week for its message. */

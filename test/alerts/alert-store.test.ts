@@ -82,6 +82,9 @@ describe("AlertStore", () => {
     await store.receive(alert("resolved", "bb01"), [target], { now: t0 + 1000 });
     await store.receive(alert("firing", "bb01"), [target], { now: t0 + 2000 });
     expect((await store.groupState(GROUP))?.message?.ts).toBe("1.1");
+    // Firing again, the group's keys lose the week's retention they got when it resolved.
+    for (const suffix of ["", ":alerts", ":firing", ":message", ":events", ":rev"])
+      expect(await redis.pttl(`${prefix}-r:group:${GROUP}${suffix}`), suffix).toBe(-1);
     expect((await store.groupState(GROUP))?.events.at(-1)).toBe("🔁 web-1:9100 firing again");
     await store.receive(alert("resolved", "bb01"), [target], { now: t0 + 3000 });
     await store.receive(alert("firing", "bb01"), [target], { now: t0 + 120_000 });
