@@ -7,6 +7,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { Redis } from "ioredis";
+import { Gauge } from "prom-client";
 import { alertChart } from "./alerts/alert-chart.js";
 import { AlertDelivery, type AlertNotifier } from "./alerts/alert-delivery.js";
 import { createAlertPipeline, kickChannel } from "./alerts/alert-pipeline.js";
@@ -149,7 +150,16 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     prefix,
     logger,
     onQueued: () => void alertDelivery?.kick(),
+    onReceived: (alert, change) => metrics.alertsReceived.inc({ source: alert.source, change }),
     ...(options.now ? { now: options.now } : {}),
+  });
+  new Gauge({
+    name: "cloudops_alert_outbox_length",
+    help: "Alert groups waiting to be posted or updated (grows while chat platforms fail).",
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await alertStore.outboxLength().catch(() => Number.NaN));
+    },
   });
   const rules = new ChatRules(redis, `${prefix}:alerts`, environments, alerts, options.now);
   alerts.onRuleAlertResolved((ruleId, fp) => rules.alertResolved(ruleId, fp));
@@ -205,6 +215,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   if (Object.keys(notifiers).length > 0)
     alertDelivery = new AlertDelivery(alertStore, notifiers, logger, {
       groupWaitMs: config.alerts.groupWaitMs,
+      onDelivery: (platform, outcome) => metrics.alertDeliveries.inc({ platform, outcome }),
       chartFor: alertChart(engine),
       housekeeping: async () => {
         await alerts.expireSilences();

@@ -43,6 +43,8 @@ export interface AlertDeliveryOptions {
   groupWaitMs?: number;
   /** The chart posted under a group's first message (the last hours of what it is about). */
   chartFor?: (state: GroupState) => Promise<ReplyChart | undefined>;
+  /** Told of each group delivered or failed (metrics). */
+  onDelivery?: (platform: string, outcome: "ok" | "failed") => void;
   /** Work done at every pass, such as ending expired silences. */
   housekeeping?: () => Promise<void>;
   now?: () => number;
@@ -153,12 +155,14 @@ export class AlertDelivery {
         const rev = await this.deliver(id);
         this.retries.delete(id);
         delivered++;
+        if (this.current && rev !== WAIT) this.opts.onDelivery?.(this.platformOf(), "ok");
         if (rev === WAIT) waiting = true;
         else if (rev === AGAIN) this.again = true;
         // A change that arrived during delivery stays queued for the next pass.
         else if (!(await this.store.doneAt(id, rev))) this.again = true;
       } catch (e) {
         failed++;
+        this.opts.onDelivery?.(this.platformOf(), "failed");
         this.logger.warn(
           { group: id, reason: e instanceof Error ? e.message : String(e) },
           "alert delivery failed; will retry",
@@ -251,6 +255,11 @@ export class AlertDelivery {
       await this.store.eventsPosted(id, state.events.length);
     }
     return state.rev;
+  }
+
+  private platformOf(): string {
+    for (const [platform, n] of Object.entries(this.notifiers)) if (n === this.current) return platform;
+    return "unknown";
   }
 
   /** Best effort: the alert is delivered whether or not its chart can be drawn and uploaded. */

@@ -5,7 +5,7 @@
 import type { Redis } from "ioredis";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../observability/logger.js";
-import { AlertService } from "./alert-service.js";
+import { AlertService, type AlertServiceDeps } from "./alert-service.js";
 import { AlertStore } from "./alert-store.js";
 import { AlertmanagerSilences } from "./alertmanager-silences.js";
 import { AuditLog } from "./audit-log.js";
@@ -28,6 +28,7 @@ export function createAlertPipeline(deps: {
   logger: Logger;
   /** Called after changes were queued. */
   onQueued: () => void;
+  onReceived?: AlertServiceDeps["onReceived"];
   now?: () => number;
 }): AlertPipeline {
   const { config, redis, prefix } = deps;
@@ -48,6 +49,7 @@ export function createAlertPipeline(deps: {
     ...(config.alertmanagerUrl ? { alertmanager: new AlertmanagerSilences(config.alertmanagerUrl) } : {}),
     actors: config.alerts.actors,
     onQueued: deps.onQueued,
+    ...(deps.onReceived ? { onReceived: deps.onReceived } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });
   return { store, service };

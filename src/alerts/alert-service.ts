@@ -25,6 +25,8 @@ export interface AlertServiceDeps {
   actors: string[];
   /** Called after changes were queued, to deliver them now. */
   onQueued?: () => void;
+  /** Told of every alert received and what it changed (metrics). */
+  onReceived?: (alert: Alert, change: Change) => void;
   now?: () => number;
 }
 
@@ -87,6 +89,7 @@ export class AlertService {
         now: this.now(),
       });
       changes[change]++;
+      this.deps.onReceived?.(alert, change);
     }
     if (changes.new + changes.resolved + changes.refired > 0) this.deps.onQueued?.();
     return changes;

@@ -385,6 +385,10 @@ export class AlertStore {
     if (count > 0) await this.redis.ltrim(`${this.groupKey(id)}:events`, count, -1);
   }
 
+  async outboxLength(): Promise<number> {
+    return this.redis.llen(this.outbox);
+  }
+
   /** Group ids waiting for delivery, oldest first. */
   async pending(limit = 100): Promise<string[]> {
     return this.redis.lrange(this.outbox, 0, limit - 1);

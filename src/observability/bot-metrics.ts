@@ -13,6 +13,8 @@ export interface BotMetrics {
   errors: Counter<"component" | "reason">;
   httpRequests: Counter<"route" | "status">;
   chatPosts: Counter<"platform" | "outcome">;
+  alertsReceived: Counter<"source" | "change">;
+  alertDeliveries: Counter<"platform" | "outcome">;
   /** Each LLM provider's attempts: answered, failed (fell through) or skipped (circuit open). */
   llmAttempts: Counter<"provider" | "outcome">;
   llmSeconds: Histogram<"provider" | "outcome">;
@@ -48,6 +50,18 @@ export function createBotMetrics(): BotMetrics {
       name: "cloudops_prometheus_cache_hits_total",
       help: "Prometheus queries answered from the short-lived cache or an identical in-flight query.",
       labelNames: ["environment"],
+      registers: [registry],
+    }),
+    alertsReceived: new Counter({
+      name: "cloudops_alerts_received_total",
+      help: "Alerts received, by source (alertmanager, anomaly, rule) and what they changed (new, resolved, refired, unchanged).",
+      labelNames: ["source", "change"],
+      registers: [registry],
+    }),
+    alertDeliveries: new Counter({
+      name: "cloudops_alert_deliveries_total",
+      help: "Alert group deliveries (message posted or brought up to date), by platform and outcome (ok, failed: retried later).",
+      labelNames: ["platform", "outcome"],
       registers: [registry],
     }),
     llmAttempts: new Counter({

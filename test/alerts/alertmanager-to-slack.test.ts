@@ -270,6 +270,14 @@ describe("Alertmanager → Slack", () => {
     await new Promise((r) => setTimeout(r, 500));
     // Two failed attempts and one success; the message exists once.
     expect(postsTo("C0ALERTS")).toHaveLength(3);
+    // What an operator watches: alerts in, deliveries by outcome, and the outbox drained.
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(/cloudops_alerts_received_total\{source="alertmanager",change="new"\} \d+/);
+    expect(
+      Number(/cloudops_alert_deliveries_total\{platform="slack",outcome="failed"\} (\d+)/.exec(metrics)?.[1]),
+    ).toBeGreaterThanOrEqual(2);
+    expect(metrics).toMatch(/cloudops_alert_deliveries_total\{platform="slack",outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/cloudops_alert_outbox_length 0/);
   });
 
   it("never posts twice when Slack kept a message whose answer was lost: it finds it and updates it", async () => {
