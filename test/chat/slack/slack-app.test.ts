@@ -206,11 +206,14 @@ describe("Slack app", () => {
     }
   });
 
-  it("publishes the App Home with a health overview", async () => {
+  it("publishes the App Home with a health overview, the open alerts and the commands", async () => {
     await postSigned(events, sign(JSON.stringify(JSON.parse(appHomeEvent())), JSON_TYPE));
     const [publish] = await slack.waitFor("views.publish");
     expect(publish?.args.user_id).toBe("U0ANA");
-    expect(JSON.stringify(publish?.args.view)).toMatch(/System health/);
+    const view = JSON.stringify(publish?.args.view);
+    expect(view).toMatch(/System health/);
+    expect(view).toMatch(/No open alerts/);
+    expect(view).toMatch(/What I can answer/);
   });
 });
 

@@ -1,4 +1,4 @@
-/** The App Home tab: a live health overview and the commands, refreshed each time it is opened. */
+/** The App Home tab: a live health overview, the open alerts and the commands, refreshed each time it is opened. */
 import type { App } from "@slack/bolt";
 import { answerHelp } from "../../../assistant/answers/static.js";
 import { type Block, renderReply } from "../block-kit.js";
@@ -20,6 +20,12 @@ export function registerAppHome(app: App, ctx: SlackContext): void {
         footer: `Updated ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
       })[0]?.blocks ?? []),
       { type: "divider" },
+      ...(ctx.alerts
+        ? [
+            ...((renderReply(await ctx.alerts.list(), { actions: false })[0]?.blocks ?? []) as Block[]),
+            { type: "divider" },
+          ]
+        : []),
       ...(renderReply(answerHelp(ctx.environmentNames()), { actions: false })[0]?.blocks ?? []),
     ];
     try {
