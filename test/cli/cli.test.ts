@@ -6,6 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
 import { deadUrl } from "../fakes/broken-prometheus.js";
+import { startFakeOpenAi } from "../fakes/fake-llm.js";
 
 const run = promisify(execFile);
 
@@ -52,6 +53,29 @@ describe("cloudops ask", () => {
     expect(body.provider).toBe("builtin");
     expect(body.intent).toBe("targets_down");
     expect(body.reply.text).toContain("db-2:9100");
+  });
+
+  it("asks the configured LLM provider, which calls a tool on the fixture Prometheus", async () => {
+    const openai = await startFakeOpenAi();
+    try {
+      openai.script(
+        { toolCalls: [{ name: "list_targets", args: {} }] },
+        {
+          reply: (req) =>
+            `Targets\n${JSON.stringify(req.messages).includes("db-2:9100") ? "db-2:9100 is down" : "?"}`,
+        },
+      );
+      const r = await cloudops(["ask", "--json", "anything down?", "--at", inject("fixtureEnd")], {
+        PROMETHEUS_URL: inject("prometheusUrl"),
+        OPENAI_API_KEY: "sk-test-0000000000000000",
+        OPENAI_BASE_URL: openai.url,
+      });
+      const body = JSON.parse(r.stdout) as { provider: string; reply: { text: string } };
+      expect(body.provider).toBe("openai");
+      expect(body.reply.text).toBe("db-2:9100 is down");
+    } finally {
+      await openai.close();
+    }
   });
 
   it("with Prometheus stopped, says so in one line and exits non-zero", async () => {

@@ -231,22 +231,27 @@ const promqlQuery: Tool<{ query: string; range?: string; environment?: string }>
 const listTargets: Tool<{ environment?: string }> = {
   spec: {
     name: "list_targets",
-    description:
-      "Lists Prometheus scrape targets: how many are up, and each one that is down with its error.",
+    description: "Lists scrape targets from their `up` series: how many are up, and each one that is down.",
     parameters: {},
   },
   args: z.object({ environment: envArg }),
   async run(a, ctx) {
-    const targets = await client(ctx, a.environment).targets({ signal: ctx.signal });
-    const down = targets.filter((t) => t.health !== "up");
+    // The `up` series rather than /api/v1/targets: Thanos, Mimir and VictoriaMetrics all have it.
+    const up = await client(ctx, a.environment).instant(namedQuery("targets_up").build({}), {
+      time: Math.floor(ctx.now() / 1000),
+      signal: ctx.signal,
+    });
+    if (up.length === 0) return { status: "no_data", data: { note: "no `up` series: nothing is scraped" } };
+    const down = up.filter((s) => s.value === 0);
     return {
       status: "success",
       data: {
-        total: targets.length,
-        up: targets.length - down.length,
+        total: up.length,
+        up: up.length - down.length,
         down: down
           .slice(0, TOP_K)
-          .map((t) => ({ job: t.job, instance: t.instance, error: t.lastError.slice(0, 200) })),
+          .map((s) => ({ job: s.labels.job ?? "", instance: s.labels.instance ?? "" })),
+        ...(down.length > TOP_K ? { note: `${down.length - TOP_K} more down not listed` } : {}),
       },
     };
   },
