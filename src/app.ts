@@ -20,11 +20,9 @@ import { TeamsAlertNotifier } from "./alerts/teams-alert-notifier.js";
 import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyService } from "./anomaly/anomaly-service.js";
 import { AnomalyStore } from "./anomaly/anomaly-store.js";
-import type { Assistant } from "./assistant/assistant.js";
 import { BuiltinEngine } from "./assistant/engine.js";
 import { ConversationMemory } from "./assistant/llm/conversation-memory.js";
-import { LlmChain } from "./assistant/llm/llm-chain.js";
-import { createProviders } from "./assistant/llm/providers.js";
+import { createAssistant } from "./assistant/llm/create-assistant.js";
 import { renderLineChart } from "./charts/line-chart.js";
 import { createSlackPlatform, type SlackPlatform } from "./chat/slack/slack-platform.js";
 import { ConversationReferences } from "./chat/teams/conversation-references.js";
@@ -85,43 +83,25 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     anomalies: anomalyStore,
   });
   // With LLM providers configured, questions go through the chain, which ends with the engine.
-  const providers = createProviders(config.llm, logger);
-  const assistant: Assistant =
-    providers.length === 0
-      ? engine
-      : new LlmChain({
-          providers,
-          fallback: engine,
-          tools: {
-            environments,
-            anomalies: anomalyStore,
-            openAlerts: async () => {
-              const list = await alerts.list();
-              return list.tone === "ok" ? [] : list.text.split("\n");
-            },
-            ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
-            now: options.now ?? Date.now,
-            drawChart: async (question, environment) =>
-              (
-                await engine.answer({
-                  platform: "api",
-                  user: "llm",
-                  channel: "llm",
-                  text: question,
-                  ...(environment ? { environment } : {}),
-                })
-              ).reply.chart,
-          },
-          memory: new ConversationMemory(redis, `${prefix}:conversations`),
-          logger,
-          providerTimeoutMs: config.llm.providerTimeoutMs,
-          deadlineMs: config.llm.deadlineMs,
-          redact: config.llm.redact,
-          onOutcome: (provider, outcome, seconds) => {
-            metrics.llmAttempts.inc({ provider, outcome });
-            metrics.llmSeconds.observe({ provider, outcome }, seconds);
-          },
-        });
+  const assistant = createAssistant({
+    config,
+    engine,
+    logger,
+    tools: {
+      environments,
+      anomalies: anomalyStore,
+      openAlerts: async () => {
+        const list = await alerts.list();
+        return list.tone === "ok" ? [] : list.text.split("\n");
+      },
+      now: options.now ?? Date.now,
+    },
+    memory: new ConversationMemory(redis, `${prefix}:conversations`),
+    onOutcome: (provider, outcome, seconds) => {
+      metrics.llmAttempts.inc({ provider, outcome });
+      metrics.llmSeconds.observe({ provider, outcome }, seconds);
+    },
+  });
   redis.connect().catch((err: unknown) => logger.warn({ err: String(err) }, "redis not reachable yet"));
   const pingRedis = async () => {
     if (redis.status !== "ready") throw new Error(`not connected to ${redactUrl(config.redisUrl)}`);

@@ -102,38 +102,14 @@ async function ask(args: string[]): Promise<number> {
     now: at === undefined ? undefined : () => at,
   });
   // With LLM providers configured the question goes through the chain, which ends with the engine.
-  const { createProviders } = await import("./assistant/llm/providers.js");
-  const { LlmChain } = await import("./assistant/llm/llm-chain.js");
+  const { createAssistant } = await import("./assistant/llm/create-assistant.js");
   const { createLogger } = await import("./observability/logger.js");
-  const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
-  const providers = createProviders(config.llm, logger);
-  const now = at === undefined ? Date.now : () => at as number;
-  const assistant =
-    providers.length === 0
-      ? engine
-      : new LlmChain({
-          providers,
-          fallback: engine,
-          tools: {
-            environments,
-            now,
-            ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
-            drawChart: async (question, environment) =>
-              (
-                await engine.answer({
-                  platform: "cli",
-                  user: "cli",
-                  channel: "cli",
-                  text: question,
-                  ...(environment ? { environment } : {}),
-                })
-              ).reply.chart,
-          },
-          logger,
-          providerTimeoutMs: config.llm.providerTimeoutMs,
-          deadlineMs: config.llm.deadlineMs,
-          redact: config.llm.redact,
-        });
+  const assistant = createAssistant({
+    config,
+    engine,
+    logger: createLogger(config.logLevel === "info" ? "warn" : config.logLevel),
+    tools: { environments, now: at === undefined ? Date.now : () => at as number },
+  });
   const answer = await assistant.answer({
     platform: "cli",
     user: "cli",

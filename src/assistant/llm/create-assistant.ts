@@ -1,0 +1,50 @@
+/**
+ * The assistant a bot or the CLI answers with: the LLM chain over the configured providers, ending
+ * with the built-in engine; or the engine alone when no provider is configured.
+ */
+import type { Config } from "../../config/config.js";
+import type { Logger } from "../../observability/logger.js";
+import type { Assistant } from "../assistant.js";
+import type { BuiltinEngine } from "../engine.js";
+import { type ChainOptions, LlmChain } from "./llm-chain.js";
+import { createProviders } from "./providers.js";
+import type { ToolContext } from "./tools.js";
+
+export function createAssistant(deps: {
+  config: Config;
+  engine: BuiltinEngine;
+  logger: Logger;
+  /** What the tools read besides Prometheus (anomalies, alerts), and the clock. */
+  tools: Omit<ToolContext, "signal" | "attach" | "canned" | "drawChart" | "grafanaUrl">;
+  memory?: ChainOptions["memory"];
+  onOutcome?: ChainOptions["onOutcome"];
+}): Assistant {
+  const { config, engine } = deps;
+  const providers = createProviders(config.llm, deps.logger);
+  if (providers.length === 0) return engine;
+  return new LlmChain({
+    providers,
+    fallback: engine,
+    tools: {
+      ...deps.tools,
+      ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
+      // render_chart draws what the engine would for the same question.
+      drawChart: async (question, environment) =>
+        (
+          await engine.answer({
+            platform: "api",
+            user: "llm",
+            channel: "llm",
+            text: question,
+            ...(environment ? { environment } : {}),
+          })
+        ).reply.chart,
+    },
+    ...(deps.memory ? { memory: deps.memory } : {}),
+    logger: deps.logger,
+    providerTimeoutMs: config.llm.providerTimeoutMs,
+    deadlineMs: config.llm.deadlineMs,
+    redact: config.llm.redact,
+    ...(deps.onOutcome ? { onOutcome: deps.onOutcome } : {}),
+  });
+}
