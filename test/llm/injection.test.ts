@@ -13,6 +13,7 @@ import { SYSTEM_PROMPT } from "../../src/assistant/llm/llm-chain.js";
 import { RESULT_BUDGET } from "../../src/assistant/llm/tools.js";
 import { type FakeLlm, startFakeOpenAi } from "../fakes/fake-llm.js";
 import { startTestApp, type TestApp } from "../support/app.js";
+import { READ_ONLY_TOOLS } from "../support/llm.js";
 
 interface Case {
   id: string;
@@ -21,15 +22,7 @@ interface Case {
   note: string;
 }
 const corpus = JSON.parse(readFileSync("test/llm/data/injection-corpus.json", "utf8")) as { cases: Case[] };
-const READ_ONLY = [
-  "query_metric",
-  "promql_query",
-  "list_targets",
-  "get_anomalies",
-  "get_alerts",
-  "grafana_link",
-  "render_chart",
-];
+const READ_ONLY = READ_ONLY_TOOLS;
 
 let openai: FakeLlm;
 let app: TestApp;

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeLlm, startFakeGemini, startFakeOpenAi } from "../fakes/fake-llm.js";
 import { startTestApp, type TestApp } from "../support/app.js";
+import { READ_ONLY_TOOLS } from "../support/llm.js";
 
 let openai: FakeLlm;
 let gemini: FakeLlm;
@@ -84,15 +85,7 @@ describe("LLM chain", () => {
     const tools = (openai.requests[0]?.tools ?? []) as {
       function: { name: string; parameters: { properties: object } };
     }[];
-    expect(tools.map((t) => t.function.name)).toEqual([
-      "query_metric",
-      "promql_query",
-      "list_targets",
-      "get_anomalies",
-      "get_alerts",
-      "grafana_link",
-      "render_chart",
-    ]);
+    expect(tools.map((t) => t.function.name)).toEqual(READ_ONLY_TOOLS);
     expect(Object.keys(tools[0]?.function.parameters.properties ?? {})).toEqual([
       "metric",
       "host",

@@ -3,25 +3,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { escapeMrkdwn, LIMITS, renderReply, splitText } from "../../../src/chat/slack/block-kit.js";
-import { makeReply, type Reply } from "../../../src/reply/reply.js";
+import { makeReply } from "../../../src/reply/reply.js";
 import { expectGolden as expectGoldenIn } from "../../support/golden.js";
+import { healthReply } from "../../support/sample-replies.js";
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden");
 
 const expectGolden = (name: string, value: unknown) => expectGoldenIn(GOLDEN, name, value);
 
-const health: Reply = makeReply({
-  title: "🟠 System health: 2 of 3 hosts OK, 1 target down",
-  text: "Highest CPU web-2 60.0% · memory web-2 75.0%\n🔴 Down: db-2:9100 (node)",
-  tone: "warning",
-  fields: [
-    { label: "🟠 web-2", value: "CPU 60.0% · Mem 75.0%" },
-    { label: "🟢 web-1", value: "CPU 25.0% · Mem 50.0%" },
-  ],
-  links: [{ label: "Grafana panel", url: "http://grafana:3000/d/system-overview?viewPanel=2" }],
-  actions: [{ id: "ask", label: "Top hosts by CPU", value: "top 5 hosts by cpu" }],
-  context: ["Now: CPU and load as 5 min / 1 min averages"],
-});
+const health = healthReply;
 
 describe("Block Kit renderer", () => {
   it("renders a health answer (golden)", () => {

@@ -12,20 +12,12 @@ import { MAX_INLINE_CHART_BYTES, renderCard } from "../../../src/chat/teams/adap
 import { makeReply, type Reply } from "../../../src/reply/reply.js";
 import { adaptiveCardProblems } from "../../support/adaptive-card-schema.js";
 import { expectGolden } from "../../support/golden.js";
+import { healthReply } from "../../support/sample-replies.js";
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden");
 
-const health: Reply = makeReply({
-  title: "🟠 System health: 2 of 3 hosts OK, 1 target down",
-  text: "Highest CPU web-2 60.0% · memory web-2 75.0%\n🔴 Down: db-2:9100 (node)",
-  tone: "warning",
-  fields: [
-    { label: "🟠 web-2", value: "CPU 60.0% · Mem 75.0%" },
-    { label: "🟢 web-1", value: "CPU 25.0% · Mem 50.0%" },
-  ],
-  links: [{ label: "Grafana panel", url: "http://grafana:3000/d/system-overview?viewPanel=2" }],
-  actions: [{ id: "ask", label: "Top hosts by CPU", value: "top 5 hosts by cpu" }],
-  context: ["Now: CPU and load as 5 min / 1 min averages"],
+const health: Reply = {
+  ...healthReply,
   chart: {
     title: "CPU",
     alt: "CPU busy % per host, last 6 h",
@@ -33,7 +25,7 @@ const health: Reply = makeReply({
     width: 800,
     height: 400,
   },
-});
+};
 
 const alertGroup: GroupState = {
   group: {
