@@ -38,6 +38,12 @@ const SHOWN_LABELS = [
 
 const where = (a: Alert) => a.labels.instance ?? a.labels.job ?? a.labels.pod ?? "";
 
+/** " (prod)" when the alerts share an environment worth naming. */
+function envOf(alerts: Alert[]): string {
+  const env = commonLabels(alerts).environment;
+  return env && env !== "default" ? ` (${env})` : "";
+}
+
 function severityOf(alerts: Alert[]): string {
   let best = "warning";
   let rank = 0;
@@ -105,9 +111,14 @@ export function groupReply(state: GroupState, opts: GroupMessageOptions = {}): R
   const endsAt = Math.max(...alerts.map((a) => a.endsAt ?? a.startsAt));
 
   const lines: string[] = [];
-  lines.push(resolved ? `RESOLVED after ${duration(endsAt - startsAt)}` : `FIRING since ${clock(startsAt)}`);
-  if (group.ack && !resolved) lines.push(`👀 Acknowledged by ${group.ack.by} at ${clock(group.ack.at)}`);
-  if (silenced && !resolved) lines.push(`🔕 Silenced until ${clock(silenced.until)} by ${silenced.by}`);
+  // Status in words first (colour alone is lost on a lock screen), and who did it, when.
+  if (resolved) lines.push(`RESOLVED after ${duration(endsAt - startsAt)}`);
+  else if (group.ack)
+    lines.push(
+      `ACKNOWLEDGED by ${group.ack.by} at ${clock(group.ack.at).slice(11)} · firing since ${clock(startsAt)}`,
+    );
+  else lines.push(`FIRING since ${clock(startsAt)}`);
+  if (silenced && !resolved) lines.push(`🔕 SILENCED until ${clock(silenced.until)} by ${silenced.by}`);
   const summary = first?.annotations.summary ?? first?.annotations.description ?? "";
   if (shown.length === 1 && first) {
     if (summary) lines.push(summary);
@@ -169,7 +180,7 @@ export function groupReply(state: GroupState, opts: GroupMessageOptions = {}): R
 
   const sources = [...new Set(alerts.map((a) => SOURCE_NAME[a.source]))].join(" and ");
   return makeReply({
-    title: `${emoji} ${name}${place}${count}`,
+    title: `${emoji} ${name}${place}${envOf(shown)}${count}`,
     text: lines.join("\n"),
     tone: resolved ? "ok" : severity === "critical" ? "critical" : "warning",
     fields,

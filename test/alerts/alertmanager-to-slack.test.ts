@@ -161,7 +161,7 @@ describe("Alertmanager → Slack", () => {
     expect(res.status).toBe(200);
     const [update] = await slack.waitFor("chat.update");
     expect(update?.args.ts).toBe(post?.response?.ts);
-    expect(JSON.stringify(update?.args.blocks)).toContain("Acknowledged by <@U0ANA>");
+    expect(JSON.stringify(update?.args.blocks)).toContain("ACKNOWLEDGED by <@U0ANA> at ");
     expect(JSON.stringify(update?.args.blocks)).not.toContain('"Acknowledge"');
     const thread = (await slack.waitFor("chat.postMessage", 2)).find((c) => c.args.thread_ts);
     expect(String(thread?.args.text)).toContain("👀 Acknowledged by <@U0ANA>");
@@ -192,7 +192,7 @@ describe("Alertmanager → Slack", () => {
       sign(blockAction("cloudops:alert-silence:1", `${group} 1h`, { channel: "C0ALERTS" }), FORM),
     );
     const [update] = await slack.waitFor("chat.update");
-    expect(JSON.stringify(update?.args.blocks)).toContain("Silenced until");
+    expect(JSON.stringify(update?.args.blocks)).toContain("🔕 SILENCED until");
     expect(JSON.stringify(update?.args.blocks)).toContain("Unsilence");
     await slack.waitFor("chat.postMessage", 2); // the thread line
     const redis = new Redis(inject("redisUrl"));
@@ -222,7 +222,7 @@ describe("Alertmanager → Slack", () => {
     );
     expect(lift.status).toBe(200);
     const [after] = await slack.waitFor("chat.update");
-    expect(JSON.stringify(after?.args.blocks)).not.toContain("Silenced until");
+    expect(JSON.stringify(after?.args.blocks)).not.toContain("SILENCED until");
     expect(JSON.stringify(after?.args.blocks)).toContain("Silence 1h");
     const line = (await slack.waitFor("chat.postMessage")).find((c) => c.args.thread_ts);
     expect(String(line?.args.text)).toContain("🔔 Silence lifted by <@U0ANA>");

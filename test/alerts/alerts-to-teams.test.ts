@@ -96,9 +96,9 @@ describe("alerts in Teams", () => {
     expect(invoke.status).toBe(200);
     const response = JSON.parse(invoke.text) as { statusCode: number; type: string; value: unknown };
     expect(response.type).toBe("application/vnd.microsoft.card.adaptive");
-    expect(JSON.stringify(response.value)).toContain("Acknowledged by Ana");
+    expect(JSON.stringify(response.value)).toContain("ACKNOWLEDGED by Ana at ");
     const [ackUpdate] = await connector.waitFor(
-      (c) => c.method === "PUT" && cardOf(c).includes("Acknowledged by Ana"),
+      (c) => c.method === "PUT" && cardOf(c).includes("ACKNOWLEDGED by Ana"),
     );
     // The card posted is the one updated (its id is what the connector answered to the post).
     expect(ackUpdate?.conversationId).toBe(CONVERSATION);
