@@ -4,7 +4,8 @@
  * message once the condition has held for 2 minutes, and resolves that same message when it clears.
  * The bot's clock walks through the burst; the data and every query are real.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseRule } from "../../src/alerts/chat-rules.js";
 import { type FakeSlack, startFakeSlack } from "../fakes/fake-slack.js";
 import { startTestApp, type TestApp } from "../support/app.js";
@@ -81,6 +82,17 @@ describe("chat rules", () => {
     // Before the burst: nothing. Six minutes in (the 5-minute rate is all burst): pending, not yet firing.
     await advanceTo(BURST_START - 300);
     await advanceTo(BURST_START + 360);
+    // An evaluation at this time saw the condition start: the host is pending (state in Redis).
+    const redis = new Redis(inject("redisUrl"));
+    try {
+      await until(
+        "the burst host pending",
+        async () => (await redis.hget(`${app.redisPrefix}:alerts:rule:${id}:hosts`, BURST_HOST)) !== null,
+        20_000,
+      );
+    } finally {
+      redis.disconnect();
+    }
     expect(slack.callsOf("chat.postMessage")).toEqual([]);
     // The condition has held for 2 minutes: one message, for the burst host only.
     await advanceTo(BURST_START + 360 + 150);
