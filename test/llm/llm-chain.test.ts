@@ -117,7 +117,8 @@ describe("LLM chain", () => {
     local.script({ text: "Local\nanswer" });
     let r = await ask("how are the hosts?");
     expect(r.body.provider).toBe("local");
-    expect(r.ms).toBeLessThan(2000 + 1500);
+    // The slow answer would take 5 s; the provider timeout (2 s) cut it short.
+    expect(r.ms).toBeLessThan(4500);
 
     // A model that only ever calls tools is stopped at the step limit, and the next one answers.
     const before = openai.requests.length;
