@@ -11,7 +11,9 @@ import {
   type HostScore,
   type HostSeries,
   MIN_HOST_ROWS,
+  type ScoringModel,
   scoreLatest,
+  toScoringModel,
   trainPooledModels,
 } from "./host-detector.js";
 import { TrainPool } from "./train-pool.js";
@@ -58,7 +60,8 @@ const RATE_WINDOW = 300;
 export class AnomalyService {
   private readonly opts: Required<Omit<AnomalyServiceOptions, "now">> & { now: () => number };
   /** Decoded models by environment and instance. */
-  private readonly models = new Map<string, Map<string, HostModel>>();
+  /** Decoded models per environment, kept between scans until retrained. */
+  private readonly models = new Map<string, Map<string, ScoringModel>>();
 
   constructor(
     private readonly store: AnomalyStore,
@@ -146,21 +149,23 @@ export class AnomalyService {
    * Models of some hosts, decoded once and kept until retrained: a scan every minute would otherwise
    * read and decode every model of the fleet every minute.
    */
-  private async modelsFor(environment: string, instances: string[]): Promise<Map<string, HostModel>> {
+  private async modelsFor(environment: string, instances: string[]): Promise<Map<string, ScoringModel>> {
     let cache = this.models.get(environment);
     if (!cache) {
       cache = new Map();
       this.models.set(environment, cache);
     }
     const versions = await this.store.modelVersions(environment, instances);
-    const out = new Map<string, HostModel>();
+    const out = new Map<string, ScoringModel>();
     const stale: string[] = [];
     instances.forEach((instance, i) => {
       const cached = cache.get(instance);
       if (cached && versions[i] !== undefined && cached.trainedAt === versions[i]) out.set(instance, cached);
       else stale.push(instance);
     });
-    for (const [instance, model] of await this.store.loadModels(environment, stale)) {
+    for (const [instance, stored] of await this.store.loadModels(environment, stale)) {
+      // Only the decoded forest is kept: the stored encoding is garbage once decoded.
+      const model = toScoringModel(stored);
       cache.set(instance, model);
       out.set(instance, model);
     }

@@ -285,6 +285,16 @@ function calibrate(forest: IsolationForest, rows: { data: Float64Array; columns:
   return Math.max(MIN_SCORE, (Number.isFinite(p) ? p : 0) + 0.02);
 }
 
+/**
+ * A model ready to score: its forest decoded, without the stored encoding (a base64 string larger than
+ * the decoded forest), which is what a long-lived cache of models should hold.
+ */
+export type ScoringModel = Omit<HostModel, "forest"> & { forest: IsolationForest };
+
+export function toScoringModel(model: HostModel): ScoringModel {
+  return { ...model, forest: forestOf(model) };
+}
+
 const forestCache = new WeakMap<IsolationForestJson, IsolationForest>();
 
 function forestOf(model: HostModel): IsolationForest {
@@ -301,7 +311,7 @@ function forestOf(model: HostModel): IsolationForest {
  * epoch seconds of the series' points.
  */
 export function scoreLatest(
-  model: HostModel,
+  model: HostModel | ScoringModel,
   series: HostSeries,
   times: ArrayLike<number>,
 ): HostScore | undefined {
@@ -315,7 +325,8 @@ export function scoreLatest(
   if (t < 0) return undefined;
   const row = scaledRows(series, model.baselines, t, t + 1, times);
   const at = times[t] as number;
-  const score = forestOf(model).score(row)[0] as number;
+  const forest = model.forest instanceof IsolationForest ? model.forest : forestOf(model as HostModel);
+  const score = forest.score(row)[0] as number;
   const deviations: FeatureDeviation[] = [];
   model.baselines.forEach((b, f) => {
     const v = series[f]?.[t] ?? Number.NaN;

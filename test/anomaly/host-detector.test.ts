@@ -1,12 +1,15 @@
 /** The per-host detector on synthetic feature histories: bursts found and explained, quiet hosts quiet. */
+
 import { describe, expect, it } from "vitest";
 import { FEATURES } from "../../src/anomaly/features.js";
 import {
   type HostSeries,
   scoreLatest,
+  toScoringModel,
   trainHostModel,
   trainPooledModels,
 } from "../../src/anomaly/host-detector.js";
+import { IsolationForest } from "../../src/anomaly/isolation-forest.js";
 import { seededRandom } from "../../src/anomaly/random.js";
 import { quantileSelect, quantileSorted } from "../../src/anomaly/robust-stats.js";
 
@@ -66,6 +69,10 @@ describe("host detector", () => {
     expect(iowait?.value).toBe(38);
     expect(iowait?.baseline).toBeCloseTo(1, 0);
     expect(iowait?.direction).toBe("up");
+    // A decoded model (what the scan cache keeps) scores exactly as the stored one.
+    const decoded = toScoringModel(JSON.parse(JSON.stringify(model)));
+    expect(decoded.forest).toBeInstanceOf(IsolationForest);
+    expect(scoreLatest(decoded, now, times(5))).toEqual(s);
   });
 
   it("raises nothing on quiet hosts, scored point after point", () => {
