@@ -404,16 +404,6 @@ export class AlertStore {
     );
   }
 
-  /** Queues a group again (silence ended, repeat reminder). */
-  async requeue(id: string): Promise<void> {
-    await this.redis
-      .multi()
-      .incr(`${this.groupKey(id)}:rev`)
-      .lrem(this.outbox, 0, id)
-      .rpush(this.outbox, id)
-      .exec();
-  }
-
   /**
    * Takes the group off the outbox if nothing changed since revision `rev` was read: a change that
    * arrived while its message was being posted stays queued. Atomic in Redis.

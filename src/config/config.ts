@@ -265,8 +265,7 @@ export interface Config {
   /** Bearer token Alertmanager must send to POST /api/v1/alertmanager. */
   alertmanagerWebhookToken?: string;
   alerts: {
-    routesFile?: string;
-    /** Contents of the routes file, validated at start-up. */
+    /** Contents of ALERT_ROUTES_FILE, read and validated at start-up. */
     routesText?: string;
     groupBy: string[];
     groupWaitMs: number;
@@ -388,7 +387,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     alertmanagerUrl: e.ALERTMANAGER_URL,
     alertmanagerWebhookToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
     alerts: {
-      routesFile: e.ALERT_ROUTES_FILE,
       ...(routesText !== undefined ? { routesText } : {}),
       groupBy: e.ALERT_GROUP_BY,
       groupWaitMs: e.ALERT_GROUP_WAIT,

@@ -33,54 +33,41 @@ export interface FakeLlm {
 
 type Format = "openai" | "gemini";
 
+/** A Chat Completions response around one assistant message. */
+function completion(seq: number, finishReason: string, message: Record<string, unknown>) {
+  return {
+    id: `chatcmpl-${seq}`,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: "fake",
+    choices: [{ index: 0, finish_reason: finishReason, message: { role: "assistant", ...message } }],
+  };
+}
+
+/** A generateContent response around one candidate's parts. */
+const candidate = (parts: unknown[]) => ({
+  candidates: [{ content: { role: "model", parts }, finishReason: "STOP" }],
+});
+
 function body(format: Format, step: Step, seq: number): unknown {
   if ("toolCalls" in step)
     return format === "openai"
-      ? {
-          id: `chatcmpl-${seq}`,
-          object: "chat.completion",
-          created: Math.floor(Date.now() / 1000),
-          model: "fake",
-          choices: [
-            {
-              index: 0,
-              finish_reason: "tool_calls",
-              message: {
-                role: "assistant",
-                content: null,
-                tool_calls: step.toolCalls.map((c, i) => ({
-                  id: `call_${seq}_${i}`,
-                  type: "function",
-                  function: {
-                    name: c.name,
-                    arguments: typeof c.args === "string" ? c.args : JSON.stringify(c.args),
-                  },
-                })),
-              },
+      ? completion(seq, "tool_calls", {
+          content: null,
+          tool_calls: step.toolCalls.map((c, i) => ({
+            id: `call_${seq}_${i}`,
+            type: "function",
+            function: {
+              name: c.name,
+              arguments: typeof c.args === "string" ? c.args : JSON.stringify(c.args),
             },
-          ],
-        }
-      : {
-          candidates: [
-            {
-              content: {
-                role: "model",
-                parts: step.toolCalls.map((c) => ({ functionCall: { name: c.name, args: c.args } })),
-              },
-              finishReason: "STOP",
-            },
-          ],
-        };
+          })),
+        })
+      : candidate(step.toolCalls.map((c) => ({ functionCall: { name: c.name, args: c.args } })));
   if ("text" in step)
     return format === "openai"
-      ? {
-          id: `chatcmpl-${seq}`,
-          object: "chat.completion",
-          created: Math.floor(Date.now() / 1000),
-          model: "fake",
-          choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: step.text } }],
-        }
-      : { candidates: [{ content: { role: "model", parts: [{ text: step.text }] }, finishReason: "STOP" }] };
+      ? completion(seq, "stop", { content: step.text })
+      : candidate([{ text: step.text }]);
   if ("empty" in step)
     return format === "openai" ? { id: "x", object: "chat.completion", choices: [] } : { candidates: [] };
   return {};

@@ -50,29 +50,22 @@ export function installActivity(o: Base) {
   return { ...base(o), type: "conversationUpdate", membersAdded: [{ id: BOT.id }] };
 }
 
-export function executeActivity(question: string, o: Base & { replyToId?: string }) {
+/** An Action.Execute invoke, as Teams sends it when a card button is pressed. */
+function executeInvoke(verb: string, data: Record<string, unknown>, o: Base & { replyToId?: string }) {
   return {
     ...base(o),
     type: "invoke",
     name: "adaptiveCard/action",
     replyToId: o.replyToId ?? "activity-1",
-    value: {
-      action: { type: "Action.Execute", verb: "cloudops.ask", data: { question } },
-      trigger: "manual",
-    },
+    value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
   };
+}
+
+export function executeActivity(question: string, o: Base & { replyToId?: string }) {
+  return executeInvoke("cloudops.ask", { question }, o);
 }
 
 /** Action.Execute on an alert card's button (acknowledge, silence, …). */
 export function alertActionActivity(action: string, value: string, o: Base & { replyToId?: string }) {
-  return {
-    ...base(o),
-    type: "invoke",
-    name: "adaptiveCard/action",
-    replyToId: o.replyToId ?? "activity-1",
-    value: {
-      action: { type: "Action.Execute", verb: "cloudops.alert", data: { action, value } },
-      trigger: "manual",
-    },
-  };
+  return executeInvoke("cloudops.alert", { action, value }, o);
 }
