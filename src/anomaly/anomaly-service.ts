@@ -51,8 +51,10 @@ export interface ScanResult {
   queries: number;
 }
 
-/** Hosts whose models are trained, saved, loaded and scored together. */
+/** Hosts whose models are loaded and scored together. */
 const MODEL_BATCH = 50;
+/** Hosts whose models are trained on one thread and saved together. */
+const TRAIN_BATCH = 20;
 
 /** Feature rates use the same 5-minute window in training and scans, so values are comparable. */
 const RATE_WINDOW = 300;
@@ -94,29 +96,37 @@ export class AnomalyService {
     window: FeatureWindow,
     started = performance.now(),
   ): Promise<TrainResult> {
-    // Models are trained and saved a batch of hosts at a time: a thousand models would not fit
-    // in memory at once.
+    // Models are trained and saved a batch of hosts at a time (a thousand models would not fit in
+    // memory at once), with one batch more in flight than there are threads, so the threads train
+    // the next batch while this one is being saved.
     let trained = 0;
     const short = new Map<string, HostSeries>();
     const pool = new TrainPool(this.opts.trainThreads);
     try {
       const instances = [...window.hosts.keys()];
-      for (let i = 0; i < instances.length; i += MODEL_BATCH * pool.size) {
-        const jobs = instances.slice(i, i + MODEL_BATCH * pool.size).map((instance) => ({
-          instance,
-          series: window.hosts.get(instance) as HostSeries,
-          times: window.times,
-          now: this.opts.now(),
-        }));
-        const models = await pool.train(jobs);
-        const usable: HostModel[] = [];
-        for (const m of models) {
-          if (m.rows >= MIN_HOST_ROWS) usable.push(m);
-          else short.set(m.instance, window.hosts.get(m.instance) as HostSeries);
+      let next = 0;
+      const lane = async () => {
+        while (next < instances.length) {
+          const batch = instances.slice(next, next + TRAIN_BATCH);
+          next += batch.length;
+          const models = await pool.train(
+            batch.map((instance) => ({
+              instance,
+              series: window.hosts.get(instance) as HostSeries,
+              times: window.times,
+              now: this.opts.now(),
+            })),
+          );
+          const usable: HostModel[] = [];
+          for (const m of models) {
+            if (m.rows >= MIN_HOST_ROWS) usable.push(m);
+            else short.set(m.instance, window.hosts.get(m.instance) as HostSeries);
+          }
+          await this.store.saveModels(environment, usable);
+          trained += usable.length;
         }
-        await this.store.saveModels(environment, usable);
-        trained += usable.length;
-      }
+      };
+      await Promise.all(Array.from({ length: pool.parallelism + 1 }, lane));
     } finally {
       await pool.close();
     }

@@ -45,7 +45,7 @@ const modelSchema = z.object({
     }),
   ),
   // Older model versions fail here and are retrained at the next training run.
-  forest: z.object({ version: z.literal(2) }).passthrough(),
+  forest: z.object({ version: z.literal(3) }).passthrough(),
   threshold: z.number(),
   trainedAt: z.number(),
   rows: z.number(),
@@ -86,9 +86,9 @@ export interface ScanStatus {
   hosts?: number;
 }
 
-/** JSON has no NaN: medians of missing features travel as null. */
+/** JSON has no NaN: JSON.stringify writes null, so medians of missing features travel as null. */
 function modelToJson(model: HostModel): string {
-  return JSON.stringify(model, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v));
+  return JSON.stringify(model);
 }
 
 export class AnomalyStore {

@@ -4,7 +4,7 @@
  */
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
 import { FEATURES, featureQuery } from "./features.js";
-import type { HostSeries } from "./host-detector.js";
+import type { FeatureColumn, HostSeries } from "./host-detector.js";
 
 export interface FeatureWindow {
   start: number;
@@ -28,6 +28,31 @@ export const MAX_STEPS_PER_QUERY = 288;
 /** A background read of a day of a large fleet takes seconds, not the interactive timeout. */
 const FETCH_TIMEOUT_MS = 60_000;
 
+/** Bytes of one slab: large enough to be mapped and unmapped as a whole, small enough not to waste. */
+const SLAB_BYTES = 8 * 2 ** 20;
+
+/**
+ * Hands out NaN-filled float32 blocks of `size` values carved from larger slabs. A fleet's window is
+ * tens of thousands of small arrays; allocated one by one they fragment the allocator's heap, which
+ * then keeps the memory after the window is dropped. Slabs are returned to the system whole.
+ */
+class SlabAllocator {
+  private slab = new Float32Array(0);
+  private used = 0;
+  constructor(private readonly size: number) {}
+
+  next(): Float32Array {
+    if (this.used + this.size > this.slab.length) {
+      this.slab = new Float32Array(Math.max(this.size, Math.floor(SLAB_BYTES / 4 / this.size) * this.size));
+      this.slab.fill(Number.NaN);
+      this.used = 0;
+    }
+    const block = this.slab.subarray(this.used, this.used + this.size);
+    this.used += this.size;
+    return block;
+  }
+}
+
 export async function fetchFeatures(
   client: PrometheusClient,
   range: { start: number; end: number; step: number },
@@ -40,10 +65,12 @@ export async function fetchFeatures(
   const times = new Float64Array(n);
   for (let i = 0; i < n; i++) times[i] = start + i * step;
   const hosts = new Map<string, HostSeries>();
+  const slabs = new SlabAllocator(n * FEATURES.length);
   const hostSeries = (instance: string): HostSeries => {
     let s = hosts.get(instance);
     if (!s) {
-      s = FEATURES.map(() => new Float64Array(n).fill(Number.NaN));
+      const values = slabs.next();
+      s = FEATURES.map((_, f) => values.subarray(f * n, (f + 1) * n));
       hosts.set(instance, s);
     }
     return s;
@@ -69,7 +96,7 @@ export async function fetchFeatures(
       for (const series of result) {
         const instance = series.labels.instance;
         if (!instance) continue;
-        const column = hostSeries(instance)[task.f] as Float64Array;
+        const column = hostSeries(instance)[task.f] as FeatureColumn;
         for (const [t, v] of series.points) {
           const i = Math.round((t - start) / step);
           if (i >= 0 && i < n) column[i] = v;

@@ -99,8 +99,11 @@ export interface HostScore {
   reason?: "isolation" | "deviation";
 }
 
+/** One feature of one host over time. Fetched windows hold float32: half the memory, ample precision. */
+export type FeatureColumn = Float32Array | Float64Array;
+
 /** Feature values of one host: `values[f][t]`, NaN where missing. */
-export type HostSeries = Float64Array[];
+export type HostSeries = FeatureColumn[];
 
 /**
  * The rows at which the host reported anything. A training window reaching back before a host
@@ -112,14 +115,25 @@ export function liveRows(
   times?: ArrayLike<number>,
 ): { series: HostSeries; times?: Float64Array } {
   const n = series[0]?.length ?? 0;
+  const live = rowsWithData(series, n);
   const keep: number[] = [];
-  for (let t = 0; t < n; t++) if (series.some((f) => Number.isFinite(f[t] ?? Number.NaN))) keep.push(t);
+  for (let t = 0; t < n; t++) if (live[t]) keep.push(t);
   const kept = times ? Float64Array.from(keep, (t) => times[t] as number) : undefined;
   if (keep.length === n) return { series, ...(kept ? { times: kept } : {}) };
   return {
     series: series.map((f) => Float64Array.from(keep, (t) => f[t] ?? Number.NaN)),
     ...(kept ? { times: kept } : {}),
   };
+}
+
+/** 1 for each row where any of the given features (all, by default) has a value. */
+function rowsWithData(series: HostSeries, n: number, use?: (f: number) => boolean): Uint8Array {
+  const live = new Uint8Array(n);
+  series.forEach((xs, f) => {
+    if (use && !use(f)) return;
+    for (let t = 0; t < n; t++) if (Number.isFinite(xs[t] as number)) live[t] = 1;
+  });
+  return live;
 }
 
 function scaledRows(
@@ -132,13 +146,19 @@ function scaledRows(
   const d = baselines.length;
   const n = Math.max(0, to - from);
   const data = new Float64Array(n * d);
-  for (let t = 0; t < n; t++) {
-    const at = times ? (times[from + t] as number) : 0;
-    for (let f = 0; f < d; f++) {
-      const b = baselines[f] as FeatureBaseline;
-      const v = series[f]?.[from + t] ?? Number.NaN;
-      // Missing features and gaps sit at the baseline: absence of data is not an anomaly.
-      data[t * d + f] = b.present && Number.isFinite(v) ? (v - usualAt(b, at)) / b.scale : 0;
+  const hours = new Uint8Array(n);
+  if (times) for (let t = 0; t < n; t++) hours[t] = hourOf(times[from + t] as number);
+  for (let f = 0; f < d; f++) {
+    const b = baselines[f] as FeatureBaseline;
+    const xs = series[f];
+    // Missing features and gaps sit at the baseline (0): absence of data is not an anomaly.
+    if (!b.present || !xs) continue;
+    const { median, scale, hourly } = b;
+    for (let t = 0; t < n; t++) {
+      const v = xs[from + t] as number;
+      if (!Number.isFinite(v)) continue;
+      const usual = hourly && times ? (hourly[hours[t] as number] as number) + median : median;
+      data[t * d + f] = (v - usual) / scale;
     }
   }
   return { data, columns: d };
@@ -167,35 +187,51 @@ export function baselinesOf(series: HostSeries, times?: ArrayLike<number>): Feat
  */
 function withDailyPattern(
   base: FeatureBaseline,
-  xs: Float64Array,
+  xs: FeatureColumn,
   times: ArrayLike<number>,
   floor: number,
 ): FeatureBaseline | undefined {
   const n = xs.length;
   if (n < 2 || (times[n - 1] as number) - (times[0] as number) < SEASONAL_MIN_DAYS * 86400) return undefined;
-  const buckets: number[][] = Array.from({ length: 24 }, () => []);
+  // The values grouped by hour in one array (a counting sort): training does this for every feature
+  // of every host, and per-hour lists of boxed numbers cost more than the rest of the baseline.
+  const hours = new Uint8Array(n);
+  const start = new Int32Array(25);
   for (let t = 0; t < n; t++) {
-    const v = xs[t] as number;
-    if (Number.isFinite(v)) buckets[hourOf(times[t] as number)]?.push(v);
+    const h = Number.isFinite(xs[t] as number) ? hourOf(times[t] as number) : 24;
+    hours[t] = h;
+    start[h + 1] = (start[h + 1] as number) + 1;
   }
-  if (buckets.some((b) => b.length < 3)) return undefined;
-  const hourly = buckets.map((b) => quantileSelect(Float64Array.from(b), 0.5));
+  for (let h = 0; h < 24; h++) {
+    if ((start[h + 1] as number) < 3) return undefined;
+    start[h + 1] = (start[h + 1] as number) + (start[h] as number);
+  }
+  const grouped = new Float64Array(start[24] as number);
+  const fill = start.slice(0, 24);
+  for (let t = 0; t < n; t++) {
+    const h = hours[t] as number;
+    if (h === 24) continue;
+    const at = fill[h] as number;
+    grouped[at] = xs[t] as number;
+    fill[h] = at + 1;
+  }
+  const hourly = Array.from({ length: 24 }, (_, h) =>
+    quantileSelect(grouped.subarray(start[h] as number, start[h + 1] as number), 0.5),
+  );
   if (Math.max(...hourly) - Math.min(...hourly) < 2 * floor) return undefined;
   const residuals = new Float64Array(n);
-  for (let t = 0; t < n; t++)
-    residuals[t] = (xs[t] as number) - (hourly[hourOf(times[t] as number)] as number);
+  for (let t = 0; t < n; t++) {
+    const h = hours[t] as number;
+    residuals[t] = h < 24 ? (xs[t] as number) - (hourly[h] as number) : Number.NaN;
+  }
   const r = robustBaseline(residuals, floor);
   if (r.scale > SEASONAL_MAX_RESIDUAL * base.scale) return undefined;
   return { ...base, median: r.median, scale: r.scale, hourly };
 }
 
 function usableRows(series: HostSeries, baselines: FeatureBaseline[]): number {
-  const n = series[0]?.length ?? 0;
-  let rows = 0;
-  for (let t = 0; t < n; t++) {
-    if (baselines.some((b, f) => b.present && Number.isFinite(series[f]?.[t] ?? Number.NaN))) rows++;
-  }
-  return rows;
+  const live = rowsWithData(series, series[0]?.length ?? 0, (f) => baselines[f]?.present === true);
+  return live.reduce((a, b) => a + b, 0);
 }
 
 /** Trains a host's model from its feature history. */
@@ -261,13 +297,13 @@ export function trainPooledModels(hosts: Map<string, HostSeries>, now = Date.now
   }));
 }
 
-/** The 99.5th percentile of training scores plus a margin, never below MIN_SCORE. */
 /**
- * Rows scored to place the threshold, evenly spaced over the history: scoring every training row
- * was the largest cost of training a fleet, and 512 rows place a 99.5% quantile well enough for a
- * threshold that is floored at MIN_SCORE and backed by the deviation rules.
+ * Rows scored to place the threshold (the 99.5th percentile of training scores plus a margin, never
+ * below MIN_SCORE), evenly spaced over the history. Scoring every training row was the largest cost
+ * of training a fleet; 256 rows (every 8th of a week at 5 min) place the threshold well enough when
+ * it is floored at MIN_SCORE, lifted by a margin, and backed by the deviation rules.
  */
-const CALIBRATION_ROWS = 512;
+const CALIBRATION_ROWS = 256;
 
 function calibrate(forest: IsolationForest, rows: { data: Float64Array; columns: number }): number {
   if (rows.data.length === 0) return MIN_SCORE;

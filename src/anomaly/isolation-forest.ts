@@ -62,25 +62,26 @@ function toMatrix(rows: Rows): Matrix {
 }
 
 /**
- * One tree as parallel arrays. The two children of a node are stored side by side, so a walk is
- * `node = child[node] + (x >= threshold)`. Leaves have feature −1.
+ * One tree as parallel arrays, 8 bytes a node. The two children of a node are stored side by side,
+ * so a walk is `node = child[node] + (x >= value[node])`. Leaves have feature −1.
  */
 interface Tree {
   feature: Int16Array;
-  /** Float32: the split is rounded before the partition, so training and scoring agree exactly. */
-  threshold: Float32Array;
+  /**
+   * Split threshold of an inner node; for a leaf, depth + c(size), precomputed so scoring is one walk
+   * and one read. Float32: the split is rounded before the partition, so training and scoring agree.
+   */
+  value: Float32Array;
   /** Index of the left child; the right child is the next slot. */
-  child: Int32Array;
-  /** For leaves: depth + c(size), precomputed so scoring is one walk and one read. */
-  leafValue: Float32Array;
+  child: Uint16Array;
 }
 
 /**
- * Serialised model: every tree's nodes in one base64 blob (children, thresholds, leaf values,
- * features, each for all trees in turn), about 14 bytes a node, so it stores compactly in Redis.
+ * Serialised model: every tree's nodes in one base64 blob (values, children, features, each for all
+ * trees in turn), 8 bytes a node, so a fleet's models store compactly in Redis and in memory.
  */
 export interface IsolationForestJson {
-  version: 2;
+  version: 3;
   trees: number;
   sampleSize: number;
   seed: number;
@@ -92,6 +93,9 @@ export interface IsolationForestJson {
 
 /** Columns are stored as 16-bit feature indices. */
 const MAX_COLUMNS = 32767;
+/** Children are 16-bit node indices; a tree over ψ rows has fewer than 2ψ nodes (no leaf is empty). */
+const MAX_SAMPLE_SIZE = 32768;
+const NODE_BYTES = 8;
 
 export class IsolationForest {
   readonly trees: number;
@@ -107,8 +111,12 @@ export class IsolationForest {
     this.requestedSampleSize = options.sampleSize ?? 256;
     this.seed = options.seed ?? 42;
     if (!Number.isInteger(this.trees) || this.trees < 1) throw new Error("trees must be a positive integer");
-    if (!Number.isInteger(this.requestedSampleSize) || this.requestedSampleSize < 2) {
-      throw new Error("sampleSize must be an integer ≥ 2");
+    if (
+      !Number.isInteger(this.requestedSampleSize) ||
+      this.requestedSampleSize < 2 ||
+      this.requestedSampleSize > MAX_SAMPLE_SIZE
+    ) {
+      throw new Error(`sampleSize must be an integer from 2 to ${MAX_SAMPLE_SIZE}`);
     }
   }
 
@@ -147,16 +155,15 @@ export class IsolationForest {
     const n = m.rows;
     // Tree-outer order: one small tree stays in cache while every row walks it.
     for (const tree of this.forest) {
-      const { feature, threshold, child, leafValue } = tree;
+      const { feature, value, child } = tree;
       for (let i = 0, base = 0; i < n; i++, base += columns) {
         let node = 0;
         let f = feature[0] as number;
         while (f >= 0) {
-          node =
-            (child[node] as number) + ((data[base + f] as number) >= (threshold[node] as number) ? 1 : 0);
+          node = (child[node] as number) + ((data[base + f] as number) >= (value[node] as number) ? 1 : 0);
           f = feature[node] as number;
         }
-        out[i] = (out[i] as number) + (leafValue[node] as number);
+        out[i] = (out[i] as number) + (value[node] as number);
       }
     }
     const scale = -1 / (this.forest.length * averagePathLength(this.psi));
@@ -167,21 +174,16 @@ export class IsolationForest {
   toJSON(): IsolationForestJson {
     const nodes = this.forest.map((t) => t.feature.length);
     const total = nodes.reduce((a, b) => a + b, 0);
-    const buf = new ArrayBuffer(total * 14);
-    const child = new Int32Array(buf, 0, total);
-    const threshold = new Float32Array(buf, total * 4, total);
-    const leafValue = new Float32Array(buf, total * 8, total);
-    const feature = new Int16Array(buf, total * 12, total);
+    const { buf, value, child, feature } = nodeArrays(total);
     let at = 0;
     for (const t of this.forest) {
+      value.set(t.value, at);
       child.set(t.child, at);
-      threshold.set(t.threshold, at);
-      leafValue.set(t.leafValue, at);
       feature.set(t.feature, at);
       at += t.feature.length;
     }
     return {
-      version: 2,
+      version: 3,
       trees: this.trees,
       sampleSize: this.psi,
       seed: this.seed,
@@ -193,7 +195,7 @@ export class IsolationForest {
 
   /** Restores a model; validates shapes so corrupted data from Redis fails here, not while scoring. */
   static fromJSON(json: IsolationForestJson): IsolationForest {
-    if (json?.version !== 2 || !Array.isArray(json.nodes) || typeof json.blob !== "string") {
+    if (json?.version !== 3 || !Array.isArray(json.nodes) || typeof json.blob !== "string") {
       throw new Error("not an isolation forest model");
     }
     const model = new IsolationForest({
@@ -203,28 +205,25 @@ export class IsolationForest {
     });
     model.columns = json.columns;
     model.psi = json.sampleSize;
+    if (!Number.isInteger(json.sampleSize) || json.sampleSize < 2 || json.sampleSize > MAX_SAMPLE_SIZE) {
+      throw new Error("corrupted isolation forest model");
+    }
     const corrupted = () => new Error("corrupted isolation forest model");
     if (!Number.isInteger(json.columns) || json.columns < 1 || json.columns > MAX_COLUMNS) throw corrupted();
     if (json.nodes.length !== json.trees || json.nodes.some((n) => !Number.isInteger(n) || n < 1)) {
       throw corrupted();
     }
     const total = json.nodes.reduce((a, b) => a + b, 0);
-    const bytes = Buffer.from(json.blob, "base64");
-    if (bytes.byteLength !== total * 14) throw corrupted();
-    // Copy into an aligned buffer: typed arrays need offsets that are multiples of their element size.
-    const buf = new ArrayBuffer(bytes.byteLength);
-    new Uint8Array(buf).set(bytes);
-    const child = new Int32Array(buf, 0, total);
-    const threshold = new Float32Array(buf, total * 4, total);
-    const leafValue = new Float32Array(buf, total * 8, total);
-    const feature = new Int16Array(buf, total * 12, total);
+    if (Buffer.byteLength(json.blob, "base64") !== total * NODE_BYTES) throw corrupted();
+    // Decoded straight into the model's own buffer: a scan loads a fleet's models at once.
+    const { buf, value, child, feature } = nodeArrays(total);
+    if (Buffer.from(buf).write(json.blob, "base64") !== total * NODE_BYTES) throw corrupted();
     let at = 0;
     model.forest = json.nodes.map((n) => {
       const tree: Tree = {
         feature: feature.subarray(at, at + n),
-        threshold: threshold.subarray(at, at + n),
+        value: value.subarray(at, at + n),
         child: child.subarray(at, at + n),
-        leafValue: leafValue.subarray(at, at + n),
       };
       at += n;
       // Children always come after their parent, so a walk can neither loop nor leave the arrays.
@@ -239,6 +238,17 @@ export class IsolationForest {
   }
 }
 
+/** One buffer holding `total` nodes: values, then children, then features (each aligned). */
+function nodeArrays(total: number) {
+  const buf = new ArrayBuffer(total * NODE_BYTES);
+  return {
+    buf,
+    value: new Float32Array(buf, 0, total),
+    child: new Uint16Array(buf, total * 4, total),
+    feature: new Int16Array(buf, total * 6, total),
+  };
+}
+
 /** Builds trees over one matrix, reusing scratch buffers between trees. */
 class TreeBuilder {
   private readonly index: Int32Array;
@@ -247,9 +257,8 @@ class TreeBuilder {
   // Node storage grows per tree; a full binary tree of height h has < 2^(h+1) nodes.
   private readonly maxNodes: number;
   private feature: Int16Array;
-  private threshold: Float32Array;
-  private child: Int32Array;
-  private leafValue: Float32Array;
+  private value: Float32Array;
+  private child: Uint16Array;
   private count = 0;
 
   constructor(
@@ -261,12 +270,11 @@ class TreeBuilder {
     this.index = new Int32Array(m.rows);
     for (let i = 0; i < m.rows; i++) this.index[i] = i;
     this.sample = new Int32Array(psi);
-    this.candidates = new Int32Array(m.columns);
+    this.candidates = Int32Array.from({ length: m.columns }, (_, f) => f);
     this.maxNodes = 2 ** (heightLimit + 1);
     this.feature = new Int16Array(this.maxNodes);
-    this.threshold = new Float32Array(this.maxNodes);
-    this.child = new Int32Array(this.maxNodes);
-    this.leafValue = new Float32Array(this.maxNodes);
+    this.value = new Float32Array(this.maxNodes);
+    this.child = new Uint16Array(this.maxNodes);
   }
 
   build(): Tree {
@@ -284,9 +292,8 @@ class TreeBuilder {
     const c = this.count;
     return {
       feature: this.feature.slice(0, c),
-      threshold: this.threshold.slice(0, c),
+      value: this.value.slice(0, c),
       child: this.child.slice(0, c),
-      leafValue: this.leafValue.slice(0, c),
     };
   }
 
@@ -299,8 +306,8 @@ class TreeBuilder {
     }
     const { data, columns } = this.m;
     // Only features that vary in this node can split it. Drawing features without replacement until
-    // one varies picks uniformly among those that do, and usually scans a single column.
-    for (let f = 0; f < columns; f++) this.candidates[f] = f;
+    // one varies picks uniformly among those that do, and usually scans a single column. Each draw
+    // swaps within `candidates`, which so stays a permutation of all columns: no reset between nodes.
     let remaining = columns;
     let f = -1;
     let min = Number.POSITIVE_INFINITY;
@@ -309,6 +316,7 @@ class TreeBuilder {
       const pick = randomInt(this.random, remaining);
       const candidate = this.candidates[pick] as number;
       this.candidates[pick] = this.candidates[--remaining] as number;
+      this.candidates[remaining] = candidate;
       min = Number.POSITIVE_INFINITY;
       max = Number.NEGATIVE_INFINITY;
       for (let k = lo; k < hi; k++) {
@@ -346,7 +354,7 @@ class TreeBuilder {
     const left = this.count;
     this.count += 2;
     this.feature[node] = f;
-    this.threshold[node] = split;
+    this.value[node] = split;
     this.child[node] = left;
     this.grow(left, lo, i, depth + 1);
     this.grow(left + 1, i, hi, depth + 1);
@@ -354,8 +362,7 @@ class TreeBuilder {
 
   private leaf(node: number, size: number, depth: number): void {
     this.feature[node] = -1;
-    this.threshold[node] = 0;
-    this.child[node] = -1;
-    this.leafValue[node] = depth + averagePathLength(size);
+    this.child[node] = 0;
+    this.value[node] = depth + averagePathLength(size);
   }
 }

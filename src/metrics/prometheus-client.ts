@@ -86,6 +86,35 @@ export function parseSampleValue(s: string): number {
   return Number(s);
 }
 
+/**
+ * A range matrix checked and converted in one pass. The schema validator copied every point of a
+ * large answer (a day of a thousand hosts is 288,000 points) before the conversion copied them again.
+ */
+export function parseMatrix(data: unknown): RangeSeries[] | undefined {
+  if (typeof data !== "object" || data === null) return undefined;
+  const { resultType, result } = data as { resultType?: unknown; result?: unknown };
+  if (resultType !== "matrix" || !Array.isArray(result)) return undefined;
+  const out: RangeSeries[] = [];
+  for (const r of result as unknown[]) {
+    if (typeof r !== "object" || r === null) return undefined;
+    const { metric, values } = r as { metric?: unknown; values?: unknown };
+    if (typeof metric !== "object" || metric === null || Array.isArray(metric) || !Array.isArray(values)) {
+      return undefined;
+    }
+    if (!Object.values(metric).every((v) => typeof v === "string")) return undefined;
+    const points: Array<[number, number]> = new Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const p: unknown = values[i];
+      if (!Array.isArray(p) || p.length !== 2) return undefined;
+      const [t, v] = p as [unknown, unknown];
+      if (typeof t !== "number" || typeof v !== "string") return undefined;
+      points[i] = [t, parseSampleValue(v)];
+    }
+    out.push({ labels: metric as Record<string, string>, points });
+  }
+  return out;
+}
+
 interface CacheEntry {
   expires: number;
   value: Promise<unknown>;
@@ -140,15 +169,14 @@ export class PrometheusClient {
     options: CallOptions = {},
   ): Promise<RangeSeries[]> {
     const params = { query, start: String(range.start), end: String(range.end), step: String(range.step) };
-    const data = queryData.safeParse(await this.call("query_range", "/api/v1/query_range", params, options));
-    if (!data.success) throw this.badResponse("a range result of unexpected shape");
-    if (data.data.resultType !== "matrix") {
-      throw this.badResponse(`a ${data.data.resultType} where a range matrix was expected`);
+    const data = await this.call("query_range", "/api/v1/query_range", params, options);
+    const type = (data as { resultType?: unknown } | null)?.resultType;
+    if (typeof type === "string" && type !== "matrix" && queryData.safeParse(data).success) {
+      throw this.badResponse(`a ${type} where a range matrix was expected`);
     }
-    return data.data.result.map((r) => ({
-      labels: r.metric,
-      points: r.values.map(([t, v]) => [t, parseSampleValue(v)] as [number, number]),
-    }));
+    const series = parseMatrix(data);
+    if (!series) throw this.badResponse("a range result of unexpected shape");
+    return series;
   }
 
   /** Values of one label, optionally restricted by series selectors. */

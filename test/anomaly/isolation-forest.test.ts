@@ -98,8 +98,8 @@ describe("IsolationForest", () => {
     const rows = gaussianRows(5000, 18, 5);
     const forest = new IsolationForest({ seed: 9 }).fit(rows);
     const json = JSON.stringify(forest.toJSON());
-    // 100 trees of ≤ 511 nodes: far smaller than the 5000 × 18 rows it was trained on.
-    expect(json.length).toBeLessThan(5000 * 18 * 8);
+    // 100 trees of ≤ 511 nodes of 8 bytes (base64): far smaller than the 5000 × 18 rows it was trained on.
+    expect(json.length).toBeLessThan((100 * 511 * 8 * 4) / 3 + 1000);
     const restored = IsolationForest.fromJSON(JSON.parse(json));
     const probe = gaussianRows(200, 18, 6);
     expect(Array.from(restored.score(probe))).toEqual(Array.from(forest.score(probe)));
@@ -111,7 +111,7 @@ describe("IsolationForest", () => {
     // Every child index zeroed: a walk would loop back to the root.
     const bytes = Buffer.from(json.blob, "base64");
     const total = json.nodes.reduce((a, b) => a + b, 0);
-    bytes.fill(0, 0, total * 4);
+    bytes.fill(0, total * 4, total * 6);
     expect(() => IsolationForest.fromJSON({ ...json, blob: bytes.toString("base64") })).toThrow(/corrupted/);
     expect(() => IsolationForest.fromJSON({ ...json, blob: json.blob.slice(0, 40) })).toThrow(/corrupted/);
     expect(() => IsolationForest.fromJSON({ ...json, nodes: [...json.nodes, 3] })).toThrow(/corrupted/);
@@ -120,6 +120,7 @@ describe("IsolationForest", () => {
     expect(() => new IsolationForest().fit([[1, Number.NaN]])).toThrow(/not a finite number/);
     expect(() => new IsolationForest().fit([[1, 2]])).toThrow(/at least 2 rows/);
     expect(() => new IsolationForest().score([[1]])).toThrow(/fit the forest/);
+    expect(() => new IsolationForest({ sampleSize: 65536 })).toThrow(/sampleSize must be an integer from 2/);
   });
 
   it("handles constant data without splitting forever", () => {

@@ -71,6 +71,52 @@ describe("PrometheusClient", () => {
     expect(r.map((s) => s.value)).toEqual([1.5, Number.NaN, Number.POSITIVE_INFINITY]);
   });
 
+  it("parses a range matrix and rejects every malformed part of one", async () => {
+    const matrix = (result: unknown) => ({ status: "success", data: { resultType: "matrix", result } });
+    const answers = [
+      matrix([
+        {
+          metric: { instance: "a" },
+          values: [
+            [60, "1.5"],
+            [120, "NaN"],
+            [180, "+Inf"],
+          ],
+        },
+        { metric: {}, values: [] },
+      ]),
+      matrix([{ metric: { instance: "a" }, values: [["60", "1"]] }]),
+      matrix([{ metric: { instance: "a" }, values: [[60, 1]] }]),
+      matrix([{ metric: { instance: "a" }, values: [[60, "1", 5]] }]),
+      matrix([{ metric: { instance: 7 }, values: [] }]),
+      matrix([{ metric: { instance: "a" } }]),
+      matrix({}),
+      { status: "success", data: { resultType: "vector", result: [] } },
+    ];
+    const url = await serve((_req, res, n) => res.end(JSON.stringify(answers[n])));
+    const c = client(url, { retries: 0 });
+    const ok = await c.range("up", { start: 60, end: 180, step: 60 });
+    expect(ok).toEqual([
+      {
+        labels: { instance: "a" },
+        points: [
+          [60, 1.5],
+          [120, Number.NaN],
+          [180, Number.POSITIVE_INFINITY],
+        ],
+      },
+      { labels: {}, points: [] },
+    ]);
+    for (let i = 1; i < answers.length - 1; i++) {
+      const e = await errorOf(c.range(`up offset ${i}m`, { start: 60, end: 180, step: 60 }));
+      expect(e.code).toBe("bad_response");
+      expect(e.message).toMatch(/unexpected shape/);
+    }
+    expect((await errorOf(c.range("up", { start: 60, end: 180, step: 60 }))).message).toMatch(
+      /a vector where a range matrix was expected/,
+    );
+  });
+
   it("says a refused connection is unreachable, naming the URL", async () => {
     // A port that was just free: nothing listens there.
     const probe = createServer();
