@@ -36,7 +36,9 @@ function pack(job: TrainJob): PackedJob {
   const values = job.series.every((c) => c instanceof Float32Array)
     ? new Float32Array(n * job.series.length)
     : new Float64Array(n * job.series.length);
-  job.series.forEach((c, f) => values.set(c, f * n));
+  job.series.forEach((c, f) => {
+    values.set(c, f * n);
+  });
   return {
     instance: job.instance,
     values,
