@@ -54,7 +54,12 @@ export interface ScanResult {
 /** Hosts whose models are loaded and scored together. */
 const MODEL_BATCH = 50;
 /** Hosts whose models are trained on one thread and saved together. */
-const TRAIN_BATCH = 20;
+const TRAIN_BATCH = 10;
+/**
+ * Hosts whose data trains the pooled model: all of a large fleet's history would be hundreds of
+ * megabytes for a model that samples 256 rows per tree.
+ */
+const POOL_SAMPLE_HOSTS = 64;
 
 /** Feature rates use the same 5-minute window in training and scans, so values are comparable. */
 const RATE_WINDOW = 300;
@@ -90,7 +95,10 @@ export class AnomalyService {
     return this.trainFrom(environment, window, started);
   }
 
-  /** Trains from an already fetched window (the benchmark times fetching and training apart). */
+  /**
+   * Trains from an already fetched window (the benchmark times fetching and training apart). The
+   * window is consumed: each host's series is let go once its model is saved.
+   */
   async trainFrom(
     environment: string,
     window: FeatureWindow,
@@ -100,10 +108,22 @@ export class AnomalyService {
     // memory at once), with one batch more in flight than there are threads, so the threads train
     // the next batch while this one is being saved.
     let trained = 0;
+    const instances = [...window.hosts.keys()];
+    // The fleet's data behind the pooled model of short-history hosts: a sample of hosts, spread
+    // over the fleet, is copied out (the window's series share large buffers); the rest is released
+    // as training goes.
+    const poolSample = new Map<string, HostSeries>();
+    const every = Math.max(1, Math.ceil(instances.length / POOL_SAMPLE_HOSTS));
+    for (let i = 0; i < instances.length; i += every) {
+      const instance = instances[i] as string;
+      poolSample.set(
+        instance,
+        (window.hosts.get(instance) as HostSeries).map((c) => c.slice()),
+      );
+    }
     const short = new Map<string, HostSeries>();
     const pool = new TrainPool(this.opts.trainThreads);
     try {
-      const instances = [...window.hosts.keys()];
       let next = 0;
       const lane = async () => {
         while (next < instances.length) {
@@ -124,16 +144,19 @@ export class AnomalyService {
           }
           await this.store.saveModels(environment, usable);
           trained += usable.length;
+          for (const instance of batch) window.hosts.delete(instance);
         }
       };
       await Promise.all(Array.from({ length: pool.parallelism + 1 }, lane));
     } finally {
       await pool.close();
     }
-    // Hosts with short history are scored by one model of the whole fleet's data.
+    // Hosts with short history are scored by one model of the fleet's data.
     const pooled =
       short.size > 0
-        ? trainPooledModels(window.hosts, this.opts.now()).filter((m) => short.has(m.instance))
+        ? trainPooledModels(new Map([...poolSample, ...short]), this.opts.now()).filter((m) =>
+            short.has(m.instance),
+          )
         : [];
     await this.store.saveModels(environment, pooled);
     await this.store.markTrained(environment, trained + pooled.length);

@@ -44,8 +44,16 @@ const modelSchema = z.object({
       hourly: z.array(z.number()).length(24).optional(),
     }),
   ),
-  // Older model versions fail here and are retrained at the next training run.
-  forest: z.object({ version: z.literal(3) }).passthrough(),
+  // Older model versions fail here and are retrained at the next training run. The header is
+  // checked in full when the forest is decoded.
+  forest: z.object({
+    version: z.literal(3),
+    trees: z.number(),
+    sampleSize: z.number(),
+    seed: z.number(),
+    columns: z.number(),
+    nodes: z.array(z.number()),
+  }),
   threshold: z.number(),
   trainedAt: z.number(),
   rows: z.number(),
@@ -86,10 +94,16 @@ export interface ScanStatus {
   hosts?: number;
 }
 
-/** JSON has no NaN: JSON.stringify writes null, so medians of missing features travel as null. */
+/**
+ * A model's JSON, with its forest's header only: the nodes go to Redis as raw bytes beside it, which
+ * is a quarter smaller than base64 and neither encoded nor decoded. JSON has no NaN: JSON.stringify
+ * writes null, so medians of missing features travel as null.
+ */
 function modelToJson(model: HostModel): string {
-  return JSON.stringify(model);
+  return JSON.stringify({ ...model, forest: model.forest.header });
 }
+
+const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 export class AnomalyStore {
   /** `prefix` keeps separate deployments (and tests) on one Redis apart. */
@@ -104,6 +118,7 @@ export class AnomalyStore {
     const multi = this.redis.multi();
     for (const m of models) {
       multi.hset(`${this.prefix}:${environment}:models`, m.instance, modelToJson(m));
+      multi.hset(`${this.prefix}:${environment}:forests`, m.instance, asBuffer(m.forest.bytes));
       multi.hset(`${this.prefix}:${environment}:model-versions`, m.instance, String(m.trainedAt));
     }
     await multi.exec();
@@ -134,24 +149,23 @@ export class AnomalyStore {
   /** Models of the environment, or of the given hosts only; invalid entries are skipped. */
   async loadModels(environment: string, instances?: string[]): Promise<Map<string, HostModel>> {
     const key = `${this.prefix}:${environment}:models`;
-    let entries: [string, string | null][];
-    if (instances) {
-      if (instances.length === 0) return new Map();
-      const values = await this.redis.hmget(key, ...instances);
-      entries = instances.map((i, k) => [i, values[k] ?? null]);
-    } else {
-      entries = Object.entries(await this.redis.hgetall(key));
-    }
+    const names = instances ?? (await this.redis.hkeys(key));
+    if (names.length === 0) return new Map();
+    const [texts, forests] = await Promise.all([
+      this.redis.hmget(key, ...names),
+      this.redis.hmgetBuffer(`${this.prefix}:${environment}:forests`, ...names),
+    ]);
     const out = new Map<string, HostModel>();
-    for (const [instance, text] of entries) {
-      const m = parseStored(modelSchema, text);
-      if (!m) continue;
+    names.forEach((instance, k) => {
+      const m = parseStored(modelSchema, texts[k]);
+      const bytes = forests[k];
+      if (!m || !bytes) return;
       out.set(instance, {
         ...m,
         baselines: m.baselines.map((b) => ({ ...b, median: b.median ?? Number.NaN })),
-        forest: m.forest as unknown as HostModel["forest"],
+        forest: { header: m.forest as HostModel["forest"]["header"], bytes },
       });
-    }
+    });
     return out;
   }
 
@@ -262,6 +276,7 @@ export class AnomalyStore {
   async clear(environment: string): Promise<void> {
     await this.redis.del(
       `${this.prefix}:${environment}:models`,
+      `${this.prefix}:${environment}:forests`,
       `${this.prefix}:${environment}:model-versions`,
       `${this.prefix}:${environment}:latest`,
       `${this.prefix}:${environment}:status`,

@@ -18,13 +18,16 @@ export interface FeatureWindow {
   queries: number;
 }
 
-/** Most range queries in flight at once: kind to Prometheus, still fast. */
-const CONCURRENCY = 6;
 /**
- * Grid points per query. Long windows are read in chunks so one answer stays near 10 MB for a
- * thousand hosts (Prometheus's own limit is 11,000 points per series).
+ * Most range queries in flight at once. Prometheus answers no faster with more (its evaluation is
+ * CPU-bound), and every answer in flight is held in memory while it is parsed.
  */
-export const MAX_STEPS_PER_QUERY = 288;
+const CONCURRENCY = 3;
+/**
+ * Grid points per query. Long windows are read in 8-hour chunks, so one answer stays near 3 MB for a
+ * thousand hosts: parsing day-sized answers (10 MB each) set the memory high-water mark of training.
+ */
+export const MAX_STEPS_PER_QUERY = 96;
 /** A background read of a day of a large fleet takes seconds, not the interactive timeout. */
 const FETCH_TIMEOUT_MS = 60_000;
 

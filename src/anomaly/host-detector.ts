@@ -4,7 +4,7 @@
  */
 import type { Unit } from "../metrics/catalogue.js";
 import { FEATURES } from "./features.js";
-import { IsolationForest, type IsolationForestJson } from "./isolation-forest.js";
+import { type ForestHeader, IsolationForest } from "./isolation-forest.js";
 import {
   quantileSelect,
   quantileSorted,
@@ -61,12 +61,18 @@ export function usualAt(b: FeatureBaseline, t: number): number {
   return (b.hourly ? (b.hourly[hourOf(t)] ?? 0) : 0) + b.median;
 }
 
+/** A forest as stored: its header, and its nodes as raw bytes (kept apart from the JSON in Redis). */
+export interface StoredForest {
+  header: ForestHeader;
+  bytes: Uint8Array;
+}
+
 export interface HostModel {
   instance: string;
   /** "host" when trained on this host's history, "pooled" when on the fleet's. */
   kind: "host" | "pooled";
   baselines: FeatureBaseline[];
-  forest: IsolationForestJson;
+  forest: StoredForest;
   /** Scores above this are unusual for this host (from its training scores). */
   threshold: number;
   trainedAt: number;
@@ -253,7 +259,7 @@ export function trainHostModel(
     instance,
     kind: "host",
     baselines,
-    forest: forest.toJSON(),
+    forest: forest.toBinary(),
     threshold: calibrate(forest, rows),
     trainedAt: now,
     rows: usableRows(series, baselines),
@@ -284,13 +290,13 @@ export function trainPooledModels(hosts: Map<string, HostSeries>, now = Date.now
   const forest = new IsolationForest({ trees: 100, sampleSize: 256, seed: 7 }).fit(
     rows.data.length >= 2 * d ? rows : { data: new Float64Array(2 * d), columns: d },
   );
-  const json = forest.toJSON();
+  const stored = forest.toBinary();
   const threshold = calibrate(forest, rows);
   return instances.map((instance, i) => ({
     instance,
     kind: "pooled",
     baselines,
-    forest: json,
+    forest: stored,
     threshold,
     trainedAt: now,
     rows: usableRows(live[i] ?? [], baselines),
@@ -322,8 +328,8 @@ function calibrate(forest: IsolationForest, rows: { data: Float64Array; columns:
 }
 
 /**
- * A model ready to score: its forest decoded, without the stored encoding (a base64 string larger than
- * the decoded forest), which is what a long-lived cache of models should hold.
+ * A model ready to score: its forest decoded, without the stored bytes (a second copy of the same
+ * nodes), which is what a long-lived cache of models should hold.
  */
 export type ScoringModel = Omit<HostModel, "forest"> & { forest: IsolationForest };
 
@@ -331,12 +337,12 @@ export function toScoringModel(model: HostModel): ScoringModel {
   return { ...model, forest: forestOf(model) };
 }
 
-const forestCache = new WeakMap<IsolationForestJson, IsolationForest>();
+const forestCache = new WeakMap<StoredForest, IsolationForest>();
 
 function forestOf(model: HostModel): IsolationForest {
   let f = forestCache.get(model.forest);
   if (!f) {
-    f = IsolationForest.fromJSON(model.forest);
+    f = IsolationForest.fromBinary(model.forest.header, model.forest.bytes);
     forestCache.set(model.forest, f);
   }
   return f;

@@ -62,8 +62,9 @@ function toMatrix(rows: Rows): Matrix {
 }
 
 /**
- * One tree as parallel arrays, 8 bytes a node. The two children of a node are stored side by side,
- * so a walk is `node = child[node] + (x >= value[node])`. Leaves have feature −1.
+ * One tree as parallel arrays, 8 bytes a node (as the builder returns it). The two children of a
+ * node are stored side by side, so a walk is `node = child[node] + (x >= value[node])`. Leaves have
+ * feature −1.
  */
 interface Tree {
   feature: Int16Array;
@@ -72,15 +73,25 @@ interface Tree {
    * and one read. Float32: the split is rounded before the partition, so training and scoring agree.
    */
   value: Float32Array;
-  /** Index of the left child; the right child is the next slot. */
+  /** Index of the left child (within the tree); the right child is the next slot. */
   child: Uint16Array;
 }
 
 /**
- * Serialised model: every tree's nodes in one base64 blob (values, children, features, each for all
- * trees in turn), 8 bytes a node, so a fleet's models store compactly in Redis and in memory.
+ * Every tree's nodes in one set of arrays, tree after tree, with each tree's first node in `offsets`:
+ * a model is four objects however many trees it has (a scan keeps a fleet's models in memory), and
+ * it is the stored blob as is.
  */
-export interface IsolationForestJson {
+interface Nodes {
+  buf: ArrayBuffer;
+  value: Float32Array;
+  child: Uint16Array;
+  feature: Int16Array;
+  offsets: Int32Array;
+}
+
+/** What describes a stored forest's bytes. */
+export interface ForestHeader {
   version: 3;
   trees: number;
   sampleSize: number;
@@ -88,6 +99,13 @@ export interface IsolationForestJson {
   columns: number;
   /** Node count of each tree. */
   nodes: number[];
+}
+
+/**
+ * Serialised model: every tree's nodes in one blob (values, children, features, each for all trees
+ * in turn), 8 bytes a node, as base64 in JSON or as raw bytes (`toBinary`).
+ */
+export interface IsolationForestJson extends ForestHeader {
   blob: string;
 }
 
@@ -101,7 +119,7 @@ export class IsolationForest {
   readonly trees: number;
   readonly requestedSampleSize: number;
   readonly seed: number;
-  private forest: Tree[] = [];
+  private forest?: Nodes;
   private columns = 0;
   /** ψ actually used (min of requested and rows available). */
   private psi = 0;
@@ -125,7 +143,7 @@ export class IsolationForest {
   }
 
   get fitted(): boolean {
-    return this.forest.length > 0;
+    return this.forest !== undefined;
   }
 
   /** Builds the forest. */
@@ -138,14 +156,22 @@ export class IsolationForest {
     const heightLimit = Math.ceil(Math.log2(this.psi));
     const random = seededRandom(this.seed);
     const builder = new TreeBuilder(m, this.psi, heightLimit, random);
-    this.forest = [];
-    for (let t = 0; t < this.trees; t++) this.forest.push(builder.build());
+    const trees = Array.from({ length: this.trees }, () => builder.build());
+    const forest = nodeArrays(trees.map((t) => t.feature.length));
+    trees.forEach((t, i) => {
+      const at = forest.offsets[i] as number;
+      forest.value.set(t.value, at);
+      forest.child.set(t.child, at);
+      forest.feature.set(t.feature, at);
+    });
+    this.forest = forest;
     return this;
   }
 
   /** Anomaly scores in (0, 1]: near 1 for anomalies, ≤ 0.5 for normal points. */
   score(rows: Rows): Float64Array {
-    if (!this.fitted) throw new Error("fit the forest before scoring");
+    const forest = this.forest;
+    if (!forest) throw new Error("fit the forest before scoring");
     const m = toMatrix(rows);
     if (m.rows > 0 && m.columns !== this.columns) {
       throw new Error(`rows have ${m.columns} columns, the model was fitted on ${this.columns}`);
@@ -154,48 +180,79 @@ export class IsolationForest {
     const { data, columns } = m;
     const n = m.rows;
     // Tree-outer order: one small tree stays in cache while every row walks it.
-    for (const tree of this.forest) {
-      const { feature, value, child } = tree;
+    const { feature, value, child, offsets } = forest;
+    const trees = offsets.length - 1;
+    for (let t = 0; t < trees; t++) {
+      const root = offsets[t] as number;
       for (let i = 0, base = 0; i < n; i++, base += columns) {
-        let node = 0;
-        let f = feature[0] as number;
+        let node = root;
+        let f = feature[root] as number;
         while (f >= 0) {
-          node = (child[node] as number) + ((data[base + f] as number) >= (value[node] as number) ? 1 : 0);
+          node =
+            root + (child[node] as number) + ((data[base + f] as number) >= (value[node] as number) ? 1 : 0);
           f = feature[node] as number;
         }
         out[i] = (out[i] as number) + (value[node] as number);
       }
     }
-    const scale = -1 / (this.forest.length * averagePathLength(this.psi));
+    const scale = -1 / (trees * averagePathLength(this.psi));
     for (let i = 0; i < n; i++) out[i] = 2 ** ((out[i] as number) * scale);
     return out;
   }
 
   toJSON(): IsolationForestJson {
-    const nodes = this.forest.map((t) => t.feature.length);
-    const total = nodes.reduce((a, b) => a + b, 0);
-    const { buf, value, child, feature } = nodeArrays(total);
-    let at = 0;
-    for (const t of this.forest) {
-      value.set(t.value, at);
-      child.set(t.child, at);
-      feature.set(t.feature, at);
-      at += t.feature.length;
-    }
+    const { header, bytes } = this.toBinary();
     return {
-      version: 3,
-      trees: this.trees,
-      sampleSize: this.psi,
-      seed: this.seed,
-      columns: this.columns,
-      nodes,
-      blob: Buffer.from(buf).toString("base64"),
+      ...header,
+      blob: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64"),
+    };
+  }
+
+  /** The model as a header and its nodes' bytes (a copy, which may be transferred to another thread). */
+  toBinary(): { header: ForestHeader; bytes: Uint8Array } {
+    const forest = this.forest;
+    if (!forest) throw new Error("fit the forest before saving it");
+    const nodes = Array.from(forest.offsets.subarray(1), (end, t) => end - (forest.offsets[t] as number));
+    return {
+      header: {
+        version: 3,
+        trees: this.trees,
+        sampleSize: this.psi,
+        seed: this.seed,
+        columns: this.columns,
+        nodes,
+      },
+      bytes: new Uint8Array(forest.buf.slice(0)),
     };
   }
 
   /** Restores a model; validates shapes so corrupted data from Redis fails here, not while scoring. */
   static fromJSON(json: IsolationForestJson): IsolationForest {
-    if (json?.version !== 3 || !Array.isArray(json.nodes) || typeof json.blob !== "string") {
+    if (typeof json?.blob !== "string") throw new Error("not an isolation forest model");
+    const blob = json.blob;
+    return IsolationForest.restore(
+      json,
+      (total, buf) =>
+        Buffer.byteLength(blob, "base64") === total * NODE_BYTES &&
+        Buffer.from(buf).write(blob, "base64") === total * NODE_BYTES,
+    );
+  }
+
+  /** Restores a model from `toBinary`'s header and bytes, validated as `fromJSON`. */
+  static fromBinary(header: ForestHeader, bytes: Uint8Array): IsolationForest {
+    return IsolationForest.restore(header, (total, buf) => {
+      if (bytes.byteLength !== total * NODE_BYTES) return false;
+      new Uint8Array(buf).set(bytes);
+      return true;
+    });
+  }
+
+  /** Validates a header, lets `fill` write the nodes into their buffer, and checks every tree. */
+  private static restore(
+    json: ForestHeader,
+    fill: (total: number, buf: ArrayBuffer) => boolean,
+  ): IsolationForest {
+    if (json?.version !== 3 || !Array.isArray(json.nodes)) {
       throw new Error("not an isolation forest model");
     }
     const model = new IsolationForest({
@@ -210,42 +267,48 @@ export class IsolationForest {
     }
     const corrupted = () => new Error("corrupted isolation forest model");
     if (!Number.isInteger(json.columns) || json.columns < 1 || json.columns > MAX_COLUMNS) throw corrupted();
-    if (json.nodes.length !== json.trees || json.nodes.some((n) => !Number.isInteger(n) || n < 1)) {
+    // A tree over ψ rows has fewer than 2ψ nodes: larger counts are corruption, not a reason to allocate.
+    const maxNodes = 2 * json.sampleSize;
+    if (
+      json.nodes.length !== json.trees ||
+      json.nodes.some((n) => !Number.isInteger(n) || n < 1 || n >= maxNodes)
+    ) {
       throw corrupted();
     }
     const total = json.nodes.reduce((a, b) => a + b, 0);
-    if (Buffer.byteLength(json.blob, "base64") !== total * NODE_BYTES) throw corrupted();
-    // Decoded straight into the model's own buffer: a scan loads a fleet's models at once.
-    const { buf, value, child, feature } = nodeArrays(total);
-    if (Buffer.from(buf).write(json.blob, "base64") !== total * NODE_BYTES) throw corrupted();
-    let at = 0;
-    model.forest = json.nodes.map((n) => {
-      const tree: Tree = {
-        feature: feature.subarray(at, at + n),
-        value: value.subarray(at, at + n),
-        child: child.subarray(at, at + n),
-      };
-      at += n;
-      // Children always come after their parent, so a walk can neither loop nor leave the arrays.
+    // Written straight into the model's own buffer: a scan loads a fleet's models at once.
+    const forest = nodeArrays(json.nodes);
+    if (!fill(total, forest.buf)) throw corrupted();
+    const { feature, child, offsets } = forest;
+    for (let t = 0; t < json.nodes.length; t++) {
+      const root = offsets[t] as number;
+      const n = (offsets[t + 1] as number) - root;
+      // Children always come after their parent, so a walk can neither loop nor leave its tree.
       for (let i = 0; i < n; i++) {
-        const f = tree.feature[i] as number;
-        const c = tree.child[i] as number;
+        const f = feature[root + i] as number;
+        const c = child[root + i] as number;
         if (f >= model.columns || (f >= 0 && (c <= i || c + 1 >= n))) throw corrupted();
       }
-      return tree;
-    });
+    }
+    model.forest = forest;
     return model;
   }
 }
 
-/** One buffer holding `total` nodes: values, then children, then features (each aligned). */
-function nodeArrays(total: number) {
+/** One buffer for trees of the given node counts: values, then children, then features (each aligned). */
+function nodeArrays(nodes: readonly number[]): Nodes {
+  const offsets = new Int32Array(nodes.length + 1);
+  nodes.forEach((n, t) => {
+    offsets[t + 1] = (offsets[t] as number) + n;
+  });
+  const total = offsets[nodes.length] as number;
   const buf = new ArrayBuffer(total * NODE_BYTES);
   return {
     buf,
     value: new Float32Array(buf, 0, total),
     child: new Uint16Array(buf, total * 4, total),
     feature: new Int16Array(buf, total * 6, total),
+    offsets,
   };
 }
 

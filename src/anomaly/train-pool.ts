@@ -65,7 +65,7 @@ const WORKER_URL = new URL(`./train-worker${FROM_SOURCE ? ".ts" : ".js"}`, impor
  * A worker's heap holds one batch of hosts at a time; small limits make it collect often instead of
  * growing (a larger heap gained no speed, and each worker's growth adds to the process's memory).
  */
-const LIMITS = { resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 } };
+const LIMITS = { resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 2 } };
 function spawnWorker(): Worker {
   if (!FROM_SOURCE) return new Worker(WORKER_URL, LIMITS);
   // A worker does not inherit the TypeScript loader: register tsx in it before loading the source.
@@ -137,7 +137,12 @@ export class TrainPool {
       const request = this.queue.shift() as Request;
       const id = ++this.seq;
       this.running.set(id, { worker, request });
-      worker.postMessage({ id, jobs: request.jobs.map(pack) } satisfies TrainRequest);
+      const jobs = request.jobs.map(pack);
+      // The packed copies are this request's own: moved to the worker, not copied again.
+      worker.postMessage(
+        { id, jobs } satisfies TrainRequest,
+        jobs.map((j) => j.values.buffer as ArrayBuffer),
+      );
     }
   }
 

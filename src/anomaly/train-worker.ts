@@ -16,5 +16,7 @@ parentPort?.on("message", (req: TrainRequest) => {
   } catch (e) {
     res = { id: req.id, error: e instanceof Error ? e.message : String(e) };
   }
-  parentPort?.postMessage(res);
+  // The forests' bytes move to the main thread instead of being copied.
+  const transfer = "models" in res ? res.models.map((m) => m.forest.bytes.buffer as ArrayBuffer) : [];
+  parentPort?.postMessage(res, transfer);
 });

@@ -2,7 +2,13 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
-import type { HostScore } from "../../src/anomaly/host-detector.js";
+import { FEATURES } from "../../src/anomaly/features.js";
+import {
+  type HostScore,
+  scoreLatest,
+  toScoringModel,
+  trainHostModel,
+} from "../../src/anomaly/host-detector.js";
 import { dropKeysAndDisconnect } from "../support/redis.js";
 
 let redis: Redis;
@@ -88,6 +94,33 @@ describe("AnomalyStore", () => {
     await redis.hset(`${prefix}:bad:models`, "x", '{"instance":"x"}');
     expect(await store.latest("bad")).toEqual([]);
     expect((await store.loadModels("bad")).size).toBe(0);
+  });
+
+  it("stores models as JSON plus raw forest bytes and loads them back to identical scores", async () => {
+    const store = new AnomalyStore(redis, prefix);
+    const n = 400;
+    const times = Float64Array.from({ length: n }, (_, i) => 1_700_006_400 + i * 300);
+    const series = FEATURES.map((_, f) =>
+      f === 7
+        ? new Float64Array(n).fill(Number.NaN)
+        : Float64Array.from({ length: n }, (_, i) => 10 + ((i * 31 + f) % 13)),
+    );
+    const model = trainHostModel("a:9100", series, 1_700_200_000_000, times);
+    await store.saveModels("models", [model]);
+    // 8 bytes a node, stored raw beside the JSON (which carries only the forest's header).
+    const bytes = await redis.hgetBuffer(`${prefix}:models:forests`, "a:9100");
+    const nodes = model.forest.header.nodes.reduce((a, b) => a + b, 0);
+    expect(bytes?.byteLength).toBe(nodes * 8);
+    expect(await redis.hget(`${prefix}:models:models`, "a:9100")).not.toMatch(/blob/);
+    const loaded = (await store.loadModels("models", ["a:9100", "missing:9100"])).get("a:9100");
+    expect(loaded?.baselines[7]?.median).toBeNaN();
+    const probe = series.map((c) => c.slice(-3).map((v, i) => (i === 2 ? v * 5 : v)));
+    const at = times.slice(-3);
+    expect(loaded && scoreLatest(loaded, probe, at)).toEqual(scoreLatest(model, probe, at));
+    // A forest whose bytes were cut short is skipped by the scan, not scored.
+    await redis.hset(`${prefix}:models:forests`, "a:9100", (bytes as Buffer).subarray(0, 100));
+    const cut = (await store.loadModels("models")).get("a:9100");
+    expect(() => cut && toScoringModel(cut)).toThrow(/corrupted/);
   });
 
   it("reports the last error until the next successful scan", async () => {

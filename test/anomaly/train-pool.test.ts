@@ -22,7 +22,23 @@ describe("TrainPool", () => {
       expect(pool.usingWorkers).toBe(true);
       expect(models.map((m) => m.instance)).toEqual(jobs.map((j) => j.instance));
       const local = jobs.map((j) => trainHostModel(j.instance, j.series, j.now, j.times));
-      expect(JSON.parse(JSON.stringify(models))).toEqual(JSON.parse(JSON.stringify(local)));
+      expect(models).toEqual(local);
+
+      // More requests than workers queue for the next idle one; float32 series (as fetched, views
+      // of one shared buffer) train as in-thread.
+      const shared = new Float32Array(jobs.length * FEATURES.length * n);
+      const f32 = jobs.map((j, h) => ({
+        ...j,
+        series: j.series.map((c, f) => {
+          const view = shared.subarray((h * FEATURES.length + f) * n, (h * FEATURES.length + f + 1) * n);
+          view.set(c);
+          return view;
+        }),
+      }));
+      const batches = await Promise.all(f32.map((j) => pool.train([j])));
+      expect(batches.map((b) => b.map((m) => m.instance))).toEqual(f32.map((j) => [j.instance]));
+      const localF32 = f32.map((j) => trainHostModel(j.instance, j.series, j.now, j.times));
+      expect(batches.flat()).toEqual(localF32);
     } finally {
       await pool.close();
     }
