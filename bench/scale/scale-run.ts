@@ -1,14 +1,25 @@
 /**
  * Child process of the scale bench, so its memory is the pipeline's alone: fetch the training window
  * of every host, train one model per host, save them to Redis, fetch a scan window and score every
- * host. Prints per-stage seconds and peak RSS as JSON.
+ * host. Prints per-stage seconds and peak RSS as JSON. Runs the built code (dist/, as `cloudops
+ * worker` does in production, training threads included), not the TypeScript sources.
  */
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
-import { AnomalyService } from "../../src/anomaly/anomaly-service.js";
-import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
-import { fetchFeatures } from "../../src/anomaly/feature-fetch.js";
-import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
+
+const built = (module: string) => new URL(`../../dist/${module}.js`, import.meta.url).href;
+const { AnomalyService } = (await import(
+  built("anomaly/anomaly-service")
+)) as typeof import("../../src/anomaly/anomaly-service.js");
+const { AnomalyStore } = (await import(
+  built("anomaly/anomaly-store")
+)) as typeof import("../../src/anomaly/anomaly-store.js");
+const { fetchFeatures } = (await import(
+  built("anomaly/feature-fetch")
+)) as typeof import("../../src/anomaly/feature-fetch.js");
+const { PrometheusClient } = (await import(
+  built("metrics/prometheus-client")
+)) as typeof import("../../src/metrics/prometheus-client.js");
 
 const [promUrl, end, redisUrl] = process.argv.slice(2);
 if (!promUrl || !end) throw new Error("usage: scale-run PROM_URL END [REDIS_URL]");
