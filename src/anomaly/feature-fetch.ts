@@ -14,23 +14,25 @@ export interface FeatureWindow {
   times: Float64Array;
   /** instance → per-feature arrays over `times`, NaN where missing. */
   hosts: Map<string, HostSeries>;
-  /** Number of Prometheus queries made: 18 per time chunk. */
+  /** Number of Prometheus queries made: 18 per time chunk (plus one for sizing the chunks). */
   queries: number;
 }
 
 /**
- * Most range queries in flight at once. Prometheus answers a fleet's long window no faster with more
- * (its evaluation is CPU-bound: 2 or 6 in flight took the same time), and every answer in flight is
- * held in memory while it is parsed.
+ * Points (hosts × steps) one answer should hold. Long windows of a large fleet are read in chunks of
+ * time so each answer stays near 1.5 MB: parsing larger answers set the memory high-water mark of
+ * training a fleet (in the scale bench, fetch peak RSS 487 MB in 8-hour chunks three at a time, 352 MB
+ * in 4-hour chunks two at a time, in the same time). A small fleet reads its window in one answer.
  */
-const CONCURRENCY = 2;
-/**
- * Grid points per query. Long windows are read in 4-hour chunks, so one answer stays near 1.5 MB for
- * a thousand hosts: parsing larger answers set the memory high-water mark of training a fleet (in
- * the scale bench, fetch peak RSS 487 MB in 8-hour chunks three at a time, 352 MB in 4-hour chunks
- * two at a time, in the same time).
- */
-export const MAX_STEPS_PER_QUERY = 48;
+const POINTS_PER_ANSWER = 48_000;
+/** Points in flight at once: two full answers, or up to six smaller ones (latency-bound servers). */
+const POINTS_IN_FLIGHT = 2 * POINTS_PER_ANSWER;
+const MIN_CONCURRENCY = 2;
+const MAX_CONCURRENCY = 6;
+/** Fewest steps per chunk, whatever the fleet's size. */
+export const MIN_STEPS_PER_QUERY = 48;
+/** Prometheus refuses more than 11,000 points per series in one answer. */
+const MAX_STEPS_PER_QUERY = 11_000;
 /** A background read of a day of a large fleet takes seconds, not the interactive timeout. */
 const FETCH_TIMEOUT_MS = 60_000;
 
@@ -82,34 +84,47 @@ export async function fetchFeatures(
     return s;
   };
   const window = options.rateWindowSeconds ?? Math.max(300, 2 * step);
-  const tasks: Array<{ f: number; from: number; to: number }> = [];
-  for (let f = 0; f < FEATURES.length; f++) {
-    for (let from = 0; from < n; from += MAX_STEPS_PER_QUERY) {
-      tasks.push({ f, from, to: Math.min(n, from + MAX_STEPS_PER_QUERY) - 1 });
-    }
-  }
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++];
-      const spec = task ? FEATURES[task.f] : undefined;
-      if (!task || !spec) return;
-      const result = await client.range(
-        featureQuery(spec, window),
-        { start: start + task.from * step, end: start + task.to * step, step },
-        { signal: options.signal, timeoutMs: FETCH_TIMEOUT_MS, noCache: true },
-      );
-      for (const series of result) {
-        const instance = series.labels.instance;
-        if (!instance) continue;
-        const column = hostSeries(instance)[task.f] as FeatureColumn;
-        for (const [t, v] of series.points) {
-          const i = Math.round((t - start) / step);
-          if (i >= 0 && i < n) column[i] = v;
-        }
+  type Task = { f: number; from: number; to: number };
+  const read = async (task: Task) => {
+    const spec = FEATURES[task.f];
+    if (!spec) return;
+    const result = await client.range(
+      featureQuery(spec, window),
+      { start: start + task.from * step, end: start + task.to * step, step },
+      { signal: options.signal, timeoutMs: FETCH_TIMEOUT_MS, noCache: true },
+    );
+    for (const series of result) {
+      const instance = series.labels.instance;
+      if (!instance) continue;
+      const column = hostSeries(instance)[task.f] as FeatureColumn;
+      for (const [t, v] of series.points) {
+        const i = Math.round((t - start) / step);
+        if (i >= 0 && i < n) column[i] = v;
       }
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { start, end, step, times, hosts, queries: tasks.length };
+  // The newest chunk of the first feature comes first: how many hosts answer sizes the other chunks.
+  const probeFrom = Math.max(0, n - MIN_STEPS_PER_QUERY);
+  await read({ f: 0, from: probeFrom, to: n - 1 });
+  const fleet = Math.max(1, hosts.size);
+  const chunk = Math.min(
+    MAX_STEPS_PER_QUERY,
+    Math.max(MIN_STEPS_PER_QUERY, Math.floor(POINTS_PER_ANSWER / fleet)),
+  );
+  const concurrency = Math.min(
+    MAX_CONCURRENCY,
+    Math.max(MIN_CONCURRENCY, Math.floor(POINTS_IN_FLIGHT / (fleet * Math.min(chunk, n)))),
+  );
+  const tasks: Task[] = [];
+  for (let f = 0; f < FEATURES.length; f++) {
+    const until = f === 0 ? probeFrom : n;
+    for (let from = 0; from < until; from += chunk)
+      tasks.push({ f, from, to: Math.min(until, from + chunk) - 1 });
+  }
+  let next = 0;
+  const worker = async () => {
+    for (let task = tasks[next++]; task; task = tasks[next++]) await read(task);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { start, end, step, times, hosts, queries: tasks.length + 1 };
 }
