@@ -1,11 +1,13 @@
 /**
  * A causal anomaly detector for one series: a row's score uses only that row and the rows before it.
  *
- * For each shingle length d (1, 2, 4, 8, 16 rows) the newest shingle's distance to its nearest
+ * For each shingle length d (1, 2, 4, … 32 rows) the newest shingle's distance to its nearest
  * earlier shingle is a discord measure: a value or a shape the series has not shown before is far
  * from everything in its history. Each distance is ranked against that scale's own past distances,
- * so the score needs no units or scale and one threshold serves every series; the ranks of the
- * scales are combined as a geometric mean of their tail probabilities. Last, a score that does not
+ * so the score needs no units or scale and one threshold serves every series. The scales' evidence
+ * (−log of each tail probability) is combined as the mean of two views: the average over scales (a
+ * change every scale sees) and the strongest single scale (a spike only the shortest shingle sees, a
+ * missing daily rise only the longest does), so neither dilutes the other. Last, a score that does not
  * exceed the highest score of the previous `quietRows` rows is damped: an incident is reported when
  * it starts, not on every row while it lasts.
  */
@@ -22,7 +24,7 @@ export interface StreamingOptions {
 }
 
 export const STREAMING_DEFAULTS: StreamingOptions = {
-  scales: [1, 2, 4, 8, 16],
+  scales: [1, 2, 4, 8, 16, 32],
   history: 4032,
   quietRows: 288,
   damping: 0.8,
@@ -62,6 +64,7 @@ export class StreamingDetector {
     this.values[this.t % cap] = value;
     const t = this.t++;
     let tailSum = 0;
+    let tailMax = 0;
     let ranked = 0;
     this.o.scales.forEach((d, s) => {
       if (t < 2 * d) return;
@@ -73,13 +76,15 @@ export class StreamingDetector {
         let below = 0;
         for (let j = 0; j < n; j++) if ((ring[j] as number) < dist) below++;
         const rank = below / n;
-        tailSum += -Math.log(Math.min(1, 1 - rank + 1 / this.o.history));
+        const evidence = -Math.log(Math.min(1, 1 - rank + 1 / this.o.history));
+        tailSum += evidence;
+        tailMax = Math.max(tailMax, evidence);
         ranked++;
       }
       ring[count % ring.length] = dist;
       this.distanceCounts[s] = count + 1;
     });
-    const raw = ranked === 0 ? 0 : 1 - Math.exp(-tailSum / ranked);
+    const raw = ranked === 0 ? 0 : 1 - Math.exp(-(tailSum / ranked + tailMax) / 2);
     let recentMax = 0;
     const q = this.recentScores;
     const seen = Math.min(t, q.length);
