@@ -177,7 +177,7 @@ export class TrainPool {
 
   /** How many requests can train at once: callers keep this many (plus one) in flight. */
   get parallelism(): number {
-    return Math.max(1, this.workers.length || (this.size > 1 && !this.broken ? this.size : 1));
+    return this.size > 1 && !this.broken ? this.size : 1;
   }
 
   async close(): Promise<void> {
