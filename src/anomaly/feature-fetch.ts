@@ -106,7 +106,9 @@ export async function fetchFeatures(
   // The newest chunk of the first feature comes first: how many hosts answer sizes the other chunks.
   const probeFrom = Math.max(0, n - MIN_STEPS_PER_QUERY);
   await read({ f: 0, from: probeFrom, to: n - 1 });
-  const fleet = Math.max(1, hosts.size);
+  // No host answered (the first feature is missing everywhere lately): plan for a large fleet, whose
+  // answers stay bounded, rather than a small one, whose one answer per feature could be huge.
+  const fleet = hosts.size || Number.POSITIVE_INFINITY;
   const chunk = Math.min(
     MAX_STEPS_PER_QUERY,
     Math.max(MIN_STEPS_PER_QUERY, Math.floor(POINTS_PER_ANSWER / fleet)),

@@ -22,8 +22,11 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-/** Answers every range query with `hosts` series, value = host index, over the asked range. */
-async function fleetServer(hosts: number): Promise<FleetServer> {
+/**
+ * Answers every range query with `hosts` series, value = host index, over the asked range; queries
+ * matching `missing` get no series.
+ */
+async function fleetServer(hosts: number, missing?: RegExp): Promise<FleetServer> {
   const state: FleetServer = { url: "", answers: [], inFlight: { now: 0, max: 0 } };
   const server = createServer((req, res) => {
     let body = "";
@@ -39,7 +42,7 @@ async function fleetServer(hosts: number): Promise<FleetServer> {
       state.answers.push(hosts * steps);
       state.inFlight.now++;
       state.inFlight.max = Math.max(state.inFlight.max, state.inFlight.now);
-      const result = Array.from({ length: hosts }, (_, h) => ({
+      const result = Array.from({ length: missing?.test(q.get("query") ?? "") ? 0 : hosts }, (_, h) => ({
         metric: { instance: `h${h}:9100` },
         values: Array.from({ length: steps }, (_, i) => [start + i * step, String(h)]),
       }));
@@ -87,5 +90,15 @@ describe("fetchFeatures", () => {
     const scan = await fetchFeatures(client(prom.url), { start: END - 900, end: END, step: 60 });
     expect(scan.queries).toBe(FEATURES.length);
     expect([...scan.hosts.keys()].sort()).toEqual(["h0:9100", "h1:9100", "h2:9100", "h3:9100"]);
+  });
+
+  it("plans bounded chunks when no host answers the first feature (the fleet's size is unknown)", async () => {
+    const prom = await fleetServer(4, /mode="user"/);
+    const w = await fetchFeatures(client(prom.url), { start: END - 86400, end: END, step: 300 });
+    expect(w.queries).toBe(1 + Math.ceil((289 - 48) / 48) + (FEATURES.length - 1) * Math.ceil(289 / 48));
+    expect(prom.inFlight.max).toBe(2);
+    expect(w.hosts.size).toBe(4);
+    expect(w.hosts.get("h2:9100")?.[0]?.every((v) => Number.isNaN(v))).toBe(true);
+    expect(w.hosts.get("h2:9100")?.[1]?.every((v) => v === 2)).toBe(true);
   });
 });
