@@ -125,8 +125,10 @@ export class AnomalyService {
     const pool = new TrainPool(this.opts.trainThreads);
     try {
       let next = 0;
+      // One lane's failure (Redis refusing a save, say) stops the others at their next batch.
+      let failed = false;
       const lane = async () => {
-        while (next < instances.length) {
+        while (!failed && next < instances.length) {
           const batch = instances.slice(next, next + TRAIN_BATCH);
           next += batch.length;
           const models = await pool.train(
@@ -147,7 +149,14 @@ export class AnomalyService {
           for (const instance of batch) window.hosts.delete(instance);
         }
       };
-      await Promise.all(Array.from({ length: pool.parallelism + 1 }, lane));
+      await Promise.all(
+        Array.from({ length: pool.parallelism + 1 }, () =>
+          lane().catch((e: unknown) => {
+            failed = true;
+            throw e;
+          }),
+        ),
+      );
     } finally {
       await pool.close();
     }

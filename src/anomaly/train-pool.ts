@@ -92,6 +92,8 @@ export class TrainPool {
   private readonly queue: Request[] = [];
   /** Set once a worker failed: the rest of the run trains on this thread. */
   private broken = false;
+  /** Set by close: later requests are refused rather than starting new workers nobody closes. */
+  private closed = false;
   private seq = 0;
   private readonly running = new Map<number, { worker: Worker; request: Request }>();
 
@@ -154,6 +156,7 @@ export class TrainPool {
 
   /** Trains every job on the next idle worker; the models come back in the jobs' order. */
   async train(jobs: TrainJob[]): Promise<HostModel[]> {
+    if (this.closed) throw new Error("training pool closed");
     const inThread = () => jobs.map((j) => trainHostModel(j.instance, j.series, j.now, j.times));
     const workers = this.start();
     if (workers.length === 0 || jobs.length === 0) return inThread();
@@ -181,6 +184,7 @@ export class TrainPool {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const ws = this.workers;
     this.workers = [];
     this.idle = [];

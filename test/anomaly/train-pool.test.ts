@@ -43,4 +43,14 @@ describe("TrainPool", () => {
       await pool.close();
     }
   });
+
+  it("refuses work once closed instead of starting workers nobody would close", async () => {
+    const pool = new TrainPool(2);
+    await pool.close();
+    const series = FEATURES.map(() => Float64Array.from({ length: 200 }, (_, i) => i % 7));
+    await expect(pool.train([{ instance: "a:9100", series, now: 0 }])).rejects.toThrow(
+      /training pool closed/,
+    );
+    expect(pool.usingWorkers).toBe(false);
+  });
 });
