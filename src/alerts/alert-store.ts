@@ -179,7 +179,7 @@ export class AlertStore {
   /**
    * Records an alert as its source sent it and queues its groups' messages when it changed. Sources
    * repeat firing alerts (Alertmanager every group interval, rules every evaluation); those are
-   * deduplicated here. A silenced alert is recorded but queues nothing.
+   * deduplicated here. A silenced alert is recorded, and only updates a message already posted.
    */
   async receive(alert: Alert, targets: Target[], opts: { silenced?: boolean; now?: number } = {}) {
     const now = opts.now ?? Date.now();
@@ -256,8 +256,12 @@ export class AlertStore {
       multi.sadd(`${g}:alerts`, alert.fingerprint).srem(`${g}:firing`, alert.fingerprint);
       event = `✅ ${where(alert)} resolved at ${hhmm(alert.endsAt ?? now)}`;
     }
-    if (event) multi.rpush(`${g}:events`, event).ltrim(`${g}:events`, -MAX_EVENTS, -1);
-    if (!silenced) multi.incr(`${g}:rev`).lrem(this.outbox, 0, id).rpush(this.outbox, id);
+    // A silence keeps quiet, not stale: a group already in the channel is still edited in place (an
+    // edit notifies nobody), but the change gets no thread line (which would), and a new group is not
+    // posted at all.
+    if (event && !silenced) multi.rpush(`${g}:events`, event).ltrim(`${g}:events`, -MAX_EVENTS, -1);
+    const queue = !silenced || (await this.redis.exists(`${g}:message`)) === 1;
+    if (queue) multi.incr(`${g}:rev`).lrem(this.outbox, 0, id).rpush(this.outbox, id);
     await multi.exec();
     if (alert.status === "resolved" && (await this.redis.scard(`${g}:firing`)) === 0)
       await this.closeGroup(id, now);

@@ -181,7 +181,7 @@ describe("Alertmanager → Slack", () => {
     }
   });
 
-  it("silences from the button: nothing is posted for the group until the silence ends", async () => {
+  it("silences from the button: the message stays current, but nothing is posted until the silence ends", async () => {
     const name = uniqueName();
     const id = fp();
     await send(app.url, webhook("firing", id, { name }));
@@ -210,18 +210,25 @@ describe("Alertmanager → Slack", () => {
       redis.disconnect();
     }
     slack.reset();
-    // The alert resolves and fires again while silenced: not a word.
+    // The alert resolves and fires again while silenced: the message is edited in place (an edit
+    // notifies nobody), and not a word is posted, neither a message nor a thread line.
     await send(app.url, webhook("resolved", id, { name }));
+    const resolvedEdit = (await slack.waitFor("chat.update")).at(-1);
+    expect(resolvedEdit?.args.ts).toBe(post.response?.ts);
+    expect(JSON.stringify(resolvedEdit?.args.blocks)).toContain("RESOLVED after");
     await send(app.url, webhook("firing", id, { name }));
+    const firingEdit = (await slack.waitFor("chat.update", 2)).at(-1);
+    expect(JSON.stringify(firingEdit?.args.blocks)).toContain("🔕 SILENCED until");
     await new Promise((r) => setTimeout(r, 500));
-    expect(slack.calls.filter((c) => c.method.startsWith("chat."))).toEqual([]);
+    expect(slack.calls.filter((c) => c.method.startsWith("chat.") && c.method !== "chat.update")).toEqual([]);
     // The silence ends (lifted from chat here): the message is brought up to date.
     const lift = await postSigned(
       `${app.url}/slack/events`,
       sign(slashCommand(`unsilence ${group}`, { channel: "C0ALERTS", responseUrl: slack.responseUrl }), FORM),
     );
     expect(lift.status).toBe(200);
-    const [after] = await slack.waitFor("chat.update");
+    // The third edit since the silence: resolved, firing again, lifted.
+    const after = (await slack.waitFor("chat.update", 3)).at(-1);
     expect(JSON.stringify(after?.args.blocks)).not.toContain("SILENCED until");
     expect(JSON.stringify(after?.args.blocks)).toContain("Silence 1h");
     const line = (await slack.waitFor("chat.postMessage")).find((c) => c.args.thread_ts);
