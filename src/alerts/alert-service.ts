@@ -105,6 +105,31 @@ export class AlertService {
       : refuse("You are not on the list of people allowed to act on alerts (ALERT_ACTORS). Ask an admin.");
   }
 
+  /**
+   * A button of an alert message (group-message's action ids) pressed in Slack or Teams; undefined
+   * for an id that is not an alert action.
+   */
+  async press(
+    action: string,
+    id: string,
+    arg: string,
+    user: string,
+    by = user,
+  ): Promise<ActionResult | undefined> {
+    switch (action) {
+      case "alert-ack":
+        return this.acknowledge(id, user, by);
+      case "alert-silence":
+        return this.silence(id, arg, user, by);
+      case "alert-unsilence":
+        return this.unsilence(id, user, by);
+      case "alert-resolve":
+        return this.resolve(id, user, by);
+      default:
+        return undefined;
+    }
+  }
+
   async acknowledge(id: string, user: string, by = user): Promise<ActionResult> {
     const denied = this.denied(user);
     if (denied) return denied;

@@ -30,7 +30,7 @@ const POINTS_IN_FLIGHT = 2 * POINTS_PER_ANSWER;
 const MIN_CONCURRENCY = 2;
 const MAX_CONCURRENCY = 6;
 /** Fewest steps per chunk, whatever the fleet's size. */
-export const MIN_STEPS_PER_QUERY = 48;
+const MIN_STEPS_PER_QUERY = 48;
 /** Prometheus refuses more than 11,000 points per series in one answer. */
 const MAX_STEPS_PER_QUERY = 11_000;
 /** A background read of a day of a large fleet takes seconds, not the interactive timeout. */

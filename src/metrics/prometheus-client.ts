@@ -90,7 +90,7 @@ export function parseSampleValue(s: string): number {
  * A range matrix checked and converted in one pass. The schema validator copied every point of a
  * large answer (a day of a thousand hosts is 288,000 points) before the conversion copied them again.
  */
-export function parseMatrix(data: unknown): RangeSeries[] | undefined {
+function parseMatrix(data: unknown): RangeSeries[] | undefined {
   if (typeof data !== "object" || data === null) return undefined;
   const { resultType, result } = data as { resultType?: unknown; result?: unknown };
   if (resultType !== "matrix" || !Array.isArray(result)) return undefined;

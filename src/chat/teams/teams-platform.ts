@@ -224,16 +224,7 @@ export function createTeamsPlatform(deps: TeamsPlatformDeps): TeamsPlatform {
       await context.sendActivity({ attachments: [CardFactory.adaptiveCard(renderCard(details))] });
       return toast(context, "Details posted below.");
     }
-    const result =
-      action === "alert-ack"
-        ? await alerts.acknowledge(id, user, who)
-        : action === "alert-silence"
-          ? await alerts.silence(id, arg, user, who)
-          : action === "alert-unsilence"
-            ? await alerts.unsilence(id, user, who)
-            : action === "alert-resolve"
-              ? await alerts.resolve(id, user, who)
-              : undefined;
+    const result = await alerts.press(action, id, arg, user, who);
     if (!result) return toast(context, "Unknown action.");
     if (!result.ok) return toast(context, result.reply.text);
     // The card as it is now, for whoever pressed; the alert pipeline updates it for everyone.

@@ -24,16 +24,7 @@ export function registerAlertActions(app: App, ctx: SlackContext): void {
     const kind = action.action_id.split(":")[1];
     const [id = "", arg = ""] = (action.value ?? "").split(" ");
     const who = `<@${user}>`;
-    const result =
-      kind === "alert-ack"
-        ? await alerts.acknowledge(id, user, who)
-        : kind === "alert-silence"
-          ? await alerts.silence(id, arg, user, who)
-          : kind === "alert-unsilence"
-            ? await alerts.unsilence(id, user, who)
-            : kind === "alert-resolve"
-              ? await alerts.resolve(id, user, who)
-              : undefined;
+    const result = await alerts.press(kind ?? "", id, arg, user, who);
     if (result) {
       if (!result.ok) await ctx.responder.ephemeral(dest, result.reply);
       return;
