@@ -16,6 +16,13 @@ export interface FeatureSpec {
 const NET_DEVICES = 'device!~"lo|veth.*|docker.*|br-.*|virbr.*|cni.*|flannel.*|cali.*|tun.*"';
 const DISKS = 'device!~"dm-.*|loop.*|ram.*|sr.*|md.*"';
 const FS = 'fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs|fuse\\\\..*|proc|sysfs|iso9660"';
+/** The counters whose sum is "network errors+drops"; a real node_exporter emits each per device. */
+const NET_ERROR_COUNTERS = [
+  "node_network_receive_errs_total",
+  "node_network_transmit_errs_total",
+  "node_network_receive_drop_total",
+  "node_network_transmit_drop_total",
+] as const;
 // Share of all CPU time, which stays right when the window reaches back before the first sample.
 const cpuMode = (mode: string) =>
   `100 * sum by (instance) (rate(node_cpu_seconds_total{mode="${mode}"}[$W])) / sum by (instance) (rate(node_cpu_seconds_total[$W]))`;
@@ -91,7 +98,9 @@ export const FEATURES: readonly FeatureSpec[] = [
     name: "net_errors",
     label: "network errors+drops",
     unit: "count",
-    expr: `sum by (instance) (rate({__name__=~"node_network_(receive|transmit)_(errs|drop)_total",${NET_DEVICES}}[$W]))`,
+    // rate() drops the metric name, so the four counters of one device would collide inside one sum:
+    // each counter is summed by instance first, then the four sums are added.
+    expr: NET_ERROR_COUNTERS.map((c) => `sum by (instance) (rate(${c}{${NET_DEVICES}}[$W]))`).join(" + "),
   },
   {
     name: "tcp_established",
