@@ -7,6 +7,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { type FakeSlack, type SlackCall, startFakeSlack } from "../fakes/fake-slack.js";
+import { outboxDrained } from "../support/alert-outbox.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import {
   blockAction,
@@ -127,7 +128,7 @@ describe("Alertmanager → Slack", () => {
     expect(await (await send(app.url, webhook("firing", id, { name, hosts: 3 }))).json()).toMatchObject({
       unchanged: 3,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await outboxDrained(app);
     expect(postsTo("C0ALERTS")).toHaveLength(1);
     // The resolved payload changes that same message and says so in its thread.
     await send(app.url, webhook("resolved", id, { name, hosts: 3 }));
@@ -139,7 +140,7 @@ describe("Alertmanager → Slack", () => {
     expect(thread?.args.thread_ts).toBe(update?.args.ts);
     expect(String(thread?.args.text)).toContain("db-1:9100 resolved at 03:23 UTC");
     expect(String(thread?.args.text)).toContain("db-3:9100 resolved at 03:23 UTC");
-    await new Promise((r) => setTimeout(r, 300));
+    await outboxDrained(app);
     expect(slack.callsOf("chat.update")).toHaveLength(1);
   });
 
@@ -219,7 +220,7 @@ describe("Alertmanager → Slack", () => {
     await send(app.url, webhook("firing", id, { name }));
     const firingEdit = (await slack.waitFor("chat.update", 2)).at(-1);
     expect(JSON.stringify(firingEdit?.args.blocks)).toContain("🔕 SILENCED until");
-    await new Promise((r) => setTimeout(r, 500));
+    await outboxDrained(app);
     expect(slack.calls.filter((c) => c.method.startsWith("chat.") && c.method !== "chat.update")).toEqual([]);
     // The silence ends (lifted from chat here): the message is brought up to date.
     const lift = await postSigned(
@@ -273,8 +274,8 @@ describe("Alertmanager → Slack", () => {
   it("retries when Slack fails and delivers once", async () => {
     slack.failNext("chat.postMessage", { status: 500 }, { status: 500 });
     await send(app.url, webhook("firing", fp(), { name: uniqueName() }));
-    await until("a delivered post", () => postsTo("C0ALERTS").length >= 3, 20_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await until("a delivered post", () => postsTo("C0ALERTS").length >= 3);
+    await outboxDrained(app);
     // Two failed attempts and one success; the message exists once.
     expect(postsTo("C0ALERTS")).toHaveLength(3);
     // What an operator watches: alerts in, deliveries by outcome, and the outbox drained.
@@ -292,35 +293,43 @@ describe("Alertmanager → Slack", () => {
     const id = fp();
     slack.failNext("chat.postMessage", { status: 500, kept: true });
     await send(app.url, webhook("firing", id, { name }));
-    const [history] = await slack.waitFor("conversations.history", 1, 10_000);
+    const [history] = await slack.waitFor("conversations.history");
     expect(String(history?.args.include_all_metadata)).toBe("true");
     // The found message is brought up to date in place, and later changes go to it.
     await slack.waitFor("chat.update");
     await send(app.url, webhook("resolved", id, { name }));
     await slack.waitFor("chat.update", 2);
-    await new Promise((r) => setTimeout(r, 300));
+    await outboxDrained(app);
     expect(postsTo("C0ALERTS").filter((c) => !c.args.thread_ts)).toHaveLength(1);
   });
 
   it("waits as long as a 429's Retry-After says before posting again", async () => {
     slack.failNext("chat.postMessage", { status: 429, retryAfter: 1 });
     await send(app.url, webhook("firing", fp(), { name: uniqueName() }));
-    await until("the retried post", () => postsTo("C0ALERTS").length >= 2, 10_000);
+    await until("the retried post", () => postsTo("C0ALERTS").length >= 2);
     const [limited, posted] = postsTo("C0ALERTS");
     expect((posted?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1000);
     // A 429 is certain not to have posted: no search of the channel before the retry.
     expect(slack.callsOf("conversations.history")).toEqual([]);
   });
 
-  it("delivers more groups than one pass over the outbox without waiting for the next interval", async () => {
+  // Bounded generously: this asserts that all are delivered (and in passes right after each other,
+  // below), not how fast a loaded machine does it; speed is measured in bench/.
+  it("delivers more groups than one pass over the outbox without waiting for the next interval", {
+    timeout: 180_000,
+  }, async () => {
     const alerts = Array.from(
       { length: 150 },
       () => webhook("firing", fp(), { name: uniqueName() }).alerts[0],
     );
     const burst = { ...webhook("firing", fp()), alerts };
     expect(await (await send(app.url, burst)).json()).toMatchObject({ received: 150, new: 150 });
-    // The safety-net interval is 15 s; all 150 must arrive well before it.
-    await until("150 posts", () => postsTo("C0ALERTS").length >= 150, 10_000);
+    await until("150 posts", () => postsTo("C0ALERTS").length >= 150, 150_000);
+    // The second pass followed the first at once: had it waited for the safety-net interval (15 s),
+    // the 101st post would come at least that long after the 100th.
+    const at = postsTo("C0ALERTS").map((c) => c.at);
+    const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
+    expect(Math.max(...gaps)).toBeLessThan(15_000);
   });
 
   it("keeps a resolved group for a week, a firing one until it resolves", async () => {
@@ -332,7 +341,7 @@ describe("Alertmanager → Slack", () => {
     try {
       const alertKey = `${app.redisPrefix}:alerts:alert:${id}0000`;
       const groupKey = `${app.redisPrefix}:alerts:group:${group}`;
-      await until("the message ref", async () => (await redis.exists(`${groupKey}:message`)) === 1, 5_000);
+      await until("the message ref", async () => (await redis.exists(`${groupKey}:message`)) === 1);
       expect(await redis.pttl(alertKey)).toBe(-1);
       expect(await redis.pttl(groupKey)).toBe(-1);
       await send(app.url, webhook("resolved", id, { name }));
@@ -357,7 +366,7 @@ describe("Alertmanager → Slack", () => {
     );
     const tooMany = webhook("firing", fp(), { hosts: 1001 });
     expect((await send(app.url, tooMany)).status).toBe(400);
-    await new Promise((r) => setTimeout(r, 300));
+    await outboxDrained(app);
     expect(slack.callsOf("chat.postMessage")).toHaveLength(0);
   });
 
@@ -380,14 +389,14 @@ describe("Alertmanager → Slack", () => {
     const first = await startTestApp(env(down.apiUrl));
     const name = uniqueName();
     expect((await send(first.url, webhook("firing", fp(), { name }))).status).toBe(200);
-    await first.close();
+    await first.close({ keepKeys: true });
     await down.close();
     // A new process on the same Redis (same key prefix) delivers what was left in the outbox.
     const second = await startTestApp({ ...env(slack.apiUrl) }, first.redisPrefix);
     try {
       const posted = () => postsTo("C0ALERTS").filter((c) => JSON.stringify(c.args.blocks).includes(name));
-      await until("the delivery after restart", () => posted().length > 0, 20_000);
-      await new Promise((r) => setTimeout(r, 500));
+      await until("the delivery after restart", () => posted().length > 0);
+      await outboxDrained(second);
       expect(posted()).toHaveLength(1);
     } finally {
       await second.close();

@@ -80,7 +80,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     failNext(...statuses) {
       failures.push(...statuses);
     },
-    async waitFor(predicate, count = 1, timeoutMs = 10_000) {
+    async waitFor(predicate, count = 1, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const got = calls.filter(predicate);

@@ -307,7 +307,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     onCall(listener) {
       listeners.push(listener);
     },
-    async waitFor(method, count = 1, timeoutMs = 10_000) {
+    async waitFor(method, count = 1, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const got = calls.filter((c) => c.method === method);

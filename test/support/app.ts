@@ -6,15 +6,15 @@ import { inject } from "vitest";
 import { type App, createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config/config.js";
 import { silentLogger } from "../../src/observability/logger.js";
-
-let apps = 0;
+import { dropKeys, testPrefix } from "./redis.js";
 
 export interface TestApp {
   url: string;
   app: App;
   /** Prefix of this app's Redis keys. */
   redisPrefix: string;
-  close(): Promise<void>;
+  /** Stops the app and removes its Redis keys; `keepKeys` leaves them for an app started on the same prefix. */
+  close(opts?: { keepKeys?: boolean }): Promise<void>;
 }
 
 /** `env` overrides configuration variables; the clock is pinned to the fixture's end. */
@@ -36,8 +36,16 @@ export async function startTestApp(
     ANOMALY_ENABLED: "false",
     ...env,
   });
-  const prefix = redisPrefix ?? `test-${process.pid}-${++apps}-${Date.now().toString(36)}`;
+  const prefix = redisPrefix ?? testPrefix("app");
   const app = createApp(config, silentLogger(), { now: now ?? (() => fixtureEnd), redisPrefix: prefix });
   const port = await app.listen(0, "127.0.0.1");
-  return { url: `http://127.0.0.1:${port}`, app, redisPrefix: prefix, close: () => app.close() };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    redisPrefix: prefix,
+    async close(opts = {}) {
+      await app.close();
+      if (!opts.keepKeys) await dropKeys(prefix);
+    },
+  };
 }
