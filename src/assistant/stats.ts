@@ -1,28 +1,54 @@
 /** Summaries of series: what a trend answer says in numbers. */
+import type { Extremes } from "../metrics/extremes.js";
 
 export interface SeriesStats {
   min: number;
   avg: number;
   max: number;
+  /** The latest value: the instant value at the range's end when known, else the last point. */
   last: number;
   /** Time (seconds) of the maximum. */
   maxAt: number;
+  /** Time (seconds) of the minimum. */
+  minAt: number;
+  /** Finite points the average is over. */
   count: number;
 }
 
 export type Direction = "rising" | "falling" | "steady";
 
-/** min/avg/max/last over the finite points; undefined when there is none. */
-export function summarise(points: ReadonlyArray<readonly [number, number]>): SeriesStats | undefined {
+/** What is known better than a range's step points can tell. */
+export interface ExactValues {
+  /** Max and min from every evaluation between the steps (see metrics/extremes). */
+  extremes?: Extremes;
+  /** The instant value at the range's end. NaN when the series has no value there any more. */
+  latest?: number;
+  /** When `latest` was taken (epoch seconds). */
+  latestAt?: number;
+}
+
+/**
+ * min/avg/max/last over the finite points; undefined when there is none. The average is always the
+ * points'; the extremes and the latest value come from `exact` when given, because step points miss
+ * what happens between steps and the last point can be a whole step old.
+ */
+export function summarise(
+  points: ReadonlyArray<readonly [number, number]>,
+  exact: ExactValues = {},
+): SeriesStats | undefined {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let sum = 0;
   let count = 0;
   let last = Number.NaN;
   let maxAt = 0;
+  let minAt = 0;
   for (const [t, v] of points) {
     if (!Number.isFinite(v)) continue;
-    if (v < min) min = v;
+    if (v < min) {
+      min = v;
+      minAt = t;
+    }
     if (v > max) {
       max = v;
       maxAt = t;
@@ -32,7 +58,15 @@ export function summarise(points: ReadonlyArray<readonly [number, number]>): Ser
     last = v;
   }
   if (count === 0) return undefined;
-  return { min, avg: sum / count, max, last, maxAt, count };
+  const e = exact.extremes;
+  if (e) ({ min, minAt, max, maxAt } = e);
+  if (exact.latest !== undefined) last = exact.latest;
+  // The latest value is a value of the range too, and may be newer than any step point.
+  if (exact.latestAt !== undefined && Number.isFinite(last)) {
+    if (last > max) [max, maxAt] = [last, exact.latestAt];
+    if (last < min) [min, minAt] = [last, exact.latestAt];
+  }
+  return { min, avg: sum / count, max, last, maxAt, minAt, count };
 }
 
 /**

@@ -1,5 +1,13 @@
 /** "cpu usage", "memory on web-2": the current value, with its usual level and the worst host. */
 import { namedQuery } from "../../metrics/catalogue.js";
+import {
+  type Coverage,
+  coverageOfCount,
+  historyText,
+  spanText,
+  windowQueries,
+} from "../../metrics/coverage.js";
+import { isWindowed, RATE_WINDOW_S } from "../../metrics/extremes.js";
 import type { InstantSample } from "../../metrics/prometheus-client.js";
 import { formatValue } from "../../metrics/units.js";
 import { makeReply, type Reply, type ReplyField } from "../../reply/reply.js";
@@ -15,13 +23,17 @@ import {
 } from "./context.js";
 import { resourceLinks } from "./links.js";
 
-const USUAL_WINDOW = "1d";
+/** "Usual level" is the average over this window, given only when most of it has data. */
+const USUAL_WINDOW_S = 86400;
 
 interface HostRow {
   host: string;
   instance: string;
   values: number[];
+  /** The headline query's average over {@link USUAL_WINDOW_S}, when asked for. */
   usual?: number;
+  /** How much of that window has data; the usual level is only said when it is enough. */
+  history?: Coverage;
 }
 
 /** Current values of every query of a resource, joined per instance. */
@@ -35,13 +47,17 @@ export async function currentRows(
   const calls: Promise<InstantSample[]>[] = exprs.map((e) =>
     ctx.client.instant(e, { time: ctx.now, signal: ctx.signal }),
   );
-  if (withUsual) {
-    calls.push(
-      ctx.client.instant(`avg_over_time((${exprs[0]})[${USUAL_WINDOW}:5m])`, {
-        time: ctx.now,
-        signal: ctx.signal,
-      }),
-    );
+  const first = spec.queries[0];
+  const usual =
+    withUsual && first
+      ? windowQueries(
+          (windowSeconds) => namedQuery(first.name).build({ matchers, windowSeconds }),
+          USUAL_WINDOW_S,
+        )
+      : undefined;
+  if (usual) {
+    for (const e of [usual.avg, usual.count])
+      calls.push(ctx.client.instant(e, { time: ctx.now, signal: ctx.signal }));
   }
   const results = await Promise.all(calls);
   const rows = new Map<string, HostRow>();
@@ -56,13 +72,32 @@ export async function currentRows(
       row.values[i] = s.value;
     }
   });
-  if (withUsual) {
-    for (const s of results[spec.queries.length] ?? []) {
-      const row = rows.get(s.labels.instance ?? "");
-      if (row) row.usual = s.value;
+  if (usual) {
+    const avg = byInstance(results[spec.queries.length]);
+    const count = byInstance(results[spec.queries.length + 1]);
+    for (const row of rows.values()) {
+      row.usual = avg.get(row.instance);
+      row.history = coverageOfCount(count.get(row.instance), usual);
     }
   }
   return [...rows.values()].sort((a, b) => (b.values[0] ?? 0) - (a.values[0] ?? 0));
+}
+
+function byInstance(samples: InstantSample[] | undefined): Map<string, number> {
+  return new Map((samples ?? []).map((s) => [s.labels.instance ?? "", s.value]));
+}
+
+/** "now, 5 min average" for a rate, "now" for a gauge: what the current value stands for. */
+export function nowWords(spec: ResourceSpec, now = "now"): string {
+  const first = spec.queries[0];
+  const windowed =
+    first !== undefined && isWindowed(namedQuery(first.name).build({ windowSeconds: RATE_WINDOW_S }));
+  return windowed ? `${now}, ${spanText(RATE_WINDOW_S)} average` : now;
+}
+
+/** The usual level, when there is enough history behind it. */
+function knownUsual(row: HostRow): number | undefined {
+  return row.history?.enough && row.usual !== undefined && Number.isFinite(row.usual) ? row.usual : undefined;
 }
 
 export async function answerResourceNow(ctx: AnswerContext, resource: Resource): Promise<Reply> {
@@ -84,10 +119,13 @@ export async function answerResourceNow(ctx: AnswerContext, resource: Resource):
   if (ctx.host || rows.length === 1) {
     title = `${LEVEL_EMOJI[tone]} ${spec.label} ${valueText(top)} on ${top.host}${envSuffix(ctx)}`;
     lines.push(
-      `${spec.queries[0]?.label ?? spec.label}: ${valueText(top)} on ${top.host} (now, 5 min average)`,
+      `${spec.queries[0]?.label ?? spec.label}: ${valueText(top)} on ${top.host} (${nowWords(spec)})`,
     );
-    if (top.usual !== undefined && Number.isFinite(top.usual)) {
-      lines.push(`Usual level: ${formatValue(top.usual, spec.unit)} (24 h average)`);
+    const usual = knownUsual(top);
+    if (usual !== undefined) {
+      lines.push(`Usual level: ${formatValue(usual, spec.unit)} (${spanText(USUAL_WINDOW_S)} average)`);
+    } else if (top.history) {
+      lines.push(`Usual level: not known yet — ${historyText(top.history)}`);
     }
     if (resource === "cpu") lines.push(...(await cpuBreakdown(ctx)));
     if (resource === "disk") lines.push(...(await diskMounts(ctx)));
@@ -95,7 +133,7 @@ export async function answerResourceNow(ctx: AnswerContext, resource: Resource):
     const avg = rows.reduce((s, r) => s + (r.values[0] ?? 0), 0) / rows.length;
     title = `${LEVEL_EMOJI[tone]} ${spec.label}: ${top.host} highest at ${formatValue(top.values[0] ?? Number.NaN, spec.unit)}${envSuffix(ctx)}`;
     lines.push(
-      `Highest: ${top.host} ${valueText(top)} · fleet average ${formatValue(avg, spec.unit)} ${scopeText(ctx, rows.length)} (now, 5 min average)`,
+      `Highest: ${top.host} ${valueText(top)} · fleet average ${formatValue(avg, spec.unit)} ${scopeText(ctx, rows.length)} (${nowWords(spec)})`,
     );
     const hot = rows.filter((_, i) => levels[i] !== "ok");
     if (spec.warning !== undefined) {
@@ -105,11 +143,26 @@ export async function answerResourceNow(ctx: AnswerContext, resource: Resource):
           : `${hot.length} of ${rows.length} hosts at or above ${formatValue(spec.warning, spec.unit)}: ${hot.map((r) => r.host).join(", ")}`,
       );
     }
+    const young = rows.filter((r) => r.history && !r.history.enough);
+    const longest = young.map((r) => r.history as Coverage).sort((a, b) => b.seconds - a.seconds)[0];
+    if (longest && young.length === rows.length) {
+      lines.push(`Usual levels: not known yet — ${historyText(longest)}`);
+    } else if (longest) {
+      lines.push(
+        `Usual level not known yet for ${young.length} of ${rows.length} hosts (under ${spanText(USUAL_WINDOW_S)} of history): ${young
+          .slice(0, 5)
+          .map((r) => r.host)
+          .join(", ")}${young.length > 5 ? ", …" : ""}`,
+      );
+    }
   }
-  const fields: ReplyField[] = rows.slice(0, 20).map((r) => ({
-    label: `${LEVEL_EMOJI[levelOf(spec, r.values[0] ?? 0)]} ${r.host}`,
-    value: `${valueText(r)}${r.usual !== undefined && Number.isFinite(r.usual) ? ` (usual ${formatValue(r.usual, spec.unit)})` : ""}`,
-  }));
+  const fields: ReplyField[] = rows.slice(0, 20).map((r) => {
+    const usual = knownUsual(r);
+    return {
+      label: `${LEVEL_EMOJI[levelOf(spec, r.values[0] ?? 0)]} ${r.host}`,
+      value: `${valueText(r)}${usual !== undefined ? ` (usual ${formatValue(usual, spec.unit)})` : ""}`,
+    };
+  });
   if (rows.length > 20) fields.push({ label: "More hosts", value: `${rows.length - 20} not shown` });
   const hostPart = ctx.host ? ` on ${ctx.host.name}` : "";
   return makeReply({

@@ -1,6 +1,20 @@
 /** "cpu trends for the last hour", "memory this week vs last week": numbers over time, with a chart. */
 import { namedQuery } from "../../metrics/catalogue.js";
+import { type Coverage, coverageOfPoints, spanText } from "../../metrics/coverage.js";
+import {
+  type Extremes,
+  type ExtremesQuery,
+  extremesBySeries,
+  extremesOfPoints,
+  extremesQuery,
+  firstTimeAt,
+  isWindowed,
+  peakSearchRange,
+  RATE_WINDOW_S,
+  seriesKey,
+} from "../../metrics/extremes.js";
 import type { RangeSeries } from "../../metrics/prometheus-client.js";
+import type { LabelMatcher } from "../../metrics/promql.js";
 import { formatClock, formatDelta, formatValue } from "../../metrics/units.js";
 import { makeReply, type Reply, type ReplyField } from "../../reply/reply.js";
 import type { Resource, TimeRange } from "../intent.js";
@@ -20,8 +34,26 @@ import { type QueryWindow, queryWindow } from "./time-window.js";
 
 interface SeriesSummary {
   name: string;
+  labels: Record<string, string>;
+  family: Family;
   stats: SeriesStats;
   direction: ReturnType<typeof direction>;
+  history: Coverage;
+}
+
+/** One query of a resource over the window: its chart line, its exact extremes and its latest value. */
+interface Family {
+  label: string;
+  /** The expression as a function of its rate() window, optionally narrowed by more matchers. */
+  build: (windowSeconds: number, extra?: LabelMatcher[]) => string;
+  /** The plain values at each step: the chart line and the average. */
+  series: RangeSeries[];
+  /** Max and min per series key, from every fine evaluation (undefined: none returned). */
+  extremes: Map<string, Extremes>;
+  /** The fine query behind `extremes`; undefined when the step points were already fine. */
+  fine?: ExtremesQuery;
+  /** The instant value at the range's end, per series key. */
+  latest: Map<string, number>;
 }
 
 async function fetchRange(
@@ -41,22 +73,119 @@ async function fetchRange(
   );
 }
 
+/**
+ * Each query of a resource three ways at once: the range at the window's step (chart, average), the
+ * extremes between the steps (peak, min), and the instant value at `at` ("now").
+ */
+async function fetchFamilies(
+  ctx: AnswerContext,
+  spec: ResourceSpec,
+  win: QueryWindow,
+  at: number,
+): Promise<Family[]> {
+  const matchers = hostMatchers(ctx);
+  const opts = { signal: ctx.signal };
+  return Promise.all(
+    spec.queries.map(async (q): Promise<Family> => {
+      const build = (windowSeconds: number, extra: LabelMatcher[] = []) =>
+        namedQuery(q.name).build({ matchers: [...matchers, ...extra], windowSeconds });
+      const fine = extremesQuery(build, win, at);
+      const [series, ext, latest] = await Promise.all([
+        ctx.client.range(build(win.rateWindow), win, opts),
+        fine ? ctx.client.range(fine.expr, fine, opts) : undefined,
+        ctx.client.instant(build(RATE_WINDOW_S), { time: at, signal: ctx.signal }),
+      ]);
+      return {
+        label: q.label,
+        build,
+        series,
+        fine,
+        // Without a fine query the step points are fine already (see extremesQuery).
+        extremes: ext
+          ? extremesBySeries(ext)
+          : new Map(
+              series.flatMap((s) => {
+                const e = extremesOfPoints(s.points);
+                return e ? [[seriesKey(s.labels), e] as const] : [];
+              }),
+            ),
+        latest: new Map(latest.map((s) => [seriesKey(s.labels), s.value])),
+      };
+    }),
+  );
+}
+
 function tolerance(spec: ResourceSpec): number {
   return spec.unit === "percent" ? 5 : spec.unit === "ratio" ? 0.2 : 0;
 }
 
-function summariseAll(series: RangeSeries[], spec: ResourceSpec, suffix = ""): SeriesSummary[] {
-  const out: SeriesSummary[] = [];
+interface PeriodAverage {
+  name: string;
+  avg: number;
+  history: Coverage;
+}
+
+/** Each series' average over a period, with how much of the period has data. */
+function averages(series: RangeSeries[], range: QueryWindow): PeriodAverage[] {
+  const out: PeriodAverage[] = [];
   for (const s of series) {
     const stats = summarise(s.points);
     if (stats)
       out.push({
-        name: `${displayHost(s.labels.instance)}${suffix}`,
-        stats,
-        direction: direction(s.points, tolerance(spec)),
+        name: displayHost(s.labels.instance),
+        avg: stats.avg,
+        history: coverageOfPoints(s.points, range),
       });
   }
-  return out.sort((a, b) => b.stats.max - a.stats.max);
+  return out;
+}
+
+function summariseFamily(
+  family: Family,
+  win: QueryWindow,
+  at: number,
+  spec: ResourceSpec,
+  suffix = "",
+): SeriesSummary[] {
+  const out: SeriesSummary[] = [];
+  for (const s of family.series) {
+    const key = seriesKey(s.labels);
+    const stats = summarise(s.points, {
+      extremes: family.extremes.get(key),
+      // A series with no value at the end has stopped: "now" is then "no data", not its last point.
+      latest: family.latest.get(key) ?? Number.NaN,
+      latestAt: at,
+    });
+    if (stats)
+      out.push({
+        name: `${displayHost(s.labels.instance)}${suffix}`,
+        labels: s.labels,
+        family,
+        stats,
+        direction: direction(s.points, tolerance(spec)),
+        history: coverageOfPoints(s.points, win),
+      });
+  }
+  return out;
+}
+
+/**
+ * The moment of the peak. An extremes query only says which step holds it; the inner expression
+ * evaluated over that one step on that one host finds the instant.
+ */
+async function peakTime(ctx: AnswerContext, peak: SeriesSummary): Promise<number> {
+  const fine = peak.family.fine;
+  const instance = peak.labels.instance;
+  if (!fine || instance === undefined) return peak.stats.maxAt;
+  const only: LabelMatcher = { label: "instance", op: "=", value: instance };
+  const series = await ctx.client.range(
+    peak.family.build(fine.windowSeconds, [only]),
+    peakSearchRange(fine, peak.stats.maxAt),
+    { signal: ctx.signal },
+  );
+  const key = seriesKey(peak.labels);
+  const match = series.find((s) => seriesKey(s.labels) === key);
+  return (match && firstTimeAt(match.points, peak.stats.max)) ?? peak.stats.maxAt;
 }
 
 export async function answerResourceTrend(
@@ -66,35 +195,39 @@ export async function answerResourceTrend(
 ): Promise<Reply> {
   const spec = RESOURCES[resource];
   const win = queryWindow(range, ctx.now);
-  const results = await fetchRange(ctx, spec, win);
-  const multi = results.length > 1;
-  const summaries = results.flatMap((r) =>
-    summariseAll(r.series, spec, multi ? ` ${r.label.toLowerCase()}` : ""),
-  );
+  const at = ctx.now - range.toSecondsAgo;
+  const families = await fetchFamilies(ctx, spec, win, at);
+  const multi = families.length > 1;
+  const summaries = families
+    .flatMap((f) => summariseFamily(f, win, at, spec, multi ? ` ${f.label.toLowerCase()}` : ""))
+    .sort((a, b) => b.stats.max - a.stats.max);
   if (summaries.length === 0) return noData(ctx, spec);
   const fmt = (v: number) => formatValue(v, spec.unit);
   const peak = summaries[0] as SeriesSummary;
   const tone = worstLevel(summaries.map((s) => levelOf(spec, s.stats.max)));
   // A series that did not move has no moment of peak worth naming.
   const flat = fmt(peak.stats.max) === fmt(peak.stats.min);
+  const nowWord = range.toSecondsAgo === 0 ? "now" : `at ${formatClock(at)}`;
   const lines = [
     flat
       ? `${spec.label} ${range.label}: highest ${peak.name}, steady at ${fmt(peak.stats.max)}`
-      : `${spec.label} ${range.label}: peak ${fmt(peak.stats.max)} on ${peak.name} at ${formatClock(peak.stats.maxAt)}`,
+      : `${spec.label} ${range.label}: peak ${fmt(peak.stats.max)} on ${peak.name} at ${formatClock(await peakTime(ctx, peak))}`,
   ];
   if (summaries.length === 1 || ctx.host) {
     for (const s of summaries) {
       lines.push(
-        `${s.name}: now ${fmt(s.stats.last)} · avg ${fmt(s.stats.avg)} · min ${fmt(s.stats.min)} · max ${fmt(s.stats.max)} · ${DIRECTION_WORD[s.direction]}`,
+        `${s.name}: ${nowWord} ${fmt(s.stats.last)} · avg ${fmt(s.stats.avg)} · min ${fmt(s.stats.min)} · max ${fmt(s.stats.max)} · ${DIRECTION_WORD[s.direction]}`,
       );
     }
+    const young = summaries.find((s) => !s.history.enough);
+    if (young) lines.push(`Only ${spanText(young.history.seconds)} of data in this window`);
   } else {
     const rising = summaries.filter((s) => s.direction === "rising").map((s) => s.name);
     if (rising.length > 0) lines.push(`Rising: ${rising.slice(0, 5).join(", ")}`);
   }
   const fields: ReplyField[] = summaries.slice(0, 20).map((s) => ({
     label: `${LEVEL_EMOJI[levelOf(spec, s.stats.max)]} ${s.name}`,
-    value: `min ${fmt(s.stats.min)} · avg ${fmt(s.stats.avg)} · max ${fmt(s.stats.max)} · last ${fmt(s.stats.last)} ${DIRECTION_WORD[s.direction]}`,
+    value: `min ${fmt(s.stats.min)} · avg ${fmt(s.stats.avg)} · max ${fmt(s.stats.max)} · ${nowWord} ${fmt(s.stats.last)} ${DIRECTION_WORD[s.direction]}`,
   }));
   if (summaries.length > 20)
     fields.push({ label: "More series", value: `${summaries.length - 20} not shown` });
@@ -102,8 +235,8 @@ export async function answerResourceTrend(
   const chart = ctx.renderChart({
     title: chartTitle,
     unit: spec.unit,
-    series: results.flatMap((r) =>
-      toChartSeries(r.series, (l) => `${displayHost(l.instance)}${multi ? ` ${r.label.toLowerCase()}` : ""}`),
+    series: families.flatMap((f) =>
+      toChartSeries(f.series, (l) => `${displayHost(l.instance)}${multi ? ` ${f.label.toLowerCase()}` : ""}`),
     ),
     threshold:
       spec.warning !== undefined ? { value: spec.warning, label: `warning ${fmt(spec.warning)}` } : undefined,
@@ -125,9 +258,18 @@ export async function answerResourceTrend(
     context: [
       ...environmentContext(ctx),
       `Window: ${formatWindow(win)} (step ${win.step} s)`,
+      methodText(families[0], win, at, nowWord),
       `From ${namedQuery(spec.queries[0]?.name ?? "cpu_busy_percent").source(win.rateWindow)}`,
     ],
   });
+}
+
+/** How "now", the peak and the min were measured, so the numbers can be checked. */
+function methodText(family: Family | undefined, win: QueryWindow, at: number, nowWord: string): string {
+  const windowed = family !== undefined && isWindowed(family.build(RATE_WINDOW_S));
+  const what = windowed ? `${spanText(RATE_WINDOW_S)} average` : "value";
+  const every = spanText(family?.fine?.resolution ?? win.step);
+  return `${nowWord === "now" ? "Now" : "Latest"}: ${what} at ${formatClock(at)} · min and max over ${what}s every ${every}`;
 }
 
 export async function answerResourceCompare(
@@ -140,30 +282,59 @@ export async function answerResourceCompare(
   const win = queryWindow(range, ctx.now);
   const before: QueryWindow = { ...win, start: win.start - offsetSeconds, end: win.end - offsetSeconds };
   const [current, previous] = await Promise.all([fetchRange(ctx, spec, win), fetchRange(ctx, spec, before)]);
-  const cur = summariseAll(current[0]?.series ?? [], spec);
-  const prev = new Map(summariseAll(previous[0]?.series ?? [], spec).map((s) => [s.name, s]));
+  const cur = averages(current[0]?.series ?? [], win);
+  const prev = new Map(averages(previous[0]?.series ?? [], before).map((s) => [s.name, s]));
   if (cur.length === 0) return noData(ctx, spec);
   const fmt = (v: number) => formatValue(v, spec.unit);
   const thenLabel =
     offsetSeconds === 86400 ? "the day before" : offsetSeconds === 604800 ? "the week before" : "before";
+  const span = spanText(win.end - win.start);
+  // The earlier period is the baseline: compared only when most of it has data.
   const rows = cur.map((c) => {
     const p = prev.get(c.name);
-    return { name: c.name, now: c.stats.avg, before: p?.stats.avg };
+    return {
+      name: c.name,
+      now: c.avg,
+      history: c.history,
+      before: p?.history.enough ? p.avg : undefined,
+      earlier: p?.history,
+    };
   });
-  rows.sort((a, b) => Math.abs(b.now - (b.before ?? b.now)) - Math.abs(a.now - (a.before ?? a.now)));
+  const change = (r: (typeof rows)[number]) => (r.before === undefined ? -1 : Math.abs(r.now - r.before));
+  rows.sort((a, b) => change(b) - change(a));
   const biggest = rows[0] as (typeof rows)[number];
-  const lines = [
-    biggest.before === undefined
-      ? `${spec.label} ${range.label}: ${biggest.name} avg ${fmt(biggest.now)}; no data for ${thenLabel}`
-      : `Biggest change: ${biggest.name} avg ${fmt(biggest.now)} ${range.label} vs ${fmt(biggest.before)} ${thenLabel} (${formatDelta(biggest.now - biggest.before, spec.unit)})`,
-  ];
-  const fields: ReplyField[] = rows.slice(0, 20).map((r) => ({
-    label: r.name,
-    value:
-      r.before === undefined
-        ? `avg ${fmt(r.now)} (no earlier data)`
-        : `avg ${fmt(r.now)} vs ${fmt(r.before)} (${formatDelta(r.now - r.before, spec.unit)})`,
-  }));
+  const longestEarlier = Math.max(0, ...rows.map((r) => r.earlier?.seconds ?? 0));
+  const missing = rows.filter((r) => r.before === undefined);
+  const lines: string[] = [];
+  if (biggest.before !== undefined) {
+    lines.push(
+      `Biggest change: ${biggest.name} avg ${fmt(biggest.now)} ${range.label} vs ${fmt(biggest.before)} ${thenLabel} (${formatDelta(biggest.now - biggest.before, spec.unit)})`,
+    );
+    if (missing.length > 0)
+      lines.push(
+        `Not compared (too little data ${thenLabel}): ${missing
+          .slice(0, 5)
+          .map((r) => r.name)
+          .join(", ")}${missing.length > 5 ? ", …" : ""}`,
+      );
+  } else {
+    lines.push(
+      `${spec.label} ${range.label}: ${biggest.name} avg ${fmt(biggest.now)}; ${
+        longestEarlier < 60
+          ? `no data for ${thenLabel}, so nothing to compare with`
+          : `${thenLabel} has only ${spanText(longestEarlier)} of data of ${span}, too little to compare`
+      }`,
+    );
+  }
+  const fields: ReplyField[] = rows.slice(0, 20).map((r) => {
+    const now = `avg ${fmt(r.now)}${r.history.enough ? "" : ` (only ${spanText(r.history.seconds)} of data)`}`;
+    let value: string;
+    if (r.before !== undefined)
+      value = `${now} vs ${fmt(r.before)} (${formatDelta(r.now - r.before, spec.unit)})`;
+    else if (!r.earlier || r.earlier.seconds < 60) value = `${now} (no data ${thenLabel})`;
+    else value = `${now} (${thenLabel}: only ${spanText(r.earlier.seconds)} of data, not compared)`;
+    return { label: r.name, value };
+  });
   const top = new Set(rows.slice(0, 3).map((r) => r.name));
   const chartSeries = [
     ...toChartSeries((current[0]?.series ?? []).filter((s) => top.has(displayHost(s.labels.instance)))),
