@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import type { AnomalyStore } from "../anomaly/anomaly-store.js";
 import type { Assistant } from "../assistant/assistant.js";
+import { mountFavicon } from "../chat/console/favicon.js";
 import type { Config } from "../config/config.js";
 import type { Environments } from "../metrics/environments.js";
 import type { BotMetrics } from "../observability/bot-metrics.js";
@@ -174,6 +175,8 @@ export function createHttpApp(deps: ServerDeps): Express {
     res.type("png").set("cache-control", "private, max-age=1800").send(png);
   });
 
+  // The icon also serves /docs and any browser that asks for /favicon.ico, console or not.
+  mountFavicon(app, CONSOLE_DIR);
   if (deps.config.consoleEnabled) {
     app.use("/console", express.static(CONSOLE_DIR, { index: false, maxAge: "5m" }));
     app.get("/", (_req, res) => {

@@ -1,5 +1,7 @@
 // The CloudOps web console: a chat transcript over POST /api/v1/ask. Every string from the server is
-// untrusted and goes into the page with textContent, never as HTML.
+// untrusted and goes into the page with textContent, never as HTML. Status is shown as words in
+// badges (status.js), never as an emoji the system may have no font for.
+import { badge, statusNodes, stripLeadingMarker, TONES, toneStatus } from "./status.js";
 
 const transcript = document.getElementById("transcript");
 const form = document.getElementById("ask");
@@ -14,13 +16,6 @@ const EXAMPLES = [
   "Which targets are down?",
   "Any anomalies?",
 ];
-const TONE = {
-  ok: ["🟢", "ok"],
-  info: ["🔵", "info"],
-  warning: ["🟠", "warning"],
-  critical: ["🔴", "critical"],
-  error: ["⚠️", "error"],
-};
 const HISTORY_KEY = "cloudops.history";
 const TIMEOUT_MS = 25_000;
 
@@ -41,14 +36,30 @@ function el(tag, className, text) {
   return node;
 }
 
-/** Text with `code` spans, rendered without HTML. */
+/** Text with `code` spans and status badges, rendered without HTML. */
 function richText(text) {
   const p = el("div", "text");
   for (const [i, part] of String(text).split("`").entries()) {
     if (i % 2 === 1) p.append(el("code", "", part));
-    else p.append(document.createTextNode(part));
+    else p.append(...statusNodes(part));
   }
   return p;
+}
+
+/** An element whose text may carry status markers. */
+function statusEl(tag, className, text) {
+  const node = el(tag, className);
+  node.append(...statusNodes(text));
+  return node;
+}
+
+/** The headline: the tone as a word in a badge, then the title without its own marker. */
+function titleEl(status, text) {
+  const title = el("h2", "title");
+  const b = badge(status);
+  b.classList.add("tone");
+  title.append(b, document.createTextNode(" "), ...statusNodes(stripLeadingMarker(text)));
+  return title;
 }
 
 function safeUrl(url) {
@@ -79,7 +90,8 @@ function addQuestion(text) {
 }
 
 function addWorking(text) {
-  const bubble = el("div", "bubble reply working", `⏳ Working on “${text.slice(0, 60)}”…`);
+  const bubble = el("div", "bubble reply working");
+  bubble.append(el("span", "spinner"), document.createTextNode(`Working on “${text.slice(0, 60)}”…`));
   bubble.setAttribute("role", "status");
   transcript.append(bubble);
   scrollDown();
@@ -88,20 +100,16 @@ function addWorking(text) {
 
 function renderReply(body) {
   const reply = body.reply;
-  const [emoji, toneClass] = TONE[reply.tone] ?? TONE.info;
-  const bubble = el("article", `bubble reply tone-${toneClass}`);
-  const title = el("h2", "title");
-  title.append(
-    el("span", "tone", emoji),
-    document.createTextNode(` ${reply.title.replace(/^\p{Extended_Pictographic}\uFE0F?\s*/u, "")}`),
-  );
-  bubble.append(title);
+  const status = toneStatus(reply.tone);
+  const bubble = el("article", `bubble reply tone-${status.level}`);
+  bubble.dataset.tone = String(reply.tone);
+  bubble.append(titleEl(status, reply.title));
   if (reply.text) bubble.append(richText(reply.text));
   if (reply.fields?.length) {
     const grid = el("dl", "fields");
     for (const f of reply.fields) {
       const row = el("div", "field");
-      row.append(el("dt", "", f.label), el("dd", "", f.value));
+      row.append(statusEl("dt", "", f.label), statusEl("dd", "", f.value));
       grid.append(row);
     }
     bubble.append(grid);
@@ -127,7 +135,7 @@ function renderReply(body) {
   for (const l of reply.links ?? []) {
     const href = safeUrl(l.url);
     if (!href) continue;
-    const a = el("a", "button link", `🔗 ${l.label}`);
+    const a = el("a", "button link", `${l.label} ↗`);
     a.href = href;
     a.target = "_blank";
     a.rel = "noopener";
@@ -150,17 +158,15 @@ function renderReply(body) {
     bubble.append(s);
   }
   const small = el("footer", "context");
-  for (const c of reply.context ?? []) small.append(el("div", "", c));
+  for (const c of reply.context ?? []) small.append(statusEl("div", "", c));
   small.append(el("div", "provider", `answered by ${body.provider}`));
   bubble.append(small);
   return bubble;
 }
 
 function renderError(message) {
-  const bubble = el("article", "bubble reply tone-error");
-  const title = el("h2", "title");
-  title.append(el("span", "tone", "⚠️"), document.createTextNode(" Could not get an answer"));
-  bubble.append(title, richText(message));
+  const bubble = el("article", `bubble reply tone-${TONES.error.level}`);
+  bubble.append(titleEl(TONES.error, "Could not get an answer"), richText(message));
   return bubble;
 }
 
