@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Alert } from "../../src/alerts/alert.js";
 import { AlertStore } from "../../src/alerts/alert-store.js";
 import { groupId, type Target } from "../../src/alerts/routing.js";
-import { dropKeysAndDisconnect } from "../support/redis.js";
+import { dropKeysAndDisconnect, testPrefix } from "../support/redis.js";
 
 let redis: Redis;
-const prefix = `test-alert-store-${process.pid}-${Date.now()}`;
+const prefix = testPrefix("alert-store");
 
 beforeAll(() => {
   redis = new Redis(inject("redisUrl"));

@@ -9,10 +9,10 @@ import {
   toScoringModel,
   trainHostModel,
 } from "../../src/anomaly/host-detector.js";
-import { dropKeysAndDisconnect } from "../support/redis.js";
+import { dropKeysAndDisconnect, testPrefix } from "../support/redis.js";
 
 let redis: Redis;
-const prefix = `test-anomaly-${process.pid}-${Date.now()}`;
+const prefix = testPrefix("anomaly-store");
 
 beforeAll(() => {
   redis = new Redis(inject("redisUrl"));

@@ -1,6 +1,7 @@
 /** The HTTP surface against the real fixture Prometheus and real Redis. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.js";
+import { until } from "../support/until.js";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -80,12 +81,12 @@ describe("HTTP API", () => {
   it("is alive and ready when Prometheus and Redis answer", async () => {
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
     let ready: { status: string; checks: Record<string, string> } = { status: "", checks: {} };
-    for (let i = 0; i < 20; i++) {
+    // Ready once the Redis connection is up (it connects in the background).
+    await until("/readyz to answer 200", async () => {
       const res = await fetch(`${app.url}/readyz`);
       ready = (await res.json()) as typeof ready;
-      if (res.status === 200) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return res.status === 200;
+    });
     expect(ready).toEqual({ status: "ok", checks: { "prometheus:default": "ok", redis: "ok" } });
   });
 

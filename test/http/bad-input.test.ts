@@ -43,14 +43,15 @@ describe("bad questions against the real fixture Prometheus", () => {
     expect(r.status).toBe(200);
     expect(`${r.body.reply?.title} ${r.body.reply?.text}`).toMatch(pattern);
     expect(r.body.reply?.suggestions.length).toBeGreaterThan(0);
-    expect(r.ms).toBeLessThan(3000);
+    // Bounded by what only a hang crosses (a loaded machine adds seconds); latency is measured in bench/.
+    expect(r.ms).toBeLessThan(10_000);
   });
 
   it("100 KB of text → refused as too long, quickly", async () => {
     const r = await ask(app, { text: "cpu ".repeat(25_600) });
     expect(r.status).toBe(200);
     expect(r.body.reply?.text).toMatch(/too long/);
-    expect(r.ms).toBeLessThan(3000);
+    expect(r.ms).toBeLessThan(10_000);
   });
 
   it("PromQL injection through a host name never reaches Prometheus as PromQL", async () => {
@@ -112,7 +113,8 @@ describe("Prometheus failing", () => {
         expect(r.body.reply?.tone).toBe("error");
         expect(r.body.reply?.text).toMatch(pattern);
         expect(r.body.reply?.text).toContain(prom.url);
-        expect(r.ms).toBeLessThan(3000);
+        // The answer deadline (2.8 s) cuts the broken Prometheus short; only a hang (30 s) crosses 10 s.
+        expect(r.ms).toBeLessThan(10_000);
         const help = await ask(app, { text: "help" });
         expect(help.body.reply?.title).toMatch(/What I can answer/);
         const ready = await fetch(`${app.url}/readyz`);

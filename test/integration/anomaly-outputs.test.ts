@@ -13,12 +13,12 @@ import { deadUrl } from "../fakes/broken-prometheus.js";
 import { type FakeSlack, startFakeSlack } from "../fakes/fake-slack.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
 import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
-import { dropKeysAndDisconnect } from "../support/redis.js";
+import { dropKeysAndDisconnect, testPrefix } from "../support/redis.js";
 import { until } from "../support/until.js";
 
 const END = Math.floor(Date.UTC(2026, 1, 3, 9, 30, 0) / 1000);
 const BURST = `${fleetHost(3)}:9100`;
-const prefix = `test-outputs-${process.pid}-${Date.now()}`;
+const prefix = testPrefix("anomaly-outputs");
 let prom: PrometheusProcess;
 let app: App;
 let url: string;

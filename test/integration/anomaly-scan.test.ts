@@ -11,14 +11,14 @@ import { FEATURES } from "../../src/anomaly/features.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
 import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
-import { dropKeysAndDisconnect } from "../support/redis.js";
+import { dropKeysAndDisconnect, testPrefix } from "../support/redis.js";
 
 const END = Math.floor(Date.UTC(2026, 0, 15, 12, 0, 0) / 1000);
 const HOSTS = 5;
 const BURST_HOST = 2;
 let prom: PrometheusProcess;
 let redis: Redis;
-const prefix = `test-scan-${process.pid}-${Date.now()}`;
+const prefix = testPrefix("anomaly-scan");
 
 beforeAll(async () => {
   const files = await writeFleet({

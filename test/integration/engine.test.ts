@@ -131,9 +131,11 @@ describe("built-in engine on the fixture", () => {
     expect(mem.text).toBe("1. api on web-1 512 MiB\n2. worker on web-1 256 MiB\n3. redis on web-1 128 MiB");
   });
 
-  it("says honestly that no anomaly scan has run", async () => {
+  it("says honestly, in an amber headline, that it cannot see anomaly results", async () => {
     const r = await ask("any anomalies?");
-    expect(r.title).toBe("No anomaly scan has run yet");
+    expect(r.title).toMatch(/^🟠 No anomaly results yet/);
+    expect(r.tone).toBe("warning");
+    expect(r.text).toContain("no access to the anomaly detector's results");
   });
 });
 

@@ -9,11 +9,11 @@ import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
 import { type SlowProxy, startSlowProxy } from "../fakes/slow-proxy.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
 import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
-import { dropKeysAndDisconnect } from "../support/redis.js";
+import { dropKeysAndDisconnect, testPrefix } from "../support/redis.js";
 import { until } from "../support/until.js";
 
 const BURST_HOST = 1;
-const prefix = `test-worker-${process.pid}-${Date.now()}`;
+const prefix = testPrefix("worker-restart");
 let prom: PrometheusProcess;
 let proxy: SlowProxy;
 let redis: Redis;

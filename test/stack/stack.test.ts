@@ -9,7 +9,9 @@ import { silentLogger } from "../../src/observability/logger.js";
 import { stackDown, stackStatus, stackUp } from "../../src/stack/stack.js";
 import { startFakeConnector } from "../fakes/fake-connector.js";
 import { freePort } from "../support/prometheus-process.js";
+import { dropKeys, testPrefix } from "../support/redis.js";
 import { messageActivity } from "../support/teams-activities.js";
+import { until } from "../support/until.js";
 
 const home = mkdtempSync(path.join(tmpdir(), "cloudops-stack-"));
 const lines: string[] = [];
@@ -43,15 +45,15 @@ describe("cloudops stack", () => {
     // Prometheus scrapes the stack's node_exporter (its target list fills once the config is loaded).
     const wanted = `http://127.0.0.1:${opts.ports?.nodeExporter}/metrics`;
     let scrapeUrls: string[] = [];
-    for (let i = 0; i < 50 && !scrapeUrls.includes(wanted); i++) {
+    await until("node_exporter among Prometheus's targets", async () => {
       const targets = (await (
         await fetch(`http://127.0.0.1:${opts.ports?.prometheus}/api/v1/targets`)
       ).json()) as {
         data: { activeTargets: { scrapeUrl: string }[] };
       };
       scrapeUrls = targets.data.activeTargets.map((t) => t.scrapeUrl);
-      if (!scrapeUrls.includes(wanted)) await new Promise((r) => setTimeout(r, 100));
-    }
+      return scrapeUrls.includes(wanted);
+    });
     expect(scrapeUrls).toContain(wanted);
 
     const again = await stackUp(opts);
@@ -99,14 +101,42 @@ describe("the bot on the stack's Prometheus, scraping this machine", () => {
       alertmanager: await freePort(),
     };
     const stack = { home: live, log: () => {}, ports, scrapeInterval: "1s" };
+    const redisPrefix = testPrefix("stack-live");
     await stackUp(stack);
     const promUrl = `http://127.0.0.1:${ports.prometheus}`;
-    const byHand = async (query: string): Promise<number> => {
+    /** The query evaluated at `time` (seconds), as the bot evaluates its own. */
+    const byHand = async (query: string, time: number): Promise<number> => {
       const body = (await (
-        await fetch(`${promUrl}/api/v1/query`, { method: "POST", body: new URLSearchParams({ query }) })
+        await fetch(`${promUrl}/api/v1/query`, {
+          method: "POST",
+          body: new URLSearchParams({ query, time: String(time) }),
+        })
       ).json()) as { data: { result: { value: [number, string] }[] } };
       return Number(body.data.result[0]?.value[1] ?? Number.NaN);
     };
+    // Busy share of all CPU time, which is right even before Prometheus holds 5 minutes of samples.
+    const cpuQuery =
+      '100 * (1 - sum(rate(node_cpu_seconds_total{mode="idle"}[5m])) / sum(rate(node_cpu_seconds_total[5m])))';
+    const memQuery = "100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)";
+    const diskQuery =
+      '100 * max by (instance) (1 - node_filesystem_avail_bytes{fstype=~"ext4|xfs|btrfs|zfs|ext3|ext2|vfat"} / node_filesystem_size_bytes{fstype=~"ext4|xfs|btrfs|zfs|ext3|ext2|vfat"})';
+    const loadQuery = 'node_load1 / on (instance) count by (instance) (node_cpu_seconds_total{mode="idle"})';
+    // Both sides are evaluated at one instant: the bot's clock is pinned there and the hand-run
+    // queries name it with `time`. The instant is a scrape of node_exporter already stored: scrapes of
+    // one target are stored one after the other, so nothing stamped at or before it can still arrive.
+    // A CPU rate needs two scrapes by then.
+    let at = 0;
+    await until(
+      "two stored scrapes of node_exporter",
+      async () => {
+        const lastScrape = await byHand("timestamp(node_load1)", Date.now() / 1000);
+        if (Number.isNaN(lastScrape)) return false;
+        at = Math.floor(lastScrape);
+        return !Number.isNaN(await byHand(cpuQuery, at));
+      },
+      120_000,
+      200,
+    );
     const app = createApp(
       loadConfig({
         PROMETHEUS_URL: promUrl,
@@ -117,16 +147,9 @@ describe("the bot on the stack's Prometheus, scraping this machine", () => {
         TEAMS_EMULATOR: "true",
       }),
       silentLogger(),
-      { redisPrefix: `test-live-${process.pid}` },
+      { redisPrefix, now: () => at * 1000 },
     );
     try {
-      // A CPU rate needs two scrapes of node_exporter; the bot asks at whole seconds, so let them
-      // both fall before the second it asks at. Busy share of all CPU time, which is right even before Prometheus holds 5 minutes of samples.
-      const cpuQuery =
-        '100 * (1 - sum(rate(node_cpu_seconds_total{mode="idle"}[5m])) / sum(rate(node_cpu_seconds_total[5m])))';
-      for (let i = 0; i < 100 && Number.isNaN(await byHand(cpuQuery)); i++)
-        await new Promise((r) => setTimeout(r, 200));
-      await new Promise((r) => setTimeout(r, 1500));
       const url = `http://127.0.0.1:${await app.listen(0, "127.0.0.1")}`;
       const res = await fetch(`${url}/api/v1/ask`, {
         method: "POST",
@@ -146,21 +169,17 @@ describe("the bot on the stack's Prometheus, scraping this machine", () => {
         number,
         number,
       ];
-      const cpuByHand = await byHand(cpuQuery);
-      const memByHand = await byHand(
-        "100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)",
+      const [cpuByHand, memByHand, diskByHand, loadByHand] = await Promise.all(
+        [cpuQuery, memQuery, diskQuery, loadQuery].map((q) => byHand(q, at)),
       );
-      const diskByHand = await byHand(
-        '100 * max by (instance) (1 - node_filesystem_avail_bytes{fstype=~"ext4|xfs|btrfs|zfs|ext3|ext2|vfat"} / node_filesystem_size_bytes{fstype=~"ext4|xfs|btrfs|zfs|ext3|ext2|vfat"})',
-      );
-      const loadByHand = await byHand(
-        'node_load1 / on (instance) count by (instance) (node_cpu_seconds_total{mode="idle"})',
-      );
-      // Rounded to one decimal in the answer; a scrape may land between the two reads.
-      expect(Math.abs(mem - memByHand)).toBeLessThan(1);
-      expect(Math.abs(disk - diskByHand)).toBeLessThan(0.1);
-      expect(Math.abs(load - loadByHand)).toBeLessThan(0.2);
-      expect(Math.abs(cpu - cpuByHand)).toBeLessThan(5);
+      // The same data at the same instant: the only difference is the answer's rounding (percentages
+      // to one decimal, load per core to two).
+      const PERCENT = 0.05 + 1e-9;
+      const RATIO = 0.005 + 1e-9;
+      expect(Math.abs(cpu - (cpuByHand as number))).toBeLessThanOrEqual(PERCENT);
+      expect(Math.abs(mem - (memByHand as number))).toBeLessThanOrEqual(PERCENT);
+      expect(Math.abs(disk - (diskByHand as number))).toBeLessThanOrEqual(PERCENT);
+      expect(Math.abs(load - (loadByHand as number))).toBeLessThanOrEqual(RATIO);
 
       // The same question from Teams: the Adaptive Card carries this machine's numbers too.
       const connector = await startFakeConnector();
@@ -176,14 +195,15 @@ describe("the bot on the stack's Prometheus, scraping this machine", () => {
         const card = JSON.stringify(answer?.body.attachments);
         const t = /Memory ([\d.]+)% · Disk ([\d.]+)% · Load\/core ([\d.]+)/.exec(card);
         expect(t, `Teams card: ${card.slice(0, 500)}`).not.toBeNull();
-        expect(Math.abs(Number(t?.[1]) - memByHand)).toBeLessThan(1);
-        expect(Math.abs(Number(t?.[2]) - diskByHand)).toBeLessThan(0.1);
-        expect(Math.abs(Number(t?.[3]) - loadByHand)).toBeLessThan(0.3);
+        expect(Math.abs(Number(t?.[1]) - (memByHand as number))).toBeLessThanOrEqual(PERCENT);
+        expect(Math.abs(Number(t?.[2]) - (diskByHand as number))).toBeLessThanOrEqual(PERCENT);
+        expect(Math.abs(Number(t?.[3]) - (loadByHand as number))).toBeLessThanOrEqual(RATIO);
       } finally {
         await connector.close();
       }
     } finally {
       await app.close();
+      await dropKeys(redisPrefix);
       await stackDown(stack);
       rmSync(live, { recursive: true, force: true });
     }

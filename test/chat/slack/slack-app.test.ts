@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeSlack, startFakeSlack } from "../../fakes/fake-slack.js";
 import { startTestApp, type TestApp } from "../../support/app.js";
+import { metricValue } from "../../support/metrics.js";
 import {
   appMention,
   blockAction,
@@ -16,6 +17,7 @@ import {
   sign,
   slashCommand,
 } from "../../support/slack-requests.js";
+import { until } from "../../support/until.js";
 
 let slack: FakeSlack;
 let app: TestApp;
@@ -153,13 +155,16 @@ describe("Slack app", () => {
 
   it("a 429 with Retry-After: 1 on the first post → the message arrives once, after ≥ 1 s", async () => {
     slack.failNext("chat.postMessage", { status: 429, retryAfter: 1 });
+    const postedOk = () => metricValue(app.url, 'cloudops_chat_posts_total{platform="slack",outcome="ok"}');
+    const okBefore = await postedOk();
     const sent = Date.now();
     await postSigned(events, sign(slashCommand("cpu usage", { responseUrl: slack.responseUrl }), FORM));
     const posts = await slack.waitFor("chat.postMessage", 2);
     expect(posts).toHaveLength(2);
     const delivered = posts[1] as { at: number; args: Record<string, unknown> };
     expect(delivered.at - (posts[0]?.at ?? sent)).toBeGreaterThanOrEqual(1000);
-    await new Promise((r) => setTimeout(r, 300));
+    // Counted once the WebClient's retries are over: no further attempt can follow.
+    await until("the post counted as delivered", async () => (await postedOk()) > okBefore);
     expect(slack.callsOf("chat.postMessage")).toHaveLength(2);
   });
 
@@ -231,11 +236,15 @@ function appHomeEvent(): string {
 
 describe("Slack request verification", () => {
   it("rejects a wrong signature with 401 and does nothing", async () => {
-    const req = sign(slashCommand("health"), FORM, { secret: "wrong-secret" });
+    const req = sign(slashCommand("health", { channel: "C0FORGED" }), FORM, { secret: "wrong-secret" });
     const r = await postSigned(events, req);
     expect(r.status).toBe(401);
-    await new Promise((res) => setTimeout(res, 200));
-    expect(slack.calls).toHaveLength(0);
+    // A signed request sent after it is answered: had the forged one been acted on, it would have been by now.
+    await postSigned(events, sign(slashCommand("health", { channel: "C0SIGNED" }), FORM));
+    await until("the signed request's answer", () =>
+      slack.callsOf("chat.postMessage").some((c) => c.args.channel === "C0SIGNED"),
+    );
+    expect(slack.calls.filter((c) => JSON.stringify(c.args).includes("C0FORGED"))).toEqual([]);
   });
 
   it("rejects a timestamp older than 5 minutes with 401", async () => {
@@ -286,7 +295,7 @@ describe("Slack request verification", () => {
       else expect(r.status).toBeGreaterThanOrEqual(400);
     });
     // Every signed request (80) is answered privately; nothing reached the channel.
-    const responses = await slack.waitFor("response_url", 80, 20_000);
+    const responses = await slack.waitFor("response_url", 80);
     expect(responses).toHaveLength(80);
     expect(slack.callsOf("chat.postMessage")).toHaveLength(0);
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
