@@ -289,6 +289,7 @@ export async function startAnomalyJobs(
   await scheduleAnomalyJobs(environments.names(), jobOpts);
   const service = new AnomalyService(store, {
     trainWindowSeconds: config.anomaly.trainWindowMs / 1000,
+    minHistorySeconds: config.anomaly.minHistoryMs / 1000,
     ...(opts.now ? { now: opts.now } : {}),
   });
   return startAnomalyWorkers(

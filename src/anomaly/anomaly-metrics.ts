@@ -38,7 +38,14 @@ export function registerAnomalyGauges(
     registers: [],
     collect: () => refresh(),
   });
-  // A scrape collects all metrics at once; the five gauges share one read of Redis per scrape, and
+  const learning = new Gauge({
+    name: "cloudops_anomaly_learning",
+    help: "1 while the environment has too little history for a first model (see ANOMALY_MIN_HISTORY), else 0.",
+    labelNames: ["environment"],
+    registers: [],
+    collect: () => refresh(),
+  });
+  // A scrape collects all metrics at once; the gauges share one read of Redis per scrape, and
   // each waits for it before its values are read.
   const score: Gauge<"instance" | "environment"> = new Gauge({
     name: "cloudops_anomaly_score",
@@ -55,7 +62,7 @@ export function registerAnomalyGauges(
     return pending;
   };
   const fill = async () => {
-    for (const g of [score, featureScore, threshold, lastScan, scanError]) g.reset();
+    for (const g of [score, featureScore, threshold, lastScan, scanError, learning]) g.reset();
     for (const environment of environments()) {
       const [latest, status] = await Promise.all([store.latest(environment), store.status(environment)]);
       for (const s of latest) {
@@ -65,11 +72,12 @@ export function registerAnomalyGauges(
           featureScore.set({ instance: s.instance, environment, feature: d.feature }, d.score);
       }
       if (status.lastScanAt) lastScan.set({ environment }, status.lastScanAt / 1000);
+      learning.set({ environment }, status.learning ? 1 : 0);
       scanError.set(
         { environment },
         status.lastError && (status.lastErrorAt ?? 0) > (status.lastScanAt ?? 0) ? 1 : 0,
       );
     }
   };
-  for (const g of [score, featureScore, threshold, lastScan, scanError]) registry.registerMetric(g);
+  for (const g of [score, featureScore, threshold, lastScan, scanError, learning]) registry.registerMetric(g);
 }

@@ -4,8 +4,9 @@
  */
 import { availableParallelism } from "node:os";
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
-import type { AnomalyStore, Finding } from "./anomaly-store.js";
+import type { AnomalyStore, Finding, LearningStatus } from "./anomaly-store.js";
 import { type FeatureWindow, fetchFeatures } from "./feature-fetch.js";
+import { longestHistorySeconds, trainingStepFor } from "./history.js";
 import {
   type HostModel,
   type HostScore,
@@ -31,9 +32,15 @@ export interface AnomalyServiceOptions {
   now?: () => number;
   /** Threads that train host models; default the machine's cores (1 trains on this thread). */
   trainThreads?: number;
+  /** History needed before a first model is trained, seconds; default 1 hour. */
+  minHistorySeconds?: number;
 }
 
 export interface TrainResult {
+  /** Set when there was too little history to train: nothing was trained. */
+  learning?: LearningStatus;
+  /** Seconds of history the models were trained on. */
+  historySeconds: number;
   hosts: number;
   pooled: number;
   queries: number;
@@ -81,17 +88,53 @@ export class AnomalyService {
       scanStepSeconds: options.scanStepSeconds ?? 60,
       now: options.now ?? Date.now,
       trainThreads: options.trainThreads ?? availableParallelism(),
+      minHistorySeconds: options.minHistorySeconds ?? 3600,
     };
   }
 
+  /**
+   * Trains every host of the environment on up to the training window of history. With less than the
+   * minimum history nothing is trained: the environment is marked as learning, with how much history
+   * there is and when the first model is due. A short history is read at a finer step so a first
+   * model has enough rows; its answers say the confidence is lower until the full window.
+   */
   async train(environment: string, client: PrometheusClient, signal?: AbortSignal): Promise<TrainResult> {
     const started = performance.now();
     const end = Math.floor(this.opts.now() / 1000);
-    const window = await fetchFeatures(
+    const usualStep = this.opts.trainStepSeconds;
+    let window = await fetchFeatures(
       client,
-      { start: end - this.opts.trainWindowSeconds, end, step: this.opts.trainStepSeconds },
+      { start: end - this.opts.trainWindowSeconds, end, step: usualStep },
       { rateWindowSeconds: RATE_WINDOW, signal },
     );
+    const history = longestHistorySeconds(window);
+    if (history < this.opts.minHistorySeconds) {
+      const learning: LearningStatus = {
+        historySeconds: history,
+        minHistorySeconds: this.opts.minHistorySeconds,
+        firstModelDueAt: (end - history + this.opts.minHistorySeconds) * 1000,
+        checkedAt: this.opts.now(),
+      };
+      await this.store.markLearning(environment, learning);
+      return {
+        learning,
+        historySeconds: history,
+        hosts: 0,
+        pooled: 0,
+        queries: window.queries,
+        seconds: (performance.now() - started) / 1000,
+      };
+    }
+    const step = trainingStepFor(history, usualStep);
+    if (step < usualStep) {
+      const coarseQueries = window.queries;
+      window = await fetchFeatures(
+        client,
+        { start: end - Math.min(this.opts.trainWindowSeconds, history + usualStep), end, step },
+        { rateWindowSeconds: RATE_WINDOW, signal },
+      );
+      window.queries += coarseQueries;
+    }
     return this.trainFrom(environment, window, started);
   }
 
@@ -108,6 +151,7 @@ export class AnomalyService {
     // memory at once), with one batch more in flight than there are threads, so the threads train
     // the next batch while this one is being saved.
     let trained = 0;
+    const historySeconds = longestHistorySeconds(window);
     const instances = [...window.hosts.keys()];
     // The fleet's data behind the pooled model of short-history hosts: a sample of hosts, spread
     // over the fleet, is copied out (the window's series share large buffers); the rest is released
@@ -168,8 +212,12 @@ export class AnomalyService {
           )
         : [];
     await this.store.saveModels(environment, pooled);
-    await this.store.markTrained(environment, trained + pooled.length);
+    await this.store.markTrained(environment, trained + pooled.length, this.opts.now(), {
+      historySeconds,
+      trainWindowSeconds: this.opts.trainWindowSeconds,
+    });
     return {
+      historySeconds,
       hosts: trained + pooled.length,
       pooled: pooled.length,
       queries: window.queries,

@@ -65,6 +65,13 @@ export interface Finding extends HostScore {
   detectedAt: number;
 }
 
+const learningSchema = z.object({
+  historySeconds: z.number().nonnegative(),
+  minHistorySeconds: z.number().positive(),
+  firstModelDueAt: z.number(),
+  checkedAt: z.number(),
+});
+
 const findingSchema = hostScoreSchema.extend({
   id: z.string(),
   environment: z.string(),
@@ -92,6 +99,24 @@ export interface ScanStatus {
   lastError?: string;
   lastErrorAt?: number;
   hosts?: number;
+  /** Hosts scored by the last scan. */
+  scoredHosts?: number;
+  /** Seconds of history behind the models of the last training run. */
+  trainedHistorySeconds?: number;
+  /** The training window the models aim for, seconds (lower confidence below it). */
+  trainWindowSeconds?: number;
+  /** Set while the environment has too little history for a first model. */
+  learning?: LearningStatus;
+}
+
+/** Not enough history yet: how much there is, how much is needed, and when the first model is due. */
+export interface LearningStatus {
+  /** Seconds of history found at `checkedAt`. */
+  historySeconds: number;
+  minHistorySeconds: number;
+  /** Epoch ms at which the history reaches the minimum. */
+  firstModelDueAt: number;
+  checkedAt: number;
 }
 
 /**
@@ -131,15 +156,34 @@ export class AnomalyStore {
     return raw.map((v) => (v && /^\d+$/.test(v) ? Number(v) : undefined));
   }
 
-  /** Records a completed training run. */
-  async markTrained(environment: string, hosts: number, at = Date.now()): Promise<void> {
-    await this.redis.hset(
-      `${this.prefix}:${environment}:status`,
-      "lastTrainAt",
-      String(at),
-      "hosts",
-      String(hosts),
-    );
+  /** Records a completed training run (and ends the learning phase). */
+  async markTrained(
+    environment: string,
+    hosts: number,
+    at = Date.now(),
+    history?: { historySeconds: number; trainWindowSeconds: number },
+  ): Promise<void> {
+    const key = `${this.prefix}:${environment}:status`;
+    const multi = this.redis.multi();
+    multi.hset(key, "lastTrainAt", String(at), "hosts", String(hosts));
+    if (history)
+      multi.hset(
+        key,
+        "trainedHistorySeconds",
+        String(Math.round(history.historySeconds)),
+        "trainWindowSeconds",
+        String(Math.round(history.trainWindowSeconds)),
+      );
+    multi.hdel(key, "learning");
+    // A successful run clears a training failure recorded before it.
+    multi.hdel(key, "lastError", "lastErrorAt");
+    await multi.exec();
+  }
+
+  /** Records that the environment is still gathering history for its first model. */
+  async markLearning(environment: string, learning: LearningStatus): Promise<void> {
+    await this.redis.hset(`${this.prefix}:${environment}:status`, "learning", JSON.stringify(learning));
+    await this.redis.hdel(`${this.prefix}:${environment}:status`, "lastError", "lastErrorAt");
   }
 
   async modelCount(environment: string): Promise<number> {
@@ -184,7 +228,13 @@ export class AnomalyStore {
         JSON.stringify({ ...s, deviations: s.deviations.slice(0, 18) }),
       );
     }
-    multi.hset(`${this.prefix}:${environment}:status`, "lastScanAt", String(now));
+    multi.hset(
+      `${this.prefix}:${environment}:status`,
+      "lastScanAt",
+      String(now),
+      "scoredHosts",
+      String(scores.length),
+    );
     multi.hdel(`${this.prefix}:${environment}:status`, "lastError", "lastErrorAt");
     await multi.exec();
     const openKey = `${this.prefix}:${environment}:open`;
@@ -254,6 +304,10 @@ export class AnomalyStore {
       lastError: raw.lastError,
       lastErrorAt: num(raw.lastErrorAt),
       hosts: num(raw.hosts),
+      scoredHosts: num(raw.scoredHosts),
+      trainedHistorySeconds: num(raw.trainedHistorySeconds),
+      trainWindowSeconds: num(raw.trainWindowSeconds),
+      learning: parseStored(learningSchema, raw.learning),
     };
   }
 

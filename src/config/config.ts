@@ -240,6 +240,7 @@ const envSchema = z.object({
   ANOMALY_SCAN_EVERY: durationMs("1m", 10_000, 86_400_000),
   ANOMALY_TRAIN_EVERY: durationMs("1h", 60_000, 7 * 86_400_000),
   ANOMALY_TRAIN_WINDOW: durationMs("7d", 3_600_000, 90 * 86_400_000),
+  ANOMALY_MIN_HISTORY: durationMs("1h", 60_000, 7 * 86_400_000),
   ANOMALY_JOB_LOCK: durationMs("30s", 1000, 3_600_000),
   API_RATE_LIMIT_PER_MIN: intIn(0, 1_000_000, 600),
 });
@@ -320,6 +321,8 @@ export interface Config {
     scanEveryMs: number;
     trainEveryMs: number;
     trainWindowMs: number;
+    /** History needed before a first model is trained; answers say "learning" until then. */
+    minHistoryMs: number;
     /** How long a job stays locked to its worker; a dead worker's job is retried after it. */
     jobLockMs: number;
   };
@@ -430,6 +433,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       scanEveryMs: e.ANOMALY_SCAN_EVERY,
       trainEveryMs: e.ANOMALY_TRAIN_EVERY,
       trainWindowMs: e.ANOMALY_TRAIN_WINDOW,
+      minHistoryMs: e.ANOMALY_MIN_HISTORY,
       jobLockMs: e.ANOMALY_JOB_LOCK,
     },
   };

@@ -116,6 +116,18 @@ export const AnomaliesResponse = z
         lastError: z.string().optional(),
         lastErrorAt: z.number().optional(),
         hosts: z.number().optional(),
+        scoredHosts: z.number().optional(),
+        trainedHistorySeconds: z.number().optional(),
+        trainWindowSeconds: z.number().optional(),
+        learning: z
+          .object({
+            historySeconds: z.number(),
+            minHistorySeconds: z.number(),
+            firstModelDueAt: z.number(),
+            checkedAt: z.number(),
+          })
+          .optional()
+          .describe("Present while there is too little history for a first model"),
       }),
     ),
     latest: z.array(z.object({ environment: z.string(), hosts: z.array(HostScore) })),

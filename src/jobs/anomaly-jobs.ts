@@ -119,7 +119,11 @@ export function startAnomalyWorkers(deps: WorkerDeps, opts: AnomalyJobsOptions):
       const { environment, client } = clientOf(job);
       try {
         // A scan before the first training would have nothing to score against: train first.
-        if ((await deps.store.modelCount(environment)) === 0) await deps.service.train(environment, client);
+        if ((await deps.store.modelCount(environment)) === 0) {
+          const t = await deps.service.train(environment, client);
+          // Too little history for a first model: the store says how much and when it is due.
+          if (t.learning) return { hosts: 0, findings: 0, learning: true, historySeconds: t.historySeconds };
+        }
         const r = await deps.service.scan(environment, client);
         if (r.findings.length > 0)
           log.warn({ environment, findings: r.findings.map((f) => f.instance) }, "anomalies found");

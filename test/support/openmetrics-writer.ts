@@ -21,13 +21,17 @@ export class OpenMetricsWriter {
     this.families.set(name, list);
   }
 
-  /** A counter from a rate function: value(t) = ∫ rate, sampled at `times` (ascending). */
+  /**
+   * A counter from a rate function: value(t) = ∫ rate, sampled at `times` (ascending); with `since`,
+   * only samples from that time on are written (a series that appeared then).
+   */
   addCounter(
     name: string,
     labels: Labels,
     times: readonly number[],
     rate: (t: number) => number,
     start = 0,
+    since = Number.NEGATIVE_INFINITY,
   ): void {
     const values = new Float64Array(times.length);
     let v = start;
@@ -39,7 +43,7 @@ export class OpenMetricsWriter {
       }
       values[i] = v;
     }
-    this.add(name, labels, (_t, i) => values[i]);
+    this.add(name, labels, (t, i) => (t >= since ? values[i] : undefined));
   }
 
   /**

@@ -1,5 +1,5 @@
 /** "any anomalies?": the detector's latest scores, with each finding explained by the features that moved. */
-import type { AnomalyStore } from "../../anomaly/anomaly-store.js";
+import type { AnomalyStore, LearningStatus, ScanStatus } from "../../anomaly/anomaly-store.js";
 import { FEATURES, featureQuery } from "../../anomaly/features.js";
 import type { FeatureDeviation, HostScore } from "../../anomaly/host-detector.js";
 import { DASHBOARDS, grafanaPanelLink } from "../../grafana/links.js";
@@ -14,22 +14,53 @@ export function describeDeviation(d: FeatureDeviation): string {
   return `${d.label} ${formatValue(d.value, d.unit)} vs usual ${formatValue(d.baseline, d.unit)} ${d.direction === "up" ? "↑" : "↓"}`;
 }
 
+/** A scan older than this is reported as stale: the scheduler or its workers have stopped. */
+const STALE_SCAN_SECONDS = 15 * 60;
+
 export async function answerAnomalies(ctx: AnswerContext, store: AnomalyStore): Promise<Reply> {
-  const [status, latest] = await Promise.all([store.status(ctx.environment), store.latest(ctx.environment)]);
-  if (!status.lastScanAt) {
-    const reply = answerAnomaliesNotYet();
-    if (status.lastError) reply.text += `\nThe last attempt failed: ${status.lastError}`;
-    return reply;
+  let status: ScanStatus;
+  let latest: HostScore[];
+  try {
+    [status, latest] = await Promise.all([store.status(ctx.environment), store.latest(ctx.environment)]);
+  } catch (e) {
+    return storeUnavailable(ctx, e);
+  }
+  const failing = status.lastError !== undefined && (status.lastErrorAt ?? 0) > (status.lastScanAt ?? 0);
+  if (failing) return scanFailing(ctx, status, latest);
+  if (!status.lastScanAt || status.learning) {
+    if (status.learning) return learning(ctx, status.learning);
+    return answerAnomaliesNotYet(ctx.environment);
   }
   const scores = ctx.host ? latest.filter((s) => hostOfInstance(s.instance) === ctx.host?.name) : latest;
   const anomalous = scores.filter((s) => s.anomalous);
-  const age = formatDuration(Math.max(0, ctx.now - status.lastScanAt / 1000));
+  const scanAge = Math.max(0, ctx.now - status.lastScanAt / 1000);
+  const age = formatDuration(scanAge);
   const context = [
     ...environmentContext(ctx),
-    `Last scan ${age} ago: ${latest.length} hosts scored by per-host isolation forests over 18 features`,
+    `Last scan ${formatClock(status.lastScanAt / 1000)} (${age} ago): ${latest.length} hosts scored by per-host isolation forests over 18 features`,
+    ...confidenceNote(status),
   ];
-  if (status.lastError && (status.lastErrorAt ?? 0) > status.lastScanAt)
-    context.push(`Latest scan failed: ${status.lastError}`);
+  if (scanAge > STALE_SCAN_SECONDS) {
+    return makeReply({
+      title: `🟠 Anomaly results are stale: the last scan was ${age} ago${envSuffix(ctx)}`,
+      text: `Scans should run every minute; none has completed since ${formatClock(status.lastScanAt / 1000)}. Are the bot's anomaly jobs or a \`cloudops worker\` running? Its last results: ${anomalous.length === 0 ? "no host unusual" : `${anomalous.length} host(s) unusual`}.`,
+      tone: "warning",
+      context,
+    });
+  }
+  if (scores.length === 0) {
+    return makeReply({
+      title: ctx.host
+        ? `🟠 ${ctx.host.name} was not scored by the last anomaly scan${envSuffix(ctx)}`
+        : `🟠 The last anomaly scan scored no host${envSuffix(ctx)}`,
+      text: ctx.host
+        ? `The scan at ${formatClock(status.lastScanAt / 1000)} scored ${latest.length} host(s), not ${ctx.host.name}: it has no model yet or no recent node_exporter data.`
+        : `The scan at ${formatClock(status.lastScanAt / 1000)} found no host with both a model and recent data. Is node_exporter scraped?`,
+      tone: "warning",
+      context,
+      suggestions: ["which targets are down?", "list targets"],
+    });
+  }
   const links = ctx.grafanaUrl
     ? [
         {
@@ -49,10 +80,8 @@ export async function answerAnomalies(ctx: AnswerContext, store: AnomalyStore): 
   if (anomalous.length === 0) {
     const top = scores[0];
     return makeReply({
-      title: `🟢 No anomalies${ctx.host ? ` on ${ctx.host.name}` : ""}${envSuffix(ctx)}`,
-      text: top
-        ? `Every host is within its usual pattern. Highest score: ${hostOfInstance(top.instance)} ${top.score.toFixed(2)} (its threshold ${top.threshold.toFixed(2)}).`
-        : "No host had data in the last scan.",
+      title: `🟢 No anomalies${ctx.host ? ` on ${ctx.host.name}` : ""} at the ${formatClock(status.lastScanAt / 1000)} scan${envSuffix(ctx)}`,
+      text: `${scores.length === 1 ? "The host is" : `All ${scores.length} hosts are`} within their usual pattern. Highest score: ${hostOfInstance((top as HostScore).instance)} ${(top as HostScore).score.toFixed(2)} (its threshold ${(top as HostScore).threshold.toFixed(2)}).`,
       tone: "ok",
       fields: scores.slice(0, 10).map((s) => ({
         label: hostOfInstance(s.instance),
@@ -114,5 +143,65 @@ async function featureChart(ctx: AnswerContext, score: HostScore) {
     unit: spec.unit,
     series: toChartSeries(mine.length > 0 ? mine : series),
     threshold: { value: top.baseline, label: `usual ${formatValue(top.baseline, spec.unit)}` },
+  });
+}
+
+/** Models trained on less than the full window: said in every answer until they are. */
+function confidenceNote(status: ScanStatus): string[] {
+  const have = status.trainedHistorySeconds;
+  const want = status.trainWindowSeconds;
+  if (have === undefined || want === undefined || have >= 0.9 * want) return [];
+  return [
+    `Lower confidence: models trained on ${formatDuration(have)} of history (full window ${formatDuration(want)}); retrained as history grows`,
+  ];
+}
+
+function learning(ctx: AnswerContext, l: LearningStatus): Reply {
+  const dueIn = Math.max(0, l.firstModelDueAt / 1000 - ctx.now);
+  if (l.historySeconds === 0) {
+    return makeReply({
+      title: `🟠 Anomaly detection has no host data to learn from yet${envSuffix(ctx)}`,
+      text: `Prometheus at ${ctx.client.baseUrl} returned none of the 18 host features for any host (checked ${formatClock(l.checkedAt / 1000)}). Is node_exporter scraped there? The first model needs ${formatDuration(l.minHistorySeconds)} of history.`,
+      tone: "warning",
+      context: environmentContext(ctx),
+      suggestions: ["list targets", "which targets are down?"],
+    });
+  }
+  return makeReply({
+    title: `🟠 Learning: ${formatDuration(l.historySeconds)} of history, first anomaly model due at ${formatClock(l.firstModelDueAt / 1000)}${envSuffix(ctx)}`,
+    text: [
+      `The detector scores hosts once it has ${formatDuration(l.minHistorySeconds)} of history; it has ${formatDuration(l.historySeconds)} (checked ${formatClock(l.checkedAt / 1000)}).`,
+      `First model due at ${formatClock(l.firstModelDueAt / 1000)}${dueIn > 0 ? `, in about ${formatDuration(dueIn)}` : ", at the next scan"}; confidence is lower until a full training window of history.`,
+      "Until then nothing is known about what is unusual: current levels against their thresholds are one question away.",
+    ].join("\n"),
+    tone: "warning",
+    context: environmentContext(ctx),
+    actions: [{ id: "ask", label: "System health", value: "what's the current system health?" }],
+  });
+}
+
+function scanFailing(ctx: AnswerContext, status: ScanStatus, latest: HostScore[]): Reply {
+  const reason = (status.lastError ?? "unknown error").split("\n")[0]?.slice(0, 300) ?? "";
+  const since = status.lastErrorAt ? ` at ${formatClock(status.lastErrorAt / 1000)}` : "";
+  const previous = status.lastScanAt
+    ? `The last successful scan was at ${formatClock(status.lastScanAt / 1000)} (${formatDuration(Math.max(0, ctx.now - status.lastScanAt / 1000))} ago)${latest.some((s) => s.anomalous) ? ` and found ${latest.filter((s) => s.anomalous).length} host(s) unusual` : ""}; nothing newer is known.`
+    : "No scan has succeeded yet, so nothing is known about what is unusual.";
+  return makeReply({
+    title: `🔴 Anomaly scan failing${envSuffix(ctx)}: ${reason.slice(0, 120)}`,
+    text: `The anomaly job failed${since}: ${reason}\n${previous}`,
+    tone: "critical",
+    context: environmentContext(ctx),
+    actions: [{ id: "ask", label: "System health", value: "what's the current system health?" }],
+  });
+}
+
+function storeUnavailable(ctx: AnswerContext, e: unknown): Reply {
+  const reason = e instanceof Error ? e.message : String(e);
+  return makeReply({
+    title: `🔴 Anomaly results unavailable: cannot read them from Redis${envSuffix(ctx)}`,
+    text: `Reading the anomaly store failed: ${reason.slice(0, 300)}. Is Redis running at REDIS_URL? Without it nothing is known about what is unusual.`,
+    tone: "error",
+    context: environmentContext(ctx),
+    actions: [{ id: "ask", label: "System health", value: "what's the current system health?" }],
   });
 }

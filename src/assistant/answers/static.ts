@@ -41,11 +41,12 @@ export function answerNotUnderstood(text: string, reason: "empty" | "not_underst
   });
 }
 
-export function answerAnomaliesNotYet(): Reply {
+/** No scan result to report: the detector has not scanned, or this client cannot see its results. */
+export function answerAnomaliesNotYet(environment?: string, why?: string): Reply {
   return makeReply({
-    title: "No anomaly scan has run yet",
-    text: "I have no anomaly findings: the anomaly detector has not scanned this environment yet, so I can't say whether anything is unusual. Current levels against their thresholds are one question away.",
-    tone: "info",
+    title: `🟠 No anomaly results yet${environment ? ` for ${environment}` : ""}: no scan has completed`,
+    text: `${why ?? "The anomaly detector has not completed a scan of this environment yet (scans run every minute once a model is trained)."} So I can't say whether anything is unusual; current levels against their thresholds are one question away.`,
+    tone: "warning",
     actions: [{ id: "ask", label: "System health", value: "what's the current system health?" }],
     suggestions: ["what's the current system health?", "top 5 hosts by cpu"],
   });

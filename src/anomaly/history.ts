@@ -1,0 +1,41 @@
+/**
+ * How much history a fetched feature window holds: a fresh Prometheus has minutes, not the week the
+ * models are meant to learn from, and the detector says so instead of modelling noise.
+ */
+import type { FeatureWindow } from "./feature-fetch.js";
+
+/** Seconds from the first grid point at which any feature of `series` has a value to the window's end. */
+function hostHistorySeconds(series: ArrayLike<number>[], times: Float64Array, end: number): number {
+  let first = times.length;
+  for (const column of series) {
+    for (let i = 0; i < Math.min(first, column.length); i++) {
+      if (Number.isFinite(column[i] as number)) {
+        first = i;
+        break;
+      }
+    }
+  }
+  return first < times.length ? Math.max(0, end - (times[first] as number)) : 0;
+}
+
+/** The longest history of any host in the window, seconds (0 when no host has data). */
+export function longestHistorySeconds(window: FeatureWindow): number {
+  let longest = 0;
+  for (const series of window.hosts.values())
+    longest = Math.max(longest, hostHistorySeconds(series, window.times, window.end));
+  return longest;
+}
+
+/** Rows a short history is sampled into, so a first model has enough of them (at least MIN_HOST_ROWS). */
+const TARGET_ROWS = 240;
+/** Finer than a typical scrape interval would repeat the same samples. */
+const FINEST_STEP_SECONDS = 15;
+
+/**
+ * The training step for `historySeconds` of history: the usual step once history is long, finer
+ * while it is short (1 h at 15 s gives 240 rows where 5 min would give 12).
+ */
+export function trainingStepFor(historySeconds: number, usualStepSeconds: number): number {
+  const step = Math.floor(historySeconds / TARGET_ROWS);
+  return Math.max(FINEST_STEP_SECONDS, Math.min(usualStepSeconds, step));
+}
