@@ -17,6 +17,7 @@ import { answerResourceCompare, answerResourceTrend } from "./answers/resource-t
 import { answerAnomaliesNotYet, answerError, answerHelp, answerNotUnderstood } from "./answers/static.js";
 import { answerTargets, answerTargetsDown } from "./answers/targets.js";
 import { answerTopHosts } from "./answers/top-hosts.js";
+import { answerUptimeNow, answerUptimeTrend } from "./answers/uptime.js";
 import type { ParsedQuestion } from "./intent.js";
 import { parseQuestion } from "./parse-question.js";
 
@@ -110,10 +111,13 @@ export class BuiltinEngine {
     switch (intent.kind) {
       case "health":
         return answerHealth(ctx);
+      // Uptime is a duration since boot: an average of it or its peak would mean nothing.
       case "metric_now":
-        return answerResourceNow(ctx, intent.resource);
+        return intent.resource === "uptime" ? answerUptimeNow(ctx) : answerResourceNow(ctx, intent.resource);
       case "metric_trend":
-        return answerResourceTrend(ctx, intent.resource, intent.range);
+        return intent.resource === "uptime"
+          ? answerUptimeTrend(ctx, intent.range)
+          : answerResourceTrend(ctx, intent.resource, intent.range);
       case "metric_compare":
         return answerResourceCompare(ctx, intent.resource, intent.range, intent.offsetSeconds);
       case "top_hosts":

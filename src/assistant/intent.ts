@@ -3,8 +3,10 @@
  * `parse-question.ts`; consumed by the answerers in `engine.ts`.
  */
 
-/** Host resources the engine answers about. */
-export type Resource = "cpu" | "memory" | "disk" | "load" | "network";
+import type { Resource } from "./resources.js";
+
+/** Host signals the engine answers about (cpu, iowait, swap, uptime, …): defined in resources.ts. */
+export type { Resource };
 
 /** A time range relative to "now", in seconds. */
 export interface TimeRange {

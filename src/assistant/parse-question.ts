@@ -2,9 +2,25 @@
  * The built-in engine's question parser: plain words in, an Intent out, with no LLM. Deterministic,
  * typo-tolerant on a fixed vocabulary, and bounded: long or odd text is classified, never echoed into
  * PromQL (a host it returns is only a token of [A-Za-z0-9._:-]).
+ *
+ * Which signal a question names (see `signalOf`), where words could mean several:
+ * - "disk" alone is the fullest file system's used %; "disk io", "disk busy", "iops" are the busiest
+ *   disk's busy time; "disk reads" / "disk writes" are bytes per second; reads and writes together
+ *   are busy time.
+ * - "network", "traffic", "bandwidth", "throughput" are throughput in and out; "inbound", "rx",
+ *   "network in" only received, "outbound", "tx", "network out" only sent; "errors" next to a
+ *   network word, and "drops" or "packet loss" anywhere, are errors + drops.
+ * - "load" is load1 per core; "load5" / "5 minute load" is load5 per core; "cpu load" is CPU busy.
+ * - "busy", "utilization" with no other signal are CPU busy; "busy" next to "disk" is disk busy.
+ * - "system" is kernel CPU only next to "cpu", "time" or "mode" ("system health" stays health);
+ *   "user" is user CPU only next to "cpu", "space", "time" or "mode".
+ * - "io wait", "waiting on disk" are iowait; "blocked on io" is blocked processes.
+ * - "uptime", "reboot", "boot", "been up", "up since" are uptime (time since boot).
+ * - "least free X" ranks by X used, highest first.
  */
 import * as chrono from "chrono-node";
 import type { Intent, ParseContext, ParsedQuestion, Resource, TimeRange } from "./intent.js";
+import { RESOURCE_IDS, RESOURCES } from "./resources.js";
 
 /** Longest question the parser reads; longer text is refused as too long. */
 export const MAX_QUESTION_CHARS = 2000;
@@ -13,35 +29,20 @@ const HOST_TOKEN = /^[A-Za-z0-9._:-]{1,253}$/;
 
 /** Canonical keyword → the words (and common misspellings) that mean it. */
 const VOCABULARY: Record<string, readonly string[]> = {
-  cpu: ["cpu", "cpus", "processor", "processors", "compute", "utilisation", "utilization"],
-  memory: ["memory", "mem", "ram", "memroy", "memmory"],
-  disk: [
-    "disk",
-    "disks",
-    "dsk",
-    "storage",
-    "filesystem",
-    "filesystems",
-    "fs",
-    "space",
-    "partition",
-    "volume",
-    "volumes",
-  ],
-  load: ["load", "loadavg", "load1", "load5", "load15"],
-  network: [
-    "network",
-    "net",
-    "bandwidth",
-    "traffic",
-    "throughput",
-    "rx",
-    "tx",
-    "ingress",
-    "egress",
-    "nic",
-    "netwrok",
-  ],
+  // Words that name a signal only together with others (see signalOf); signals' own words are in
+  // resources.ts.
+  q_read: ["read", "reads", "reading", "reader", "readers"],
+  q_write: ["write", "writes", "writing", "written", "writer", "writers", "wirtes"],
+  q_io: ["io", "iops"],
+  q_wait: ["wait", "waits", "waiting"],
+  q_busy: ["busy", "busiest", "busier"],
+  q_user: ["user"],
+  q_system: ["system", "sys"],
+  q_errors: ["errors", "error", "errs", "err"],
+  q_packet: ["packet", "packets"],
+  q_loss: ["loss", "lost"],
+  q_util: ["utilisation", "utilization", "util", "utilized", "utilised"],
+  q_saturation: ["saturation", "saturated", "activity"],
   health: [
     "health",
     "healthy",
@@ -56,6 +57,7 @@ const VOCABULARY: Record<string, readonly string[]> = {
     "things",
     "state",
     "situation",
+    "sitrep",
   ],
   down: ["down", "unreachable", "failing", "failed", "dead", "offline", "unhealthy", "broken", "missing"],
   targets: [
@@ -112,6 +114,7 @@ const VOCABULARY: Record<string, readonly string[]> = {
     "hottest",
     "hungriest",
     "fullest",
+    "longest",
   ],
   compare: ["vs", "versus", "compare", "compared", "comparison", "against"],
   trend: [
@@ -140,6 +143,9 @@ const VOCABULARY: Record<string, readonly string[]> = {
     "instances",
     "box",
     "boxes",
+    "vm",
+    "vms",
+    "vps",
   ],
 };
 
@@ -277,26 +283,100 @@ function editDistance(a: string, b: string, max: number): number {
   return prev[b.length] as number;
 }
 
-const WORD_TO_KEY = new Map<string, string>();
-for (const [key, words] of Object.entries(VOCABULARY)) for (const w of words) WORD_TO_KEY.set(w, key);
+/** Word → the keywords it means: an intent word ("top"), a qualifier ("q_read") or a signal id ("swap"). */
+const WORD_TO_KEY = new Map<string, string[]>();
+function addWord(word: string, key: string): void {
+  const keys = WORD_TO_KEY.get(word) ?? [];
+  if (!keys.includes(key)) keys.push(key);
+  WORD_TO_KEY.set(word, keys);
+}
+for (const [key, words] of Object.entries(VOCABULARY)) for (const w of words) addWord(w, key);
+for (const id of RESOURCE_IDS) {
+  addWord(id, id);
+  for (const w of RESOURCES[id].words) addWord(w, id);
+}
+// "busiest hosts" ranks; "busy" alone means CPU busy.
+addWord("busiest", "q_busy");
 
-/** The canonical keyword a token means, tolerating one typo in 4–7 letter words and two in longer ones. */
-function keywordOf(token: string): string | undefined {
+/**
+ * Words matched exactly only: a typo of them is more often another word ("ongoing" is not
+ * "outgoing", "ready" is not "reads", "nice" is not "nics", "stopping" is not "swapping").
+ */
+const EXACT_ONLY = new Set([
+  "reads",
+  "write",
+  "wait",
+  "waits",
+  "user",
+  "busy",
+  "sent",
+  "send",
+  "sends",
+  "sending",
+  "boot",
+  "errs",
+  "error",
+  "conns",
+  "estab",
+  "drops",
+  "loss",
+  "lost",
+  "nics",
+  "incoming",
+  "outgoing",
+  "swapping",
+  "dstate",
+  "util",
+  "load1",
+  "load5",
+  "mount",
+  "mounts",
+]);
+
+/** Words a typo may be corrected to: four letters or more, and not {@link EXACT_ONLY}. */
+const FUZZY_WORDS = [...WORD_TO_KEY].filter(([w]) => w.length >= 4 && !EXACT_ONLY.has(w));
+
+/** The keywords a token means, tolerating one typo in 4–7 letter words and two in longer ones. */
+function keywordsOf(token: string): readonly string[] {
   const exact = WORD_TO_KEY.get(token);
   if (exact) return exact;
-  if (token.length < 4 || !/^[a-z]+$/.test(token)) return undefined;
+  if (token.length < 4 || !/^[a-z]+$/.test(token)) return [];
   const max = token.length >= 8 ? 2 : 1;
-  let best: string | undefined;
+  let best: readonly string[] = [];
   let bestD = max + 1;
-  for (const [word, key] of WORD_TO_KEY) {
-    if (word.length < 4) continue;
+  for (const [word, keys] of FUZZY_WORDS) {
     const d = editDistance(token, word, max);
     if (d < bestD) {
       bestD = d;
-      best = key;
+      best = keys;
     }
   }
   return best;
+}
+
+function keywordOf(token: string): string | undefined {
+  return keywordsOf(token)[0];
+}
+
+/**
+ * Multi-word names rewritten to one token before words are read, so that "5 minute load" is not
+ * read as a five-minute range and "i/o" is not two letters.
+ */
+const PHRASES: Array<[RegExp, string]> = [
+  [/\bi\s*\/\s*o\b/g, "io"],
+  [/\b(?:1|one)[ -]?(?:m|mins?|minutes?)[ -]load(?:[ -]?(?:average|avg))?\b/g, "load1"],
+  [/\b(?:5|five)[ -]?(?:m|mins?|minutes?)[ -]load(?:[ -]?(?:average|avg))?\b/g, "load5"],
+  [/\bload[ -]?(?:average|avg)?[ -]?\(?(?:5|five)[ -]?(?:m|mins?|minutes?)\)?(?= |$)/g, "load5"],
+  [/\bd[ -]state\b/g, "dstate"],
+  [/\bup[ -]time\b/g, "uptime"],
+  [/\bio[ -]?wait\b/g, "iowait"],
+  [/\bctx\b/g, "context"],
+];
+
+function normalizePhrases(lower: string): string {
+  let out = lower;
+  for (const [re, to] of PHRASES) out = out.replace(re, to);
+  return out;
 }
 
 interface Tokens {
@@ -308,9 +388,7 @@ interface Tokens {
 }
 
 function tokenize(text: string, environments: readonly string[] = []): Tokens {
-  const words = text
-    .toLowerCase()
-    .replace(/[’']/g, "'")
+  const words = normalizePhrases(text.toLowerCase().replace(/[’']/g, "'"))
     .split(/[^a-z0-9._:'-]+/)
     .map((w) => w.replace(/^['.:-]+|['.:-]+$/g, "").replace(/'s$/, ""))
     .filter(Boolean);
@@ -318,8 +396,7 @@ function tokenize(text: string, environments: readonly string[] = []): Tokens {
   for (const w of words) {
     // "prod" is an environment, not a typo of anything.
     if (isEnvironmentWord(w, environments)) continue;
-    const k = keywordOf(w);
-    if (k) keys.add(k);
+    for (const k of keywordsOf(w)) keys.add(k);
   }
   return { words, keys, text: ` ${words.join(" ")} ` };
 }
@@ -471,10 +548,13 @@ function findHost(t: Tokens, ctx: ParseContext): string | undefined {
     const near = hosts.filter((h) => editDistance(w, h.toLowerCase(), 1) <= 1);
     if (near.length === 1) return near[0];
   }
-  const m = / (?:on|for|at|of|host|server|node|instance|machine) ([a-z0-9._:-]+)(?= |$)/.exec(t.text);
-  const candidate = m?.[1];
+  const m = / (on|for|at|of|host|server|node|instance|machine) ([a-z0-9._:-]+)(?= |$)/.exec(t.text);
+  const candidate = m?.[2];
+  // After a noun ("which host has…", "server spends…") only a name-like token is a host: "host web-3".
+  const afterNoun = m?.[1] !== undefined && !["on", "for", "at", "of"].includes(m[1]);
   if (
     candidate &&
+    (!afterNoun || /[0-9.:_-]/.test(candidate)) &&
     HOST_TOKEN.test(candidate) &&
     !STOPWORDS.has(candidate) &&
     !WORD_TO_KEY.has(candidate) &&
@@ -489,24 +569,94 @@ function findHost(t: Tokens, ctx: ParseContext): string | undefined {
   return undefined;
 }
 
-function resourceOf(t: Tokens): Resource | undefined {
-  for (const r of ["cpu", "memory", "disk", "load", "network"] as const) if (t.keys.has(r)) return r;
+/** Signals that make "errors" about the network. */
+const NETWORK_SIGNALS = ["network", "network_in", "network_out"] as const;
+/** Words that make "read", "write" about the network rather than disks. */
+const NETWORK_WORDS = new Set([
+  "network",
+  "net",
+  "traffic",
+  "bandwidth",
+  "nic",
+  "nics",
+  "interface",
+  "interfaces",
+]);
+
+/** "network in on web-1", "traffic in": "in" right after a network word, not "network in prod". */
+function saysNetworkIn(t: Tokens, environments: readonly string[], hosts: readonly string[]): boolean {
+  for (let i = 1; i < t.words.length; i++) {
+    if (t.words[i] !== "in" || !keywordsOf(t.words[i - 1] as string).includes("network")) continue;
+    const next = t.words[i + 1];
+    if (next === undefined || ["on", "for", "at", "of", "to", "by", "trend", "now"].includes(next))
+      return true;
+    if (hosts.some((h) => h.toLowerCase() === next)) return true;
+    if (!isEnvironmentWord(next, environments) && !STOPWORDS.has(next) && !/^\d/.test(next)) return true;
+  }
+  return false;
+}
+
+/**
+ * The signal a question names. Order matters: the most specific first ("cpu iowait" is iowait,
+ * "swap space" is swap, "user space" is user CPU, "blocked on io" is blocked processes), the broad
+ * ones last ("cpu load" is CPU, "busy" alone is CPU). The header lists the ambiguity rules.
+ */
+function signalOf(t: Tokens, ctx: ParseContext): Resource | undefined {
+  const k = t.keys;
+  const text = t.text;
+  const has = (...keys: string[]) => keys.some((x) => k.has(x));
+  const network = has(...NETWORK_SIGNALS);
+  if (has("uptime") || / been up | up (for|since) | how long .*\bup /.test(text)) return "uptime";
+  if (has("blocked")) return "blocked";
+  if (has("context_switches")) return "context_switches";
+  if (
+    has("network_errors") ||
+    (has("q_errors") && (network || has("q_packet"))) ||
+    (has("q_packet") && has("q_loss"))
+  )
+    return "network_errors";
+  if (has("tcp")) return "tcp";
+  if (has("iowait") || (has("q_wait") && has("q_io", "disk"))) return "iowait";
+  if (has("steal")) return "steal";
+  if (has("cpu_user") || (has("q_user") && (has("cpu") || / user (space|time|mode) /.test(text))))
+    return "cpu_user";
+  if (has("cpu_system") || (has("q_system") && (has("cpu") || / (system|sys) (time|mode) /.test(text))))
+    return "cpu_system";
+  if (has("load5")) return "load5";
+  if (has("swap")) return "swap";
+  if (has("disk_read", "disk_write", "disk_io")) return RESOURCE_IDS.find((r) => k.has(r));
+  // "throughput" alone is not about the network when it qualifies reads or writes ("write throughput").
+  const strongNetwork = has("network_in", "network_out") || t.words.some((w) => NETWORK_WORDS.has(w));
+  if (has("q_read") && has("q_write")) return "disk_io";
+  if (has("q_read") && !strongNetwork) return "disk_read";
+  if (has("q_write") && !strongNetwork) return "disk_write";
+  if ((has("q_io") && !network) || (has("disk") && has("q_busy", "q_saturation"))) return "disk_io";
+  if (has("network_in") || saysNetworkIn(t, ctx.environments, ctx.hosts)) return "network_in";
+  if (has("network_out") || / (network|net|traffic) out /.test(text)) return "network_out";
+  if (has("network")) return "network";
+  if (has("memory")) return "memory";
+  if (has("disk")) return "disk";
+  if (has("cpu")) return "cpu";
+  if (has("load")) return "load";
+  if (has("q_busy", "q_util")) return "cpu";
   return undefined;
 }
 
-function classify(t: Tokens, now: Date, hasHost: boolean): Intent {
+function classify(t: Tokens, ctx: ParseContext, now: Date, hasHost: boolean): Intent {
   const k = t.keys;
   const text = t.text;
   if (
     k.has("help") ||
     /^ (\?|what can you do|what do you do|how do i use you|commands) $/.test(text) ||
-    / what can you (do|answer) /.test(text)
+    / (what can you (do|answer)|what (questions|things) can i ask|what can i ask|how (do i|to|can i) use (you|this|it|the bot)) /.test(
+      text,
+    )
   ) {
     return { kind: "help" };
   }
   if (text.trim() === "?") return { kind: "help" };
   if (k.has("anomalies")) return { kind: "anomalies" };
-  const resource = resourceOf(t);
+  const resource = signalOf(t, ctx);
   if (k.has("containers") || (k.has("restart") && !resource)) {
     const view = k.has("restart")
       ? "restarting"
@@ -532,13 +682,17 @@ function classify(t: Tokens, now: Date, hasHost: boolean): Intent {
     const cmp = parseComparison(t, now);
     if (cmp) return { kind: "metric_compare", resource, ...cmp };
     const range = parseRange(t, now);
-    if (k.has("top") || (k.has("hosts") && / (which|what) /.test(text) && !hasHost)) {
+    // "least free disk" is the most used one.
+    const ranked = k.has("top") || / least (free|available|left) /.test(text);
+    if (ranked || (k.has("hosts") && / (which|what) /.test(text) && !hasHost)) {
       return range
         ? { kind: "top_hosts", resource, n: parseTopN(t), range }
         : { kind: "top_hosts", resource, n: parseTopN(t) };
     }
     if (range) return { kind: "metric_trend", resource, range };
-    if (k.has("trend")) return { kind: "metric_trend", resource, range: lastRange(3600) };
+    // "how long since db-1 rebooted" asks for a duration, not a trend.
+    if (k.has("trend") && !/ how long since /.test(text))
+      return { kind: "metric_trend", resource, range: lastRange(3600) };
     return { kind: "metric_now", resource };
   }
   if (
@@ -566,7 +720,7 @@ export function parseQuestion(text: string, ctx: ParseContext, now: Date = new D
   }
   const environment = findEnvironment(t, ctx.environments);
   const host = findHost(t, ctx);
-  const intent = classify(t, now, host !== undefined);
+  const intent = classify(t, ctx, now, host !== undefined);
   const out: ParsedQuestion = { intent };
   if (host && intent.kind !== "unknown" && intent.kind !== "help") out.host = host;
   if (environment) out.environment = environment;

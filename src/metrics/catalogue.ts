@@ -31,6 +31,11 @@ const FS_EXCLUDE =
   'fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs|fuse\\\\..*|proc|sysfs|iso9660"';
 /** Interfaces that would double-count traffic or are not real NICs. */
 const NET_EXCLUDE = 'device!~"lo|veth.*|docker.*|br-.*|virbr.*|cni.*|flannel.*|cali.*|tun.*"';
+/**
+ * Block devices that are not disks of their own: device-mapper and md volumes (their I/O is counted
+ * again on the disks beneath), loop, ram, zram (compressed memory) and optical drives.
+ */
+const DISK_EXCLUDE = 'device!~"dm-.*|loop.*|ram.*|zram.*|sr.*|md.*"';
 
 function sel(base: string, p: QueryParams): string {
   const extra = p.matchers && p.matchers.length > 0 ? renderMatchers(p.matchers) : "";
@@ -45,6 +50,27 @@ function windowText(seconds: number): string {
   const s = Math.max(60, seconds);
   return s % 3600 === 0 ? `${s / 3600} h` : `${Math.round(s / 60)} min`;
 }
+
+/** Share of all CPU time spent in one mode, per host: right on any number of CPUs. */
+function cpuModeQuery(mode: string, label: string): NamedQuery {
+  return {
+    name: `cpu_${mode}_percent`,
+    description: `CPU ${label} % per host, share of all CPU time over all cores`,
+    unit: "percent",
+    by: ["instance"],
+    source: (w) => `node_cpu_seconds_total{mode="${mode}"}, ${windowText(w)} rate`,
+    build: (p) =>
+      `100 * sum by (instance) (rate(node_cpu_seconds_total{${sel(`mode="${mode}"`, p)}}[${win(p)}])) / sum by (instance) (rate(node_cpu_seconds_total{${sel("", p)}}[${win(p)}]))`,
+  };
+}
+
+/** The network error and drop counters node_exporter exports per device. */
+const NET_ERROR_COUNTERS = [
+  "node_network_receive_errs_total",
+  "node_network_transmit_errs_total",
+  "node_network_receive_drop_total",
+  "node_network_transmit_drop_total",
+] as const;
 
 const queries: NamedQuery[] = [
   {
@@ -145,6 +171,101 @@ const queries: NamedQuery[] = [
     build: (p) =>
       `sum by (instance) (rate(node_network_transmit_bytes_total{${sel(NET_EXCLUDE, p)}}[${win(p)}]))`,
   },
+  cpuModeQuery("user", "user"),
+  cpuModeQuery("system", "system"),
+  cpuModeQuery("iowait", "iowait"),
+  cpuModeQuery("steal", "steal"),
+  {
+    name: "load5_per_core",
+    description: "5-minute load average divided by the number of cores",
+    unit: "ratio",
+    by: ["instance"],
+    source: () => "node_load5 / cores",
+    build: (p) =>
+      `node_load5{${sel("", p)}} / on (instance) count by (instance) (node_cpu_seconds_total{${sel('mode="idle"', p)}})`,
+  },
+  {
+    name: "swap_used_percent",
+    description: "Swap used % per host (0 on hosts without swap)",
+    unit: "percent",
+    by: ["instance"],
+    source: () => "node_memory_SwapFree_bytes / node_memory_SwapTotal_bytes",
+    // A host without swap (SwapTotal 0) uses none: it reads 0% rather than vanishing from the answer.
+    build: (p) =>
+      `100 * (1 - node_memory_SwapFree_bytes{${sel("", p)}} / (node_memory_SwapTotal_bytes{${sel("", p)}} > 0)) or 0 * node_memory_SwapTotal_bytes{${sel("", p)}}`,
+  },
+  {
+    name: "disk_read_bytes",
+    description: "Bytes read per second per host, all disks",
+    unit: "bytes_per_second",
+    by: ["instance"],
+    source: (w) => `node_disk_read_bytes_total, ${windowText(w)} rate`,
+    build: (p) => `sum by (instance) (rate(node_disk_read_bytes_total{${sel(DISK_EXCLUDE, p)}}[${win(p)}]))`,
+  },
+  {
+    name: "disk_write_bytes",
+    description: "Bytes written per second per host, all disks",
+    unit: "bytes_per_second",
+    by: ["instance"],
+    source: (w) => `node_disk_written_bytes_total, ${windowText(w)} rate`,
+    build: (p) =>
+      `sum by (instance) (rate(node_disk_written_bytes_total{${sel(DISK_EXCLUDE, p)}}[${win(p)}]))`,
+  },
+  {
+    name: "disk_busy_percent",
+    description: "Busiest disk per host: % of time it had I/O in flight",
+    unit: "percent",
+    by: ["instance"],
+    source: (w) => `node_disk_io_time_seconds_total, busiest disk, ${windowText(w)} rate`,
+    build: (p) =>
+      `100 * max by (instance) (rate(node_disk_io_time_seconds_total{${sel(DISK_EXCLUDE, p)}}[${win(p)}]))`,
+  },
+  {
+    name: "network_errors_per_second",
+    description: "Network errors and drops per second per host, received and sent, all real interfaces",
+    unit: "count",
+    by: ["instance"],
+    source: (w) => `node_network_{receive,transmit}_{errs,drop}_total, ${windowText(w)} rate`,
+    // rate() drops the metric name, so the four counters of one device would collide in one vector.
+    // Each keeps its name in a `counter` label; `or` then unions them, and a host that lacks one of
+    // the counters still gets the sum of the others (where `+` would give nothing).
+    build: (p) =>
+      `sum by (instance) (${NET_ERROR_COUNTERS.map(
+        (m) => `label_replace(rate(${m}{${sel(NET_EXCLUDE, p)}}[${win(p)}]), "counter", "${m}", "", "")`,
+      ).join(" or ")})`,
+  },
+  {
+    name: "tcp_established",
+    description: "TCP connections in state ESTABLISHED per host",
+    unit: "count",
+    by: ["instance"],
+    source: () => "node_netstat_Tcp_CurrEstab",
+    build: (p) => `sum by (instance) (node_netstat_Tcp_CurrEstab{${sel("", p)}})`,
+  },
+  {
+    name: "context_switches_per_second",
+    description: "Context switches per second per host",
+    unit: "count",
+    by: ["instance"],
+    source: (w) => `node_context_switches_total, ${windowText(w)} rate`,
+    build: (p) => `sum by (instance) (rate(node_context_switches_total{${sel("", p)}}[${win(p)}]))`,
+  },
+  {
+    name: "procs_blocked",
+    description: "Processes blocked waiting for I/O (state D) per host",
+    unit: "count",
+    by: ["instance"],
+    source: () => "node_procs_blocked",
+    build: (p) => `sum by (instance) (node_procs_blocked{${sel("", p)}})`,
+  },
+  {
+    name: "uptime_seconds",
+    description: "Time since each host booted",
+    unit: "seconds",
+    by: ["instance"],
+    source: () => "time() − node_boot_time_seconds",
+    build: (p) => `time() - max by (instance) (node_boot_time_seconds{${sel("", p)}})`,
+  },
   {
     name: "targets_up",
     description: "Scrape targets and whether the last scrape worked (1 up, 0 down)",
@@ -211,6 +332,20 @@ export type QueryName =
   | "load1_per_core"
   | "network_receive_bytes"
   | "network_transmit_bytes"
+  | "cpu_user_percent"
+  | "cpu_system_percent"
+  | "cpu_iowait_percent"
+  | "cpu_steal_percent"
+  | "load5_per_core"
+  | "swap_used_percent"
+  | "disk_read_bytes"
+  | "disk_write_bytes"
+  | "disk_busy_percent"
+  | "network_errors_per_second"
+  | "tcp_established"
+  | "context_switches_per_second"
+  | "procs_blocked"
+  | "uptime_seconds"
   | "targets_up"
   | "targets_down"
   | "containers_last_seen_age"

@@ -109,7 +109,7 @@ const TABLE: Array<[string, object]> = [
   ["netwrok", now("network")],
   ["bandwidth", now("network")],
   ["network throughput on web-2", now("network", { host: "web-2" })],
-  ["ingress traffic", now("network")],
+  ["ingress traffic", now("network_in")],
   ["net", now("network")],
   // trends
   ["show me cpu trends for the last hour", trend("cpu", last(H, "last 1h"))],

@@ -7,7 +7,16 @@ import { z } from "zod";
 import type { AnomalyStore } from "../../anomaly/anomaly-store.js";
 import { namedQuery, type QueryName } from "../../metrics/catalogue.js";
 import type { Environments } from "../../metrics/environments.js";
-import type { RangeSeries } from "../../metrics/prometheus-client.js";
+import {
+  type ExprBuilder,
+  type Extremes,
+  extremesBySeries,
+  extremesQuery,
+  RATE_WINDOW_S,
+  type StepRange,
+  seriesKey,
+} from "../../metrics/extremes.js";
+import type { PrometheusClient, RangeSeries } from "../../metrics/prometheus-client.js";
 import { hostMatcher } from "../../metrics/promql.js";
 import { formatValue } from "../../metrics/units.js";
 import type { ReplyChart } from "../../reply/reply.js";
@@ -56,6 +65,20 @@ const METRICS = {
   load: "load1_per_core",
   network_rx: "network_receive_bytes",
   network_tx: "network_transmit_bytes",
+  cpu_user: "cpu_user_percent",
+  cpu_system: "cpu_system_percent",
+  iowait: "cpu_iowait_percent",
+  steal: "cpu_steal_percent",
+  load5: "load5_per_core",
+  swap: "swap_used_percent",
+  disk_read: "disk_read_bytes",
+  disk_write: "disk_write_bytes",
+  disk_io: "disk_busy_percent",
+  network_errors: "network_errors_per_second",
+  tcp: "tcp_established",
+  context_switches: "context_switches_per_second",
+  blocked: "procs_blocked",
+  uptime: "uptime_seconds",
   targets_down: "targets_down",
   container_cpu: "containers_cpu_percent",
   container_memory: "containers_memory_bytes",
@@ -105,16 +128,25 @@ export function withinBudget(result: ToolResult): ToolResult {
   return { status: result.status, data: { truncated: text.slice(0, RESULT_BUDGET - 200) } };
 }
 
-/** min/avg/max/last of each series, the top-k by last value first. */
-export function summariseRange(series: RangeSeries[], unit: string): Record<string, unknown> {
+/**
+ * min/avg/max/last of each series, the top-k by last value first. `extremes` (from an extremes
+ * query, see metrics/extremes) replace the step points' min and max, which miss what happens
+ * between steps.
+ */
+export function summariseRange(
+  series: RangeSeries[],
+  unit: string,
+  extremes?: ReadonlyMap<string, Extremes>,
+): Record<string, unknown> {
   const rows = series.map((s) => {
     const v = s.points.map((p) => p[1]).filter(Number.isFinite);
     const sum = v.reduce((a, b) => a + b, 0);
+    const e = extremes?.get(seriesKey(s.labels));
     return {
       labels: s.labels,
-      min: round(Math.min(...v)),
+      min: round(e ? e.min : Math.min(...v)),
       avg: round(v.length ? sum / v.length : Number.NaN),
-      max: round(Math.max(...v)),
+      max: round(e ? e.max : Math.max(...v)),
       last: round(v.at(-1) ?? Number.NaN),
       points: v.length,
     };
@@ -140,6 +172,30 @@ function client(ctx: ToolContext, environment?: string) {
   return c;
 }
 
+/**
+ * A range and, when its steps are coarser than the expression's fine resolution, the extremes
+ * between them. A failing extremes query (an expensive ad-hoc expression) leaves the step points'
+ * extremes, said as such.
+ */
+async function rangeWithExtremes(
+  c: PrometheusClient,
+  build: ExprBuilder,
+  range: StepRange,
+  signal: AbortSignal,
+): Promise<{ series: RangeSeries[]; extremes?: Map<string, Extremes>; minMax: string }> {
+  const fine = extremesQuery(build, range);
+  const [series, ext] = await Promise.all([
+    c.range(build(RATE_WINDOW_S), range, { signal }),
+    fine ? c.range(fine.expr, fine, { signal }).catch(() => undefined) : undefined,
+  ]);
+  const every = fine && ext ? fine.resolution : fine ? range.step : range.step;
+  return {
+    series,
+    extremes: ext ? extremesBySeries(ext) : undefined,
+    minMax: `min and max over evaluations every ${every} s${fine && !ext ? " (step points only)" : ""}`,
+  };
+}
+
 function rangeOf(ctx: ToolContext, range: string) {
   const end = Math.floor(ctx.now() / 1000);
   const seconds = toSeconds(range);
@@ -155,7 +211,7 @@ const queryMetric: Tool<{
   spec: {
     name: "query_metric",
     description:
-      "Reads one named host metric from Prometheus, now or over a range (min/avg/max/last per host). Metrics: cpu (% busy), memory (% used), disk (% used, fullest filesystem), load (load1 per core), network_rx / network_tx (bytes/s), targets_down, container_cpu, container_memory.",
+      "Reads one named host metric from Prometheus, now or over a range (min/avg/max/last per host). Metrics: cpu (% busy), cpu_user / cpu_system / iowait / steal (% of CPU time), memory (% used), swap (% used), disk (% used, fullest filesystem), disk_read / disk_write (bytes/s), disk_io (% busy, busiest disk), load / load5 (load1 / load5 per core), network_rx / network_tx (bytes/s), network_errors (errors + drops /s), tcp (established connections), context_switches (/s), blocked (processes blocked on I/O), uptime (seconds since boot), targets_down, container_cpu, container_memory.",
     parameters: {},
   },
   args: z.object({
@@ -166,16 +222,25 @@ const queryMetric: Tool<{
   }),
   async run(a, ctx) {
     const q = namedQuery(METRICS[a.metric]);
-    const promql = q.build(a.host ? { matchers: [hostMatcher(a.host)] } : {});
+    const matchers = a.host ? [hostMatcher(a.host)] : [];
+    const promql = q.build({ matchers });
     const c = client(ctx, a.environment);
     const at = Math.floor(ctx.now() / 1000);
     const window = a.range
       ? `last ${a.range} until ${new Date(at * 1000).toISOString()}`
       : `at ${new Date(at * 1000).toISOString()}`;
     if (a.range) {
-      const series = await c.range(promql, rangeOf(ctx, a.range), { signal: ctx.signal });
+      const { series, extremes, minMax } = await rangeWithExtremes(
+        c,
+        (windowSeconds) => q.build({ matchers, windowSeconds }),
+        rangeOf(ctx, a.range),
+        ctx.signal,
+      );
       if (series.length === 0) return { status: "no_data", data: { metric: a.metric, window } };
-      return { status: "success", data: { metric: a.metric, window, ...summariseRange(series, q.unit) } };
+      return {
+        status: "success",
+        data: { metric: a.metric, window, minMax, ...summariseRange(series, q.unit, extremes) },
+      };
     }
     const samples = await c.instant(promql, { time: at, signal: ctx.signal });
     if (samples.length === 0) return { status: "no_data", data: { metric: a.metric, window } };
@@ -216,10 +281,18 @@ const promqlQuery: Tool<{ query: string; range?: string; environment?: string }>
     const c = client(ctx, a.environment);
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]);
     if (a.range) {
-      const series = await c.range(a.query, rangeOf(ctx, a.range), { signal });
+      const { series, extremes, minMax } = await rangeWithExtremes(
+        c,
+        () => a.query,
+        rangeOf(ctx, a.range),
+        signal,
+      );
       return series.length === 0
         ? { status: "no_data", data: { query: a.query } }
-        : { status: "success", data: { query: a.query, range: a.range, ...summariseRange(series, "value") } };
+        : {
+            status: "success",
+            data: { query: a.query, range: a.range, minMax, ...summariseRange(series, "value", extremes) },
+          };
     }
     const samples = await c.instant(a.query, { time: Math.floor(ctx.now() / 1000), signal });
     return samples.length === 0
@@ -336,6 +409,20 @@ const CHART_QUESTION: Record<keyof typeof METRICS, string> = {
   load: "load",
   network_rx: "network",
   network_tx: "network",
+  cpu_user: "user cpu",
+  cpu_system: "system cpu",
+  iowait: "iowait",
+  steal: "cpu steal",
+  load5: "load5",
+  swap: "swap",
+  disk_read: "disk reads",
+  disk_write: "disk writes",
+  disk_io: "disk io",
+  network_errors: "network errors",
+  tcp: "tcp connections",
+  context_switches: "context switches",
+  blocked: "blocked processes",
+  uptime: "uptime",
   targets_down: "targets down",
   container_cpu: "container cpu",
   container_memory: "container memory",
