@@ -6,6 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { NODE_CPU_MODES, NODE_DISK_DEVICES, NODE_NET_DEVICES } from "./exporter-shape.js";
 import { type Labels, OpenMetricsWriter, writeByDay } from "./openmetrics-writer.js";
 
 export interface FleetOptions {
@@ -17,6 +18,12 @@ export interface FleetOptions {
   seed?: number;
   /** Host index with the burst, and how long before `end` it starts. */
   burst?: { host: number; secondsBeforeEnd: number /** Default: until `end`. */; seconds?: number };
+  /**
+   * Label sets as a real node_exporter emits them (default): two CPUs with eight modes, every network
+   * device with its own counters, several mounts and disks. Off, one series per family (the scale
+   * benchmark's fleet, kept as measured).
+   */
+  realistic?: boolean;
 }
 
 export const fleetHost = (i: number) => `node-${String(i + 1).padStart(4, "0")}`;
@@ -46,6 +53,9 @@ export function fleetWriter(o: FleetOptions): { writer: OpenMetricsWriter; times
     t <= o.end - o.burst.secondsBeforeEnd + (o.burst.seconds ?? o.burst.secondsBeforeEnd);
   const day = (t: number) => Math.sin((2 * Math.PI * (t % 86400)) / 86400);
   const idx = (t: number) => Math.round((t - (times[0] as number)) / o.stepSeconds);
+  const realistic = o.realistic ?? true;
+  const cpus = realistic ? ["0", "1"] : ["0"];
+  const cpuModes = realistic ? NODE_CPU_MODES : ["idle", "user", "system", "iowait", "steal"];
   for (let h = 0; h < o.hosts; h++) {
     const node: Labels = { instance: `${fleetHost(h)}:9100`, job: "node" };
     const base = 0.15 + 0.1 * ((h % 5) / 5);
@@ -58,8 +68,17 @@ export function fleetWriter(o: FleetOptions): { writer: OpenMetricsWriter; times
       const steal = 0.002;
       return { user, system, iowait, steal, idle: Math.max(0, 1 - user - system - iowait - steal) };
     };
-    for (const mode of ["idle", "user", "system", "iowait", "steal"] as const) {
-      w.addCounter("node_cpu_seconds_total", { ...node, cpu: "0", mode }, times, (t) => cpu(t)[mode], 1000);
+    // A real exporter's label sets: every CPU with all eight modes (nice, irq, softirq at zero here).
+    for (const core of cpus) {
+      for (const mode of cpuModes) {
+        w.addCounter(
+          "node_cpu_seconds_total",
+          { ...node, cpu: core, mode },
+          times,
+          (t) => (cpu(t) as Record<string, number>)[mode] ?? 0,
+          1000,
+        );
+      }
     }
     const gauge = (name: string, labels: Labels, f: (t: number, i: number) => number) =>
       w.add(name, labels, f);
@@ -75,6 +94,24 @@ export function fleetWriter(o: FleetOptions): { writer: OpenMetricsWriter; times
     const fs = { ...node, device: "/dev/sda1", mountpoint: "/", fstype: "ext4" };
     gauge("node_filesystem_size_bytes", fs, () => 100 * 2 ** 30);
     gauge("node_filesystem_avail_bytes", fs, (_t, i) => (60 - i * 1e-4) * 2 ** 30);
+    if (realistic) {
+      // More mounts and file-system types: a boot partition, tmpfs and a container overlay.
+      for (const [device, fstype, mountpoint, used] of [
+        ["/dev/sda15", "vfat", "/boot/efi", 0.06],
+        ["tmpfs", "tmpfs", "/run", 0.99],
+        ["overlay", "overlay", "/var/lib/docker/overlay2/3f1c/merged", 0.9],
+      ] as const) {
+        const labels = { ...node, device, fstype, mountpoint };
+        gauge("node_filesystem_size_bytes", labels, () => 2 ** 30);
+        gauge("node_filesystem_avail_bytes", labels, () => (1 - used) * 2 ** 30);
+      }
+      // Idle disks and the device-mapper volume over sda, which would count its I/O twice.
+      for (const device of ["dm-0", ...NODE_DISK_DEVICES]) {
+        for (const family of ["read_bytes", "written_bytes", "io_time_seconds"]) {
+          w.addCounter(`node_disk_${family}_total`, { ...node, device }, times, () => 0);
+        }
+      }
+    }
     const disk = { ...node, device: "sda" };
     w.addCounter(
       "node_disk_read_bytes_total",
@@ -107,7 +144,19 @@ export function fleetWriter(o: FleetOptions): { writer: OpenMetricsWriter; times
       times,
       (t) => 8e5 * (1.2 + 0.4 * day(t) + 0.2 * noise(h, 10, idx(t), seed)),
     );
-    w.addCounter("node_network_receive_errs_total", nic, times, () => 0);
+    // Every device has its own errs and drop counters, as on a real host; loopback and bridges also
+    // carry traffic that real-NIC totals must leave out.
+    for (const device of realistic ? ["lo", ...NODE_NET_DEVICES] : ["eth0"]) {
+      const labels = { ...node, device };
+      if (device !== "eth0") {
+        w.addCounter("node_network_receive_bytes_total", labels, times, () => (device === "lo" ? 5e6 : 0));
+        w.addCounter("node_network_transmit_bytes_total", labels, times, () => (device === "lo" ? 5e6 : 0));
+      }
+      for (const counter of ["receive_errs", "transmit_errs", "receive_drop", "transmit_drop"]) {
+        if (!realistic && counter !== "receive_errs") continue;
+        w.addCounter(`node_network_${counter}_total`, labels, times, () => 0);
+      }
+    }
     gauge("node_netstat_Tcp_CurrEstab", node, (t, i) =>
       Math.round(120 + 30 * day(t) + 10 * noise(h, 11, i, seed)),
     );
