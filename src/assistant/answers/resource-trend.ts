@@ -1,6 +1,13 @@
 /** "cpu trends for the last hour", "memory this week vs last week": numbers over time, with a chart. */
 import { namedQuery } from "../../metrics/catalogue.js";
-import { type Coverage, coverageOfPoints, spanText } from "../../metrics/coverage.js";
+import {
+  COVERAGE_NEEDED,
+  type Coverage,
+  coverageOfCount,
+  coverageOfPoints,
+  spanText,
+  windowQueries,
+} from "../../metrics/coverage.js";
 import {
   type Extremes,
   type ExtremesQuery,
@@ -115,6 +122,9 @@ async function fetchFamilies(
   );
 }
 
+/** Evaluations per compared period: 10-minute granularity for a week, so history is told to 10 minutes. */
+const PERIOD_POINTS = 1008;
+
 function tolerance(spec: ResourceSpec): number {
   return spec.unit === "percent" ? 5 : spec.unit === "ratio" ? 0.2 : 0;
 }
@@ -125,19 +135,39 @@ interface PeriodAverage {
   history: Coverage;
 }
 
-/** Each series' average over a period, with how much of the period has data. */
-function averages(series: RangeSeries[], range: QueryWindow): PeriodAverage[] {
-  const out: PeriodAverage[] = [];
-  for (const s of series) {
-    const stats = summarise(s.points);
-    if (stats)
-      out.push({
-        name: displayHost(s.labels.instance),
-        avg: stats.avg,
-        history: coverageOfPoints(s.points, range),
-      });
-  }
-  return out;
+/**
+ * Each host's average of the resource's headline query over the range's length before `at`, with
+ * how much of that span has data. Sampled every few minutes with windows that leave no sample out,
+ * so the average is the span's, and a host born half an hour ago shows half an hour of data.
+ */
+async function periodAverages(
+  ctx: AnswerContext,
+  spec: ResourceSpec,
+  range: TimeRange,
+  at: number,
+): Promise<PeriodAverage[]> {
+  const first = spec.queries[0];
+  if (!first) return [];
+  const matchers = hostMatchers(ctx);
+  const length = Math.max(60, range.fromSecondsAgo - range.toSecondsAgo);
+  const q = windowQueries(
+    (windowSeconds) => namedQuery(first.name).build({ matchers, windowSeconds }),
+    length,
+    PERIOD_POINTS,
+  );
+  const opts = { time: at, signal: ctx.signal };
+  const [avg, count] = await Promise.all([
+    ctx.client.instant(q.avg, opts),
+    ctx.client.instant(q.count, opts),
+  ]);
+  const counts = new Map(count.map((s) => [seriesKey(s.labels), s.value]));
+  return avg
+    .filter((s) => Number.isFinite(s.value))
+    .map((s) => ({
+      name: displayHost(s.labels.instance),
+      avg: s.value,
+      history: coverageOfCount(counts.get(seriesKey(s.labels)), q),
+    }));
 }
 
 function summariseFamily(
@@ -281,14 +311,19 @@ export async function answerResourceCompare(
   const spec = RESOURCES[resource];
   const win = queryWindow(range, ctx.now);
   const before: QueryWindow = { ...win, start: win.start - offsetSeconds, end: win.end - offsetSeconds };
-  const [current, previous] = await Promise.all([fetchRange(ctx, spec, win), fetchRange(ctx, spec, before)]);
-  const cur = averages(current[0]?.series ?? [], win);
-  const prev = new Map(averages(previous[0]?.series ?? [], before).map((s) => [s.name, s]));
+  const at = ctx.now - range.toSecondsAgo;
+  const [current, previous, cur, earlier] = await Promise.all([
+    fetchRange(ctx, spec, win),
+    fetchRange(ctx, spec, before),
+    periodAverages(ctx, spec, range, at),
+    periodAverages(ctx, spec, range, at - offsetSeconds),
+  ]);
+  const prev = new Map(earlier.map((s) => [s.name, s]));
   if (cur.length === 0) return noData(ctx, spec);
   const fmt = (v: number) => formatValue(v, spec.unit);
   const thenLabel =
     offsetSeconds === 86400 ? "the day before" : offsetSeconds === 604800 ? "the week before" : "before";
-  const span = spanText(win.end - win.start);
+  const span = spanText(Math.max(60, range.fromSecondsAgo - range.toSecondsAgo));
   // The earlier period is the baseline: compared only when most of it has data.
   const rows = cur.map((c) => {
     const p = prev.get(c.name);
@@ -327,12 +362,14 @@ export async function answerResourceCompare(
     );
   }
   const fields: ReplyField[] = rows.slice(0, 20).map((r) => {
-    const now = `avg ${fmt(r.now)}${r.history.enough ? "" : ` (only ${spanText(r.history.seconds)} of data)`}`;
+    const partial = r.history.enough ? "" : ` (over ${spanText(r.history.seconds)} of data)`;
     let value: string;
     if (r.before !== undefined)
-      value = `${now} vs ${fmt(r.before)} (${formatDelta(r.now - r.before, spec.unit)})`;
-    else if (!r.earlier || r.earlier.seconds < 60) value = `${now} (no data ${thenLabel})`;
-    else value = `${now} (${thenLabel}: only ${spanText(r.earlier.seconds)} of data, not compared)`;
+      value = `avg ${fmt(r.now)} vs ${fmt(r.before)} (${formatDelta(r.now - r.before, spec.unit)})${partial}`;
+    else if (!r.earlier || r.earlier.seconds < 60)
+      value = `avg ${fmt(r.now)}${partial} · ${thenLabel}: no data`;
+    else
+      value = `avg ${fmt(r.now)}${partial} · ${thenLabel}: only ${spanText(r.earlier.seconds)} of data, not compared`;
     return { label: r.name, value };
   });
   const top = new Set(rows.slice(0, 3).map((r) => r.name));
@@ -362,13 +399,13 @@ export async function answerResourceCompare(
     links: resourceLinks(ctx, spec, win.end - win.start, win.end),
     context: [
       ...environmentContext(ctx),
-      `Averages over ${formatWindow(win)} and the same span ${thenLabel}`,
+      `Averages over ${formatWindow({ start: at - (range.fromSecondsAgo - range.toSecondsAgo), end: at })} and the same span ${thenLabel}; compared only where ${thenLabel} has data for ${Math.round(COVERAGE_NEEDED * 100)}% of it`,
       `From ${namedQuery(spec.queries[0]?.name ?? "cpu_busy_percent").source(win.rateWindow)}`,
     ],
   });
 }
 
-function formatWindow(win: QueryWindow): string {
+function formatWindow(win: { start: number; end: number }): string {
   const d = (s: number) => new Date(s * 1000).toISOString().slice(0, 16).replace("T", " ");
   return `${d(win.start)} → ${d(win.end)} UTC`;
 }

@@ -188,11 +188,13 @@ async function rangeWithExtremes(
     c.range(build(RATE_WINDOW_S), range, { signal }),
     fine ? c.range(fine.expr, fine, { signal }).catch(() => undefined) : undefined,
   ]);
-  const every = fine && ext ? fine.resolution : fine ? range.step : range.step;
   return {
     series,
     extremes: ext ? extremesBySeries(ext) : undefined,
-    minMax: `min and max over evaluations every ${every} s${fine && !ext ? " (step points only)" : ""}`,
+    minMax:
+      fine && !ext
+        ? `min and max of the ${range.step} s step points only (the finer query failed)`
+        : `min and max over evaluations every ${fine ? fine.resolution : range.step} s`,
   };
 }
 
