@@ -1,27 +1,20 @@
-/** The `cloudops` command as a user runs it, against the fixture Prometheus and a dead one. */
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+/** `cloudops ask` as a user runs it (the built dist/cli.js), against the fixture Prometheus and Redis. */
+import { once } from "node:events";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
-import { describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
+import type { HostScore } from "../../src/anomaly/host-detector.js";
 import { deadUrl } from "../fakes/broken-prometheus.js";
 import { startFakeOpenAi } from "../fakes/fake-llm.js";
+import { dropKeysAndDisconnect, testPrefix, testRedis } from "../support/redis.js";
+import { builtCli, cloudops } from "./built-cli.js";
 
-const run = promisify(execFile);
-
-async function cloudops(args: string[], env: Record<string, string> = {}) {
-  try {
-    const r = await run(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-      env: { ...process.env, LOG_LEVEL: "silent", ...env },
-      timeout: 20_000,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
-  }
-}
+beforeAll(async () => {
+  await builtCli();
+}, 300_000);
 
 describe("cloudops ask", () => {
   it("prints the health of every fixture host as readable text", async () => {
@@ -95,84 +88,121 @@ describe("cloudops ask", () => {
     );
   });
 
-  it("explains unknown commands and a bad --at", async () => {
-    expect((await cloudops(["frobnicate"])).stderr).toMatch(/Unknown command "frobnicate"/);
+  it("explains a bad --at", async () => {
     const bad = await cloudops(["ask", "cpu", "--at", "yesterday-ish"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--at must be a date/);
   });
 });
 
-describe("cloudops detect", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "cloudops-detect-"));
-  const file = (name: string, text: string) => {
-    const f = path.join(dir, name);
-    writeFileSync(f, text);
-    return f;
+/** A TCP server in Redis's place that accepts connections and never answers; counts them. */
+async function silentServer(): Promise<{
+  url: string;
+  connections: () => number;
+  close: () => Promise<void>;
+}> {
+  const sockets = new Set<Socket>();
+  let count = 0;
+  const server: Server = createServer((s) => {
+    count++;
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    connections: () => count,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
   };
+}
 
-  it("writes timestamp,value,anomaly_score with the input unchanged and a score for every row", async () => {
-    const rows = Array.from({ length: 600 }, (_, i) => {
-      const t = new Date(Date.UTC(2024, 0, 1) + i * 300_000).toISOString().slice(0, 19).replace("T", " ");
-      const v = i === 500 ? "250.50" : (40 + 10 * Math.sin(i / 20)).toFixed(2);
-      return `${t},${v}`;
-    });
-    const input = file("series.csv", `timestamp,value\r\n${rows.join("\r\n")}\r\n`);
-    const out = path.join(dir, "scored.csv");
-    const r = await cloudops(["detect", input, "--out", out]);
+describe("cloudops ask: anomaly results from the bot's Redis", () => {
+  const prefix = testPrefix("cli-anomalies");
+  const redis = testRedis();
+  const env = () => ({
+    PROMETHEUS_URL: inject("prometheusUrl"),
+    REDIS_URL: inject("redisUrl"),
+    REDIS_PREFIX: prefix,
+  });
+
+  afterAll(async () => {
+    await dropKeysAndDisconnect(redis, prefix);
+  });
+
+  it("reads the scan the bot stored under REDIS_PREFIX and names the unusual host", async () => {
+    const at = Math.floor(Date.parse(inject("fixtureEnd")) / 1000);
+    const score: HostScore = {
+      instance: "web-2:9100",
+      at,
+      score: 0.87,
+      threshold: 0.62,
+      anomalous: true,
+      reason: "isolation",
+      deviations: [
+        {
+          feature: "cpu_iowait",
+          label: "iowait",
+          unit: "percent",
+          value: 31,
+          baseline: 1,
+          z: 9,
+          direction: "up",
+          score: 0.9,
+        },
+      ],
+    };
+    // The same store and key layout the bot uses (src/app.ts): `${REDIS_PREFIX}:anomaly`.
+    await new AnomalyStore(redis, `${prefix}:anomaly`).recordScan("default", [score], at * 1000);
+    const r = await cloudops(["ask", "any anomalies?", "--at", inject("fixtureEnd")], env());
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const lines = readFileSync(out, "utf8").trim().split("\n");
-    expect(lines[0]).toBe("timestamp,value,anomaly_score");
-    expect(lines.length).toBe(601);
-    const scores = lines.slice(1).map((l, i) => {
-      const [t, v, s] = l.split(",");
-      expect(`${t},${v}`).toBe(rows[i]);
-      return Number(s);
-    });
-    for (const s of scores) expect(s >= 0 && s <= 1).toBe(true);
-    expect(scores.indexOf(Math.max(...scores))).toBe(500);
+    expect(r.stdout).toContain("web-2");
+    expect(r.stdout).toContain("0.87");
+    expect(r.stdout).toMatch(/iowait 31\.0% vs usual 1\.0%/);
+    expect(r.stdout).not.toMatch(/not (completed a )?scan/);
   });
 
-  it("scores test rows with a forest fitted on training rows", async () => {
-    const train = Array.from({ length: 300 }, (_, i) => `${(i % 17) / 17},${(i % 13) / 13},${(i % 7) / 7}`);
-    const r = await cloudops([
-      "detect",
-      file("test.csv", "0.5,0.5,0.5\n9,9,9\n0.4,0.6,0.5\n"),
-      "--train",
-      file("train.csv", `${train.join("\n")}\n`),
-    ]);
-    expect(r.code).toBe(0);
-    const [header, inlier, outlier, inlier2] = r.stdout.trim().split("\n");
-    expect(header).toBe("anomaly_score");
-    expect(Number(outlier)).toBeGreaterThan(Number(inlier) + 0.1);
-    expect(Number(outlier)).toBeGreaterThan(Number(inlier2) + 0.1);
-  });
-
-  it.each([
-    ["a missing file", () => [path.join(dir, "nope.csv")], /no such file/],
-    ["an empty file", () => [file("empty.csv", "")], /is empty/],
-    [
-      "ragged rows",
-      () => [file("ragged.csv", "timestamp,value\n2024-01-01,1\n2024-01-02,2,3\n")],
-      /line 3: expected 2 fields/,
-    ],
-    [
-      "a non-number",
-      () => [file("nan.csv", "timestamp,value\n2024-01-01,1\n2024-01-02,abc\n")],
-      /line 3: "abc" is not a number/,
-    ],
-    ["a header alone", () => [file("header.csv", "timestamp,value\n")], /header and no rows/],
-    [
-      "train and test of different widths",
-      () => [file("t3.csv", "1,2,3\n"), "--train", file("t2.csv", "1,2\n3,4\n")],
-      /has 3 columns but .* has 2/,
-    ],
-  ])("refuses %s with one clear line and exit code 2", async (_, args, message) => {
-    const r = await cloudops(["detect", ...args()]);
-    expect(r.code).toBe(2);
+  it("with Redis refusing connections, says so in one line naming it, exit 1", async () => {
+    const url = (await deadUrl()).replace("http:", "redis:");
+    const r = await cloudops(["ask", "any anomalies?"], { ...env(), REDIS_URL: url });
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/^Anomaly results unavailable/);
+    expect(r.stderr).toContain(`Redis at ${new URL(url).host} unreachable (connection refused)`);
+    expect(r.stderr).not.toMatch(/no anomalies|not (completed a )?scan/i);
+  });
+
+  it("with a Redis that never answers, gives up after the connect timeout instead of hanging", async () => {
+    const silent = await silentServer();
+    try {
+      const r = await cloudops(["ask", "any anomalies?"], { ...env(), REDIS_URL: silent.url });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/unreachable \(no answer within 2 s\)/);
+      expect(silent.connections()).toBe(1);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it("never connects to Redis for a question that does not need it", async () => {
+    const silent = await silentServer();
+    try {
+      for (const question of ["cpu usage", "what's the current system health?", "help"]) {
+        const r = await cloudops(["ask", question, "--at", inject("fixtureEnd")], {
+          ...env(),
+          REDIS_URL: silent.url,
+        });
+        expect(r.code, question).toBe(0);
+      }
+      expect(silent.connections()).toBe(0);
+    } finally {
+      await silent.close();
+    }
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * `cloudops ask "QUESTION"`: one answer, printed, then exit. Loads only what the answer uses: the
+ * LLM chain when a provider is configured, Redis when the answer reads anomaly results, the chart
+ * renderer when the reply carries a chart.
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Assistant } from "../assistant/assistant.js";
+import type { Reply } from "../reply/reply.js";
+import { parseVerbArgs } from "./args.js";
+import { DeferredCharts } from "./deferred-charts.js";
+import { lazyAnomalyStore } from "./lazy-anomaly-store.js";
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseVerbArgs("ask", args, {
+    env: { type: "string" },
+    at: { type: "string" },
+    json: { type: "boolean" },
+    chart: { type: "string" },
+  });
+  const text = positionals.join(" ");
+  if (!text.trim()) {
+    process.stderr.write('Ask a question: cloudops ask "what\'s the current system health?"\n');
+    return 2;
+  }
+  let at: number | undefined;
+  if (values.at !== undefined) {
+    at = Date.parse(values.at);
+    if (Number.isNaN(at)) {
+      process.stderr.write(
+        `--at must be a date and time such as 2026-11-25T03:12:00Z (got "${values.at}")\n`,
+      );
+      return 2;
+    }
+  }
+  const now = at === undefined ? Date.now : () => at as number;
+
+  const [{ loadConfig }, { Environments }, { BuiltinEngine }, { renderText }] = await Promise.all([
+    import("../config/config.js"),
+    import("../metrics/environments.js"),
+    import("../assistant/engine.js"),
+    import("../reply/render-text.js"),
+  ]);
+  const config = loadConfig();
+  const environments = new Environments(config);
+  const useLlm = config.llm.providers.some((p) => p !== "builtin");
+  // The LLM's render_chart tool shows the model the chart's alt text, so with providers the chart is
+  // drawn when made; without, it is drawn only if the final reply keeps it.
+  const charts = new DeferredCharts();
+  const renderChart = useLlm ? (await import("../charts/line-chart.js")).renderLineChart : charts.render;
+  const anomalies = lazyAnomalyStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  try {
+    const engine = new BuiltinEngine({
+      environments,
+      renderChart,
+      deadlineMs: config.answerDeadlineMs,
+      grafanaUrl: config.grafanaUrl,
+      now: at === undefined ? undefined : now,
+      anomalies: anomalies.store,
+    });
+    let assistant: Assistant = engine;
+    if (useLlm) {
+      const [{ createAssistant }, { createLogger }] = await Promise.all([
+        import("../assistant/llm/create-assistant.js"),
+        import("../observability/logger.js"),
+      ]);
+      assistant = createAssistant({
+        config,
+        engine,
+        logger: createLogger(config.logLevel === "info" ? "warn" : config.logLevel),
+        tools: { environments, now, anomalies: anomalies.store },
+      });
+    }
+    const answer = await assistant.answer({
+      platform: "cli",
+      user: "cli",
+      channel: "cli",
+      text,
+      environment: values.env,
+    });
+    const reply: Reply = answer.reply.chart
+      ? { ...answer.reply, chart: await charts.draw(answer.reply.chart) }
+      : answer.reply;
+    if (reply.tone === "error") {
+      // One clear line for scripts and humans; the exit code says it failed.
+      process.stderr.write(`${reply.title.replace(/^\S+\s/, "")}: ${reply.text.split("\n")[0]}\n`);
+      return 1;
+    }
+    if (values.chart && reply.chart) writeFileSync(path.resolve(values.chart), reply.chart.png);
+    if (values.json) {
+      const { chart, ...rest } = reply;
+      process.stdout.write(
+        `${JSON.stringify({ reply: { ...rest, chart: chart ? { title: chart.title, alt: chart.alt, file: values.chart } : undefined }, provider: answer.provider, intent: answer.intent }, null, 2)}\n`,
+      );
+    } else {
+      process.stdout.write(renderText(reply));
+      if (reply.chart && !values.chart) process.stdout.write("  (save the chart with --chart FILE.png)\n");
+      else if (reply.chart && values.chart) process.stdout.write(`  Chart saved to ${values.chart}\n`);
+    }
+    return 0;
+  } finally {
+    await anomalies.close();
+  }
+}
