@@ -200,6 +200,21 @@ describe("web console", () => {
     }
   });
 
+  it("shows a failed request as ERROR in words, with the server's message as text", async () => {
+    await page.route("**/api/v1/ask", (route) =>
+      route.fulfill({ status: 503, json: { error: { code: "busy", message: "⚠️ Busy: <b>later</b>" } } }),
+    );
+    try {
+      await askAndWait("anything");
+      const reply = page.locator("article.reply").last();
+      expect(await reply.locator("h2").textContent()).toBe("ERROR Could not get an answer");
+      expect(await reply.locator(".text").textContent()).toBe("WARNING Busy: <b>later</b>");
+      expect(await reply.locator("b").count()).toBe(0);
+    } finally {
+      await page.unroute("**/api/v1/ask");
+    }
+  });
+
   it("answers the health question with fields holding the fixture's numbers", async () => {
     await askAndWait("what's the current system health?");
     const reply = page.locator("article.reply").last();
