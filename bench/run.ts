@@ -7,6 +7,7 @@ import os from "node:os";
 import { alertsBench } from "./alerts-bench.js";
 import { askBench } from "./ask-bench.js";
 import { chartBench } from "./chart-bench.js";
+import { cliBench } from "./cli-bench.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
 import { llmBench } from "./llm-bench.js";
 import { nabBench } from "./nab/nab-bench.js";
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   alerts: alertsBench,
   teams: teamsBench,
   llm: llmBench,
+  cli: cliBench,
 };
 
 async function main(): Promise<void> {
