@@ -228,7 +228,7 @@ const SIGNALS = {
     grafanaPanel: PANEL.network,
   },
   network_errors: {
-    label: "Network errors",
+    label: "Network errors + drops/s",
     words: ["network_errors", "drops", "dropped", "packetloss"],
     queries: [{ name: "network_errors_per_second", label: "Errors + drops per second" }],
     unit: "count",
@@ -245,7 +245,7 @@ const SIGNALS = {
     grafanaPanel: PANEL.network,
   },
   context_switches: {
-    label: "Context switches",
+    label: "Context switches/s",
     words: ["context_switches", "context", "ctx", "csw"],
     queries: [{ name: "context_switches_per_second", label: "Context switches per second" }],
     unit: "count",

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Intent, ParsedQuestion, TimeRange } from "../../src/assistant/intent.js";
 import { parseQuestion } from "../../src/assistant/parse-question.js";
-import { RESOURCES } from "../../src/assistant/resources.js";
+import { RESOURCE_IDS, RESOURCES } from "../../src/assistant/resources.js";
 
 interface Phrasing {
   text: string;
@@ -91,5 +91,26 @@ describe("phrasings data", () => {
 describe("parseQuestion on the phrasings", () => {
   it.each(PHRASINGS.map((p) => [p.text, p] as const))("%j", (text, p) => {
     expect(parseQuestion(text, ctx, NOW)).toEqual(expected(p));
+  });
+});
+
+describe("follow-up questions answers offer", () => {
+  // Answers offer buttons such as "iowait trend last 1h on web-1" and "top 5 hosts by disk_io":
+  // each signal's id must lead back to that signal.
+  it.each(RESOURCE_IDS.map((r) => [r]))("%s", (id) => {
+    expect(parseQuestion(id, ctx, NOW).intent).toEqual({ kind: "metric_now", resource: id });
+    expect(parseQuestion(`${id} trend last 1h on web-1`, ctx, NOW)).toEqual({
+      intent: {
+        kind: "metric_trend",
+        resource: id,
+        range: { fromSecondsAgo: 3600, toSecondsAgo: 0, label: "last 1h" },
+      },
+      host: "web-1",
+    });
+    expect(parseQuestion(`top 5 hosts by ${id}`, ctx, NOW).intent).toEqual({
+      kind: "top_hosts",
+      resource: id,
+      n: 5,
+    });
   });
 });
