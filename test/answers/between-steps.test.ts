@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BuiltinEngine } from "../../src/assistant/engine.js";
+import { runTool } from "../../src/assistant/llm/tools.js";
 import { renderLineChart } from "../../src/charts/line-chart.js";
 import { loadConfig } from "../../src/config/config.js";
 import { namedQuery } from "../../src/metrics/catalogue.js";
@@ -23,12 +24,14 @@ const WEB_1 = hostMatcher("web-1");
 let prom: StepFixturePrometheus;
 let f: StepFixture;
 let engine: BuiltinEngine;
+let engineEnvironments: Environments;
 
 beforeAll(async () => {
   prom = await startStepFixturePrometheus();
   f = prom.fixture;
+  engineEnvironments = new Environments(loadConfig({ PROMETHEUS_URL: prom.url }));
   engine = new BuiltinEngine({
-    environments: new Environments(loadConfig({ PROMETHEUS_URL: prom.url })),
+    environments: engineEnvironments,
     renderChart: renderLineChart,
     deadlineMs: 20_000,
     now: () => f.now * 1000,
@@ -95,6 +98,21 @@ describe("a spike between two steps", () => {
       new RegExp(`web-1: now ${f.cpu.now.toFixed(1)}% · avg 2\\d\\.\\d% · min ${f.cpu.usual.toFixed(1)}%`),
     );
     expect(r.context.join("\n")).toContain("Now: 5 min average at");
+  });
+});
+
+describe("the query_metric tool", () => {
+  it("reports the spike between its steps as the range's max", async () => {
+    const r = await runTool(
+      "query_metric",
+      { metric: "memory", host: "web-1", range: "24h" },
+      { environments: engineEnvironments, now: () => f.now * 1000, signal: AbortSignal.timeout(20_000) },
+    );
+    expect(r.status).toBe("success");
+    const data = r.data as { series: { max: number; min: number }[]; minMax: string };
+    expect(data.series[0]?.max).toBe(f.memory.spike);
+    expect(data.series[0]?.min).toBe(f.memory.now);
+    expect(data.minMax).toBe("min and max over evaluations every 15 s");
   });
 });
 
