@@ -18,7 +18,8 @@
  * - "uptime", "reboot", "boot", "been up", "up since" are uptime (time since boot).
  * - "least free X" ranks by X used, highest first.
  */
-import * as chrono from "chrono-node";
+// English only: the package root also loads 15 other locales (~900 modules) that no question uses.
+import * as chrono from "chrono-node/en";
 import type { Intent, ParseContext, ParsedQuestion, Resource, TimeRange } from "./intent.js";
 import { RESOURCE_IDS, RESOURCES } from "./resources.js";
 
@@ -246,6 +247,11 @@ const EXAMPLES = [
   "disk space",
   "load average",
   "network traffic last 6h",
+  "iowait on db-1",
+  "swap usage",
+  "which server has the most tcp connections",
+  "network errors last 24h",
+  "how long has web-1 been up",
   "cpu this week vs last week",
   "top 5 hosts by memory",
   "which targets are down?",
@@ -367,6 +373,8 @@ const PHRASES: Array<[RegExp, string]> = [
   [/\b(?:1|one)[ -]?(?:m|mins?|minutes?)[ -]load(?:[ -]?(?:average|avg))?\b/g, "load1"],
   [/\b(?:5|five)[ -]?(?:m|mins?|minutes?)[ -]load(?:[ -]?(?:average|avg))?\b/g, "load5"],
   [/\bload[ -]?(?:average|avg)?[ -]?\(?(?:5|five)[ -]?(?:m|mins?|minutes?)\)?(?= |$)/g, "load5"],
+  // "load 5", "loadavg 5": the five-minute figure, but not "load 5h" (a range).
+  [/\bload[ -]?(?:average|avg)?[ -]?(?:5|five)(?=[ ,.?!]|$)/g, "load5"],
   [/\bd[ -]state\b/g, "dstate"],
   [/\bup[ -]time\b/g, "uptime"],
   [/\bio[ -]?wait\b/g, "iowait"],
@@ -396,7 +404,11 @@ function tokenize(text: string, environments: readonly string[] = []): Tokens {
   for (const w of words) {
     // "prod" is an environment, not a typo of anything.
     if (isEnvironmentWord(w, environments)) continue;
-    for (const k of keywordsOf(w)) keys.add(k);
+    const exact = keywordsOf(w);
+    for (const k of exact) keys.add(k);
+    // "context-switches", "procs_blocked", "load-average": an unknown compound is read by its parts.
+    if (exact.length === 0 && /[a-z][_-][a-z]/.test(w))
+      for (const part of w.split(/[_-]+/)) for (const k of keywordsOf(part)) keys.add(k);
   }
   return { words, keys, text: ` ${words.join(" ")} ` };
 }
@@ -601,12 +613,16 @@ function saysNetworkIn(t: Tokens, environments: readonly string[], hosts: readon
  * "swap space" is swap, "user space" is user CPU, "blocked on io" is blocked processes), the broad
  * ones last ("cpu load" is CPU, "busy" alone is CPU). The header lists the ambiguity rules.
  */
-function signalOf(t: Tokens, ctx: ParseContext): Resource | undefined {
+function signalOf(t: Tokens, ctx: ParseContext, hasHost: boolean): Resource | undefined {
   const k = t.keys;
   const text = t.text;
   const has = (...keys: string[]) => keys.some((x) => k.has(x));
   const network = has(...NETWORK_SIGNALS);
-  if (has("uptime") || / been up | up (for|since) | how long .*\bup /.test(text)) return "uptime";
+  if (has("uptime") || / been (up|running) | up (for|since) | how long .*\b(up|running) /.test(text))
+    return "uptime";
+  // "did web-2 restart", "when was db-1 last restarted": a host's restart is a reboot; containers
+  // and crash loops stay container questions.
+  if (hasHost && !has("containers") && t.words.some((w) => /^restart(s|ed)?$/.test(w))) return "uptime";
   if (has("blocked")) return "blocked";
   if (has("context_switches")) return "context_switches";
   if (
@@ -628,9 +644,12 @@ function signalOf(t: Tokens, ctx: ParseContext): Resource | undefined {
   // "throughput" alone is not about the network when it qualifies reads or writes ("write throughput").
   const strongNetwork = has("network_in", "network_out") || t.words.some((w) => NETWORK_WORDS.has(w));
   if (has("q_read") && has("q_write")) return "disk_io";
-  if (has("q_read") && !strongNetwork) return "disk_read";
-  if (has("q_write") && !strongNetwork) return "disk_write";
-  if ((has("q_io") && !network) || (has("disk") && has("q_busy", "q_saturation"))) return "disk_io";
+  if (has("q_read") && (has("disk") || !strongNetwork)) return "disk_read";
+  if (has("q_write") && (has("disk") || !strongNetwork)) return "disk_write";
+  // iostat's "%util" is busy time; "utilization" spelled out stays used space (see header).
+  const iostatUtil = t.words.includes("util");
+  if ((has("q_io") && !network) || (has("disk") && (has("q_busy", "q_saturation") || iostatUtil)))
+    return "disk_io";
   if (has("network_in") || saysNetworkIn(t, ctx.environments, ctx.hosts)) return "network_in";
   if (has("network_out") || / (network|net|traffic) out /.test(text)) return "network_out";
   if (has("network")) return "network";
@@ -642,13 +661,13 @@ function signalOf(t: Tokens, ctx: ParseContext): Resource | undefined {
   return undefined;
 }
 
-function classify(t: Tokens, ctx: ParseContext, now: Date, hasHost: boolean): Intent {
+function classify(t: Tokens, ctx: ParseContext, now: Date, hasHost: boolean, knownHost: boolean): Intent {
   const k = t.keys;
   const text = t.text;
   if (
     k.has("help") ||
     /^ (\?|what can you do|what do you do|how do i use you|commands) $/.test(text) ||
-    / (what can you (do|answer)|what (questions|things) can i ask|what can i ask|how (do i|to|can i) use (you|this|it|the bot)) /.test(
+    / (what can you (do|answer)|what do you (know|answer|support)|what (questions|things) can i ask|what can i ask|how (do i|to|can i) use (you|this|it|the bot)) /.test(
       text,
     )
   ) {
@@ -656,7 +675,7 @@ function classify(t: Tokens, ctx: ParseContext, now: Date, hasHost: boolean): In
   }
   if (text.trim() === "?") return { kind: "help" };
   if (k.has("anomalies")) return { kind: "anomalies" };
-  const resource = signalOf(t, ctx);
+  const resource = signalOf(t, ctx, hasHost);
   if (k.has("containers") || (k.has("restart") && !resource)) {
     const view = k.has("restart")
       ? "restarting"
@@ -691,19 +710,20 @@ function classify(t: Tokens, ctx: ParseContext, now: Date, hasHost: boolean): In
     }
     if (range) return { kind: "metric_trend", resource, range };
     // "how long since db-1 rebooted" asks for a duration, not a trend.
-    if (k.has("trend") && !/ how long since /.test(text))
+    if (k.has("trend") && !/ (how long since|since when) /.test(text))
       return { kind: "metric_trend", resource, range: lastRange(3600) };
     return { kind: "metric_now", resource };
   }
   if (
     k.has("health") ||
-    / (how are|hows|how is|is everything|everything|all good|anything wrong|what wrong|whats wrong|any problems|any issues) /.test(
+    / (how are|hows|how is|is everything|everything|all good|anything wrong|what wrong|whats wrong|any problems|any issues|how (\S+ ){0,2}(looking|look|doing)) /.test(
       text,
     )
   ) {
     return { kind: "health" };
   }
-  if (hasHost) return { kind: "health" };
+  // A known host alone ("web-1") asks after its health; an unknown word after "for" does not.
+  if (hasHost && knownHost) return { kind: "health" };
   return { kind: "unknown", reason: "not_understood" };
 }
 
@@ -720,7 +740,7 @@ export function parseQuestion(text: string, ctx: ParseContext, now: Date = new D
   }
   const environment = findEnvironment(t, ctx.environments);
   const host = findHost(t, ctx);
-  const intent = classify(t, ctx, now, host !== undefined);
+  const intent = classify(t, ctx, now, host !== undefined, host !== undefined && ctx.hosts.includes(host));
   const out: ParsedQuestion = { intent };
   if (host && intent.kind !== "unknown" && intent.kind !== "help") out.host = host;
   if (environment) out.environment = environment;

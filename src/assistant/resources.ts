@@ -63,7 +63,7 @@ const SIGNALS = {
   },
   iowait: {
     label: "I/O wait",
-    words: ["iowait", "iowaits"],
+    words: ["iowait", "iowaits", "wa"],
     queries: [{ name: "cpu_iowait_percent", label: "CPU idle waiting for I/O" }],
     unit: "percent",
     warning: 10,
@@ -246,7 +246,7 @@ const SIGNALS = {
   },
   context_switches: {
     label: "Context switches/s",
-    words: ["context_switches", "context", "ctx", "csw"],
+    words: ["context_switches", "context", "ctx", "csw", "cs"],
     queries: [{ name: "context_switches_per_second", label: "Context switches per second" }],
     unit: "count",
     grafanaPanel: PANEL.cpu,

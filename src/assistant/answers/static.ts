@@ -10,6 +10,7 @@ export function answerHelp(environments: readonly string[]): Reply {
       "Ask in plain words; I read Prometheus and answer with numbers, time windows and hosts.",
       "• Health: “what's the current system health?”, “health of web-1”",
       "• Now: “cpu usage”, “memory on web-2”, “disk space”, “load”, “network traffic”",
+      "• Also: iowait, cpu steal, user/system cpu, load5, swap, disk reads/writes/io, network in/out, network errors, tcp connections, context switches, blocked processes, uptime",
       "• Trends: “cpu last 6h”, “memory since yesterday”, “disk this week vs last week”",
       "• Rankings: “top 5 hosts by memory”, “busiest hosts last 24h”",
       "• Targets: “which targets are down?”, “list targets”",

@@ -112,11 +112,16 @@ export async function answerUptimeTrend(ctx: AnswerContext, range: TimeRange): P
   });
   const hosts = series
     .map((s) => {
-      const points = s.points.filter(([, v]) => Number.isFinite(v));
-      const last = points[points.length - 1];
-      // A boot inside the window is a reboot; the first boot seen may predate the window.
-      const boots = bootsIn(s).filter((b) => b >= win.start);
-      return { host: displayHost(s.labels.instance), up: last?.[1], boots };
+      const all = bootsIn(s);
+      const lastBoot = all[all.length - 1];
+      // A boot inside the window is a reboot; the first boot seen may predate the window. Uptime is
+      // told as of now, not as of the window's last step.
+      const boots = all.filter((b) => b >= win.start);
+      return {
+        host: displayHost(s.labels.instance),
+        up: lastBoot === undefined ? undefined : ctx.now - lastBoot,
+        boots,
+      };
     })
     .filter((h): h is { host: string; up: number; boots: number[] } => h.up !== undefined)
     .sort((a, b) => b.boots.length - a.boots.length || a.up - b.up);
