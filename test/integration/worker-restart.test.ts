@@ -20,20 +20,23 @@ let redis: Redis;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  // The worker scores "now", so the fleet's history ends now.
-  const end = Math.floor(Date.now() / 60_000) * 60;
+  // The worker scores "now", whenever a loaded machine gets there: the fleet's history runs 15 minutes
+  // past the start (Prometheus answers from the samples up to the query's time), and the burst covers
+  // the last 10 minutes before now and all of those 15.
+  const ahead = 900;
+  const end = Math.floor(Date.now() / 60_000) * 60 + ahead;
   const files = await writeFleet({
     hosts: 4,
     end,
     days: 2,
     stepSeconds: 60,
-    burst: { host: BURST_HOST, secondsBeforeEnd: 600 },
+    burst: { host: BURST_HOST, secondsBeforeEnd: 600 + ahead },
   });
   prom = await startBackfilledPrometheus(files);
   // Every range query waits 1 s (under the client timeout of 2 s): a train + scan job takes seconds.
   proxy = await startSlowProxy(prom.url, "/api/v1/query_range", 1000);
   redis = new Redis(inject("redisUrl"));
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   for (const c of children) c.kill("SIGKILL");
@@ -64,7 +67,7 @@ describe("cloudops worker", () => {
     const store = new AnomalyStore(redis, `${prefix}:anomaly`);
     const first = startWorker();
     // The first job is running once Prometheus sees its range queries.
-    await until("the first job's queries", () => proxy.matched > 0, 30_000);
+    await until("the first job's queries", () => proxy.matched > 0, 120_000);
     first.kill("SIGKILL");
     await new Promise((r) => first.once("exit", r));
     expect((await store.status("default")).lastScanAt).toBeUndefined();
@@ -73,7 +76,7 @@ describe("cloudops worker", () => {
     await until(
       "a completed scan",
       async () => (await store.status("default")).lastScanAt !== undefined,
-      60_000,
+      180_000,
     );
     const findings = await store.findings(50, "default");
     expect(findings.map((f) => f.instance)).toEqual([`${fleetHost(BURST_HOST)}:9100`]);
@@ -84,8 +87,8 @@ describe("cloudops worker", () => {
     await until(
       "another scan",
       async () => ((await store.status("default")).lastScanAt ?? 0) > firstScanAt,
-      30_000,
+      120_000,
     );
     expect(await store.findings(50, "default")).toHaveLength(1);
-  }, 120_000);
+  }, 480_000);
 });

@@ -24,6 +24,8 @@ export async function startTestApp(
   env: Record<string, string> = {},
   redisPrefix?: string,
   now?: () => number,
+  /** Port to listen on (default: any free one). */
+  port = 0,
 ): Promise<TestApp> {
   const fixtureEnd = Date.parse(inject("fixtureEnd"));
   const config = loadConfig({
@@ -38,9 +40,14 @@ export async function startTestApp(
   });
   const prefix = redisPrefix ?? testPrefix("app");
   const app = createApp(config, silentLogger(), { now: now ?? (() => fixtureEnd), redisPrefix: prefix });
-  const port = await app.listen(0, "127.0.0.1");
+  const listening = await app.listen(port, "127.0.0.1").catch(async (e: unknown) => {
+    // A start-up that fails (tests of refused tokens) leaves neither connections nor keys.
+    await app.close();
+    await dropKeys(prefix);
+    throw e;
+  });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening}`,
     app,
     redisPrefix: prefix,
     async close(opts = {}) {
