@@ -78,9 +78,7 @@ export async function run(args: string[]): Promise<number> {
       text,
       environment: values.env,
     });
-    const reply: Reply = answer.reply.chart
-      ? { ...answer.reply, chart: await charts.draw(answer.reply.chart) }
-      : answer.reply;
+    const reply = await withDrawnChart(answer.reply, charts);
     if (reply.tone === "error") {
       // One clear line for scripts and humans; the exit code says it failed.
       process.stderr.write(`${reply.title.replace(/^\S+\s/, "")}: ${reply.text.split("\n")[0]}\n`);
@@ -100,5 +98,19 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   } finally {
     await anomalies.close();
+  }
+}
+
+/** The reply with its chart drawn; a chart that cannot be drawn is left out and the reply says so. */
+async function withDrawnChart(reply: Reply, charts: DeferredCharts): Promise<Reply> {
+  if (!reply.chart) return reply;
+  try {
+    return { ...reply, chart: await charts.draw(reply.chart) };
+  } catch (e) {
+    const { chart: _dropped, ...rest } = reply;
+    return {
+      ...rest,
+      context: [...rest.context, `Chart not drawn: ${e instanceof Error ? e.message : String(e)}`],
+    };
   }
 }
