@@ -15,7 +15,11 @@
  * - "system" is kernel CPU only next to "cpu", "time" or "mode" ("system health" stays health);
  *   "user" is user CPU only next to "cpu", "space", "time" or "mode".
  * - "io wait", "waiting on disk" are iowait; "blocked on io" is blocked processes.
- * - "uptime", "reboot", "boot", "been up", "up since" are uptime (time since boot).
+ * - "uptime", "reboot", "boot", "been up", "up since" are uptime (time since boot); so is "restart"
+ *   with a host named and no container word ("did web-2 restart"); "restarting containers" and
+ *   crash loops are container questions.
+ * - iostat's "util" next to "disk" is disk busy; "disk utilization" spelled out is used space.
+ * - vmstat's column names: "wa" is iowait, "cs" context switches.
  * - "least free X" ranks by X used, highest first.
  */
 // English only: the package root also loads 15 other locales (~900 modules) that no question uses.
