@@ -15,11 +15,15 @@ import { answerHealth } from "./answers/health.js";
 import { answerResourceNow } from "./answers/resource-now.js";
 import { answerResourceCompare, answerResourceTrend } from "./answers/resource-trend.js";
 import { answerAnomaliesNotYet, answerError, answerHelp, answerNotUnderstood } from "./answers/static.js";
+
 import { answerTargets, answerTargetsDown } from "./answers/targets.js";
 import { answerTopHosts } from "./answers/top-hosts.js";
 import { answerUptimeNow, answerUptimeTrend } from "./answers/uptime.js";
 import type { ParsedQuestion } from "./intent.js";
 import { parseQuestion } from "./parse-question.js";
+
+/** Why an engine without an anomaly store cannot answer anomaly questions. */
+const NO_STORE = "This client has no access to the anomaly detector's results (they are kept in Redis).";
 
 export interface BuiltinEngineOptions {
   environments: Environments;
@@ -85,7 +89,7 @@ export class BuiltinEngine {
       case "unknown":
         return answerNotUnderstood(text, intent.reason);
       case "anomalies":
-        if (!this.opts.anomalies) return answerAnomaliesNotYet();
+        if (!this.opts.anomalies) return answerAnomaliesNotYet(undefined, NO_STORE);
         break;
       default:
         break;
@@ -129,7 +133,9 @@ export class BuiltinEngine {
       case "containers":
         return answerContainers(ctx, intent);
       case "anomalies":
-        return this.opts.anomalies ? answerAnomalies(ctx, this.opts.anomalies) : answerAnomaliesNotYet();
+        return this.opts.anomalies
+          ? answerAnomalies(ctx, this.opts.anomalies)
+          : answerAnomaliesNotYet(undefined, NO_STORE);
     }
   }
 
