@@ -9,5 +9,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Most files wait on Prometheus, Redis, child processes and fakes rather than compute: three at a
+    // time overlap those waits on 2 cores (the default there is one). Files share a worker's module
+    // cache instead of importing the app again for each (they share no state: own apps, ports, prefixes).
+    maxWorkers: 3,
+    isolate: false,
   },
 });

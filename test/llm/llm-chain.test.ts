@@ -20,8 +20,9 @@ const env = () => ({
   GEMINI_BASE_URL: gemini.url,
   LOCAL_LLM_URL: local.url,
   LLM_PROVIDERS: "openai,gemini,local,builtin",
-  LLM_PROVIDER_TIMEOUT: "2s",
-  LLM_DEADLINE: "8s",
+  // Long enough for a tool call and a chart on a loaded machine; the slow fake takes far longer.
+  LLM_PROVIDER_TIMEOUT: "10s",
+  LLM_DEADLINE: "40s",
 });
 
 beforeAll(async () => {
@@ -108,7 +109,8 @@ describe("LLM chain", () => {
     r = await ask("what's the current system health?");
     expect(r.body.provider).toBe("builtin");
     expect(r.body.reply.title).toMatch(/System health/);
-    expect(r.ms).toBeLessThan(8000);
+    // Failed providers hand over at once: far inside the chain's deadline (40 s), even on a loaded machine.
+    expect(r.ms).toBeLessThan(20_000);
   });
 
   it("skips a provider that is too slow, answers something unusable, or loops on tools", async () => {
@@ -117,8 +119,8 @@ describe("LLM chain", () => {
     local.script({ text: "Local\nanswer" });
     let r = await ask("how are the hosts?");
     expect(r.body.provider).toBe("local");
-    // The slow answer would take 60 s; the provider timeout (2 s) cut it short (a loaded machine adds seconds).
-    expect(r.ms).toBeLessThan(20_000);
+    // The slow answer would take 60 s; the provider timeout (10 s) cut it short (a loaded machine adds seconds).
+    expect(r.ms).toBeLessThan(30_000);
 
     // A model that only ever calls tools is stopped at the step limit, and the next one answers.
     const before = openai.requests.length;

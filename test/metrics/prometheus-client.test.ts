@@ -32,7 +32,8 @@ function client(baseUrl: string, extra: Partial<ConstructorParameters<typeof Pro
   return new PrometheusClient({
     environment: "test",
     baseUrl,
-    timeoutMs: 500,
+    // Long enough for a loaded machine; the timeout test sets its own.
+    timeoutMs: 10_000,
     retries: 2,
     cacheTtlMs: 0,
     ...extra,
@@ -222,7 +223,9 @@ describe("PrometheusClient", () => {
     });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
-    const e = await errorOf(client(url, { timeoutMs: 5000 }).instant('up{job="a b"}', { signal: ac.signal }));
+    const e = await errorOf(
+      client(url, { timeoutMs: 30_000 }).instant('up{job="a b"}', { signal: ac.signal }),
+    );
     expect(e.code).toBe("timeout");
     expect(new URLSearchParams(body).get("query")).toBe('up{job="a b"}');
   });
