@@ -4,7 +4,12 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // redis-keys-setup first: its teardown (run last) sees what every test left in Redis.
-    globalSetup: ["test/support/redis-keys-setup.ts", "test/support/global-setup.ts"],
+    globalSetup: [
+      "test/support/redis-keys-setup.ts",
+      "test/support/global-setup.ts",
+      // The live tier's stack, started early so it gathers history while the suite runs.
+      "test/support/live-stack-setup.ts",
+    ],
     // Generous: under load (two suites on 2 cores) a correct test may take long; waits end on their condition.
     testTimeout: 120_000,
     hookTimeout: 120_000,

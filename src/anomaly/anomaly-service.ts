@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
 import type { AnomalyStore, Finding, LearningStatus } from "./anomaly-store.js";
 import { type FeatureWindow, fetchFeatures } from "./feature-fetch.js";
-import { longestHistorySeconds, trainingStepFor } from "./history.js";
+import { longestHistorySeconds, measureHistorySeconds, trainingStepFor } from "./history.js";
 import {
   type HostModel,
   type HostScore,
@@ -102,12 +102,8 @@ export class AnomalyService {
     const started = performance.now();
     const end = Math.floor(this.opts.now() / 1000);
     const usualStep = this.opts.trainStepSeconds;
-    let window = await fetchFeatures(
-      client,
-      { start: end - this.opts.trainWindowSeconds, end, step: usualStep },
-      { rateWindowSeconds: RATE_WINDOW, signal },
-    );
-    const history = longestHistorySeconds(window);
+    const measured = await measureHistorySeconds(client, end, this.opts.trainWindowSeconds, signal);
+    const history = measured.seconds;
     if (history < this.opts.minHistorySeconds) {
       const learning: LearningStatus = {
         historySeconds: history,
@@ -121,20 +117,18 @@ export class AnomalyService {
         historySeconds: history,
         hosts: 0,
         pooled: 0,
-        queries: window.queries,
+        queries: measured.queries,
         seconds: (performance.now() - started) / 1000,
       };
     }
+    // Only the span that holds data is read, at a finer step while it is short.
     const step = trainingStepFor(history, usualStep);
-    if (step < usualStep) {
-      const coarseQueries = window.queries;
-      window = await fetchFeatures(
-        client,
-        { start: end - Math.min(this.opts.trainWindowSeconds, history + usualStep), end, step },
-        { rateWindowSeconds: RATE_WINDOW, signal },
-      );
-      window.queries += coarseQueries;
-    }
+    const window = await fetchFeatures(
+      client,
+      { start: end - Math.min(this.opts.trainWindowSeconds, history + step), end, step },
+      { rateWindowSeconds: RATE_WINDOW, signal },
+    );
+    window.queries += measured.queries;
     return this.trainFrom(environment, window, started);
   }
 

@@ -2,6 +2,7 @@
  * How much history a fetched feature window holds: a fresh Prometheus has minutes, not the week the
  * models are meant to learn from, and the detector says so instead of modelling noise.
  */
+import type { PrometheusClient } from "../metrics/prometheus-client.js";
 import type { FeatureWindow } from "./feature-fetch.js";
 
 /** Seconds from the first grid point at which any feature of `series` has a value to the window's end. */
@@ -38,4 +39,48 @@ const FINEST_STEP_SECONDS = 15;
 export function trainingStepFor(historySeconds: number, usualStepSeconds: number): number {
   const step = Math.floor(historySeconds / TARGET_ROWS);
   return Math.max(FINEST_STEP_SECONDS, Math.min(usualStepSeconds, step));
+}
+
+/** A series every node_exporter target has from its first scrape: its count tells when data began. */
+const PRESENCE_QUERY = "count(node_load1)";
+/** Steps of the coarse look over the whole window. */
+const COARSE_POINTS = 1000;
+
+async function firstPointTime(
+  client: PrometheusClient,
+  range: { start: number; end: number; step: number },
+  signal?: AbortSignal,
+): Promise<number | undefined> {
+  const series = await client.range(PRESENCE_QUERY, range, { signal, noCache: true });
+  let first: number | undefined;
+  for (const s of series) for (const [t] of s.points.slice(0, 1)) first = Math.min(first ?? t, t);
+  return first;
+}
+
+/**
+ * Seconds of host history Prometheus holds (the longest of any host), at most `maxSeconds`: one
+ * coarse query over the window, and a fine one when the history is short, so a fresh stack learns
+ * its exact age from two small answers instead of reading a week of 18 features.
+ */
+export async function measureHistorySeconds(
+  client: PrometheusClient,
+  end: number,
+  maxSeconds: number,
+  signal?: AbortSignal,
+): Promise<{ seconds: number; queries: number }> {
+  const coarseStep = Math.max(60, Math.ceil(maxSeconds / COARSE_POINTS));
+  const first = await firstPointTime(client, { start: end - maxSeconds, end, step: coarseStep }, signal);
+  if (first === undefined) return { seconds: 0, queries: 1 };
+  let history = end - first;
+  let queries = 1;
+  if (history <= 2 * coarseStep) {
+    queries++;
+    const fine = await firstPointTime(
+      client,
+      { start: Math.max(end - maxSeconds, first - coarseStep), end, step: FINEST_STEP_SECONDS },
+      signal,
+    );
+    if (fine !== undefined) history = end - fine;
+  }
+  return { seconds: Math.min(maxSeconds, Math.max(0, history)), queries };
 }

@@ -26,8 +26,10 @@ export interface StackOptions {
   ports?: Partial<Record<ServiceName, number>>;
   /** Port of the bot, scraped by Prometheus. */
   botPort?: number;
-  /** Prometheus scrape interval (default that of prometheus/prometheus.yml, 15s). */
+  /** Prometheus scrape and rule evaluation interval (default that of prometheus/prometheus.yml, 15s). */
   scrapeInterval?: string;
+  /** Alertmanager's group_wait and group_interval (default those of prometheus/alertmanager.yml). */
+  alertTiming?: { groupWait: string; groupInterval: string };
 }
 
 export type ServiceState = "started" | "reused" | "running" | "running-external" | "stopped";
@@ -118,6 +120,7 @@ function writeConfigs(
   p: Record<ServiceName, number>,
   botPort: number,
   scrapeInterval: string | undefined,
+  alertTiming: StackOptions["alertTiming"],
 ): string {
   const dir = path.join(home, "config");
   mkdirSync(path.join(dir, "rules"), { recursive: true });
@@ -130,7 +133,10 @@ function writeConfigs(
       .replaceAll("node-exporter:9100", `127.0.0.1:${p.nodeExporter}`)
       .replaceAll("alertmanager:9093", `127.0.0.1:${p.alertmanager}`)
       .replaceAll("cloudops:3000", `127.0.0.1:${botPort}`)
-      .replace(/scrape_interval: \S+/, (m) => (scrapeInterval ? `scrape_interval: ${scrapeInterval}` : m)),
+      .replace(/scrape_interval: \S+/, (m) => (scrapeInterval ? `scrape_interval: ${scrapeInterval}` : m))
+      .replace(/evaluation_interval: \S+/, (m) =>
+        scrapeInterval ? `evaluation_interval: ${scrapeInterval}` : m,
+      ),
   );
   const rulesDir = path.join(PROMETHEUS_DIR, "rules");
   for (const f of existsSync(rulesDir) ? readdirSync(rulesDir) : []) {
@@ -138,10 +144,12 @@ function writeConfigs(
   }
   writeFileSync(
     path.join(dir, "alertmanager.yml"),
-    readFileSync(path.join(PROMETHEUS_DIR, "alertmanager.yml"), "utf8").replaceAll(
-      "cloudops:3000",
-      `127.0.0.1:${botPort}`,
-    ),
+    readFileSync(path.join(PROMETHEUS_DIR, "alertmanager.yml"), "utf8")
+      .replaceAll("cloudops:3000", `127.0.0.1:${botPort}`)
+      .replace(/group_wait: \S+/, (m) => (alertTiming ? `group_wait: ${alertTiming.groupWait}` : m))
+      .replace(/group_interval: \S+/, (m) =>
+        alertTiming ? `group_interval: ${alertTiming.groupInterval}` : m,
+      ),
   );
   return dir;
 }
@@ -150,7 +158,7 @@ export async function stackUp(opts: StackOptions): Promise<ServiceStatus[]> {
   const p = ports(opts);
   mkdirSync(path.join(opts.home, "pids"), { recursive: true });
   mkdirSync(path.join(opts.home, "logs"), { recursive: true });
-  const configDir = writeConfigs(opts.home, p, opts.botPort ?? 3000, opts.scrapeInterval);
+  const configDir = writeConfigs(opts.home, p, opts.botPort ?? 3000, opts.scrapeInterval, opts.alertTiming);
   const out: ServiceStatus[] = [];
   for (const spec of SERVICES) {
     const port = p[spec.name];

@@ -34,6 +34,11 @@ export async function startTestApp(
     HOST: "127.0.0.1",
     LOG_LEVEL: "silent",
     API_RATE_LIMIT_PER_MIN: "0",
+    // A loaded machine (two suites on 2 cores) can take seconds per query: the fixture Prometheus is
+    // never that slow on purpose, so these bounds are only reached by a hang. Tests of timeouts and
+    // the answer deadline set their own.
+    PROMETHEUS_TIMEOUT_MS: "20000",
+    ANSWER_DEADLINE_MS: "30000",
     // Background jobs only where a test asks for them.
     ANOMALY_ENABLED: "false",
     ...env,
