@@ -105,6 +105,7 @@ describe("Prometheus failing", () => {
       const app = await startTestApp({
         PROMETHEUS_URL: prom.url,
         PROMETHEUS_TIMEOUT_MS: "1000",
+        ANSWER_DEADLINE_MS: "2800",
         PROMETHEUS_RETRIES: "1",
       });
       try {
