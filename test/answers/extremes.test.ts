@@ -27,15 +27,18 @@ describe("fine resolution", () => {
     expect(fineResolution(true, DAY)).toEqual({ resolution: 60, windowSeconds: 300 });
   });
 
-  it("stays under Prometheus's 11,000 points per series however long the range, with windows that leave no gap", () => {
+  it("stays within an answer's budget however long the range, with windows that leave no gap", () => {
     for (const days of [1, 7, 14, 31, 90, 400]) {
       for (const windowed of [false, true]) {
         const f = fineResolution(windowed, days * DAY);
+        expect((days * DAY) / f.resolution).toBeLessThanOrEqual(windowed ? 1440 : 5760);
         expect((days * DAY) / f.resolution).toBeLessThanOrEqual(MAX_EVALUATIONS);
         if (windowed) expect(f.windowSeconds).toBeGreaterThanOrEqual(f.resolution);
       }
     }
-    expect(fineResolution(true, 31 * DAY)).toEqual({ resolution: 300, windowSeconds: 300 });
+    // A week of rates: the busiest 10-minute average, found to within 10 minutes.
+    expect(fineResolution(true, 7 * DAY)).toEqual({ resolution: 600, windowSeconds: 600 });
+    expect(fineResolution(false, 7 * DAY)).toEqual({ resolution: 120, windowSeconds: 300 });
   });
 });
 

@@ -55,7 +55,7 @@ interface Family {
   build: (windowSeconds: number, extra?: LabelMatcher[]) => string;
   /** The plain values at each step: the chart line and the average. */
   series: RangeSeries[];
-  /** Max and min per series key, from every fine evaluation (undefined: none returned). */
+  /** Max and min per series key, from every fine evaluation (or the step points when fine already). */
   extremes: Map<string, Extremes>;
   /** The fine query behind `extremes`; undefined when the step points were already fine. */
   fine?: ExtremesQuery;
@@ -297,9 +297,11 @@ export async function answerResourceTrend(
 /** How "now", the peak and the min were measured, so the numbers can be checked. */
 function methodText(family: Family | undefined, win: QueryWindow, at: number, nowWord: string): string {
   const windowed = family !== undefined && isWindowed(family.build(RATE_WINDOW_S));
-  const what = windowed ? `${spanText(RATE_WINDOW_S)} average` : "value";
-  const every = spanText(family?.fine?.resolution ?? win.step);
-  return `${nowWord === "now" ? "Now" : "Latest"}: ${what} at ${formatClock(at)} · min and max over ${what}s every ${every}`;
+  const fine = family?.fine;
+  const average = (seconds: number) => (windowed ? `${spanText(seconds)} average` : "value");
+  const now = `${nowWord === "now" ? "Now" : "Latest"}: ${average(RATE_WINDOW_S)} at ${formatClock(at)}`;
+  const every = spanText(fine?.resolution ?? win.step);
+  return `${now} · min and max over ${average(fine?.windowSeconds ?? RATE_WINDOW_S)}s every ${every}`;
 }
 
 export async function answerResourceCompare(
