@@ -74,10 +74,13 @@ export function coverageOfPoints(
   return coverage((finite / steps) * length, length);
 }
 
-/** "24 h", "7 d", "20 min": a window length as people say it. */
+/** "24 h", "26 h 30 min", "7 d", "20 min": a span as people say it (hours up to two days). */
 export function spanText(seconds: number): string {
-  if (seconds >= 3600 && seconds <= 2 * 86400 && seconds % 3600 === 0) return `${seconds / 3600} h`;
-  return formatDuration(seconds);
+  if (seconds < 3600 || seconds > 2 * 86400) return formatDuration(seconds);
+  const minutes = Math.round(seconds / 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return `${h} h${m ? ` ${m} min` : ""}`;
 }
 
 /** "20 min of history, needs 24 h" / "no history yet, needs 24 h" (needs most of the window). */

@@ -144,7 +144,7 @@ describe("usual level", () => {
     expect(r.text).not.toMatch(/Biggest change/);
     expect(r.text).toMatch(/no data for the week before, so nothing to compare with/);
     expect(r.fields.find((x) => x.label === "web-1")?.value).toMatch(
-      /^avg 2\d\.\d% \(over 26 h of data\) · the week before: no data$/,
+      /^avg 2\d\.\d% \(over 26 h( 30 min)? of data\) · the week before: no data$/,
     );
     // Half an hour of history is told as such, not rounded up to the range's step.
     expect(r.fields.find((x) => x.label === "fresh-1")?.value).toMatch(

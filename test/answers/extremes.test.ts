@@ -111,5 +111,11 @@ describe("coverage", () => {
     expect(historyText(coverageOfCount(undefined, q))).toBe("no history yet, needs 24 h");
     expect(coverageOfCount(0.85 * 288, q).enough).toBe(true);
     expect(coverageOfCount(289, q).fraction).toBe(1);
+    expect(historyText(coverageOfCount(318, windowQueries(cpu, 7 * DAY, 336)))).toBe(
+      "6 d 15 h of history, needs 7 d",
+    );
+    expect(historyText(coverageOfCount(53, windowQueries(cpu, 7 * DAY, 336)))).toBe(
+      "26 h 30 min of history, needs 7 d",
+    );
   });
 });
