@@ -15,9 +15,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     // Most files wait on Prometheus, Redis, child processes and fakes rather than compute: three at a
-    // time overlap those waits on 2 cores (the default there is one). Files share a worker's module
-    // cache instead of importing the app again for each (they share no state: own apps, ports, prefixes).
+    // time overlap those waits on 2 cores (the default there is one). Each file keeps its own process
+    // (isolate, the default): sharing one halves import time, but an app a failed test never closed
+    // would then run on past the end-of-run key check and leave keys nobody reports.
     maxWorkers: 3,
-    isolate: false,
   },
 });
