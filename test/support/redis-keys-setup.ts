@@ -57,7 +57,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         );
         await deleteKeys(redis, prefix);
         process.exitCode = 1;
-      }
+      } else console.log(`\nRedis: the tests left no keys behind (run ${prefix}*).`);
     } finally {
       redis.disconnect();
     }
