@@ -69,7 +69,14 @@ export async function measureHistorySeconds(
   signal?: AbortSignal,
 ): Promise<{ seconds: number; queries: number }> {
   const coarseStep = Math.max(60, Math.ceil(maxSeconds / COARSE_POINTS));
-  const first = await firstPointTime(client, { start: end - maxSeconds, end, step: coarseStep }, signal);
+  // Grids end exactly at `end`: Prometheus evaluates at start + k × step, so a start not a whole
+  // number of steps before `end` would leave the newest minutes out, which is all a fresh stack has.
+  const aligned = (span: number, step: number) => end - Math.ceil(span / step) * step;
+  const first = await firstPointTime(
+    client,
+    { start: aligned(maxSeconds, coarseStep), end, step: coarseStep },
+    signal,
+  );
   if (first === undefined) return { seconds: 0, queries: 1 };
   let history = end - first;
   let queries = 1;
@@ -77,7 +84,11 @@ export async function measureHistorySeconds(
     queries++;
     const fine = await firstPointTime(
       client,
-      { start: Math.max(end - maxSeconds, first - coarseStep), end, step: FINEST_STEP_SECONDS },
+      {
+        start: aligned(Math.min(maxSeconds, end - first + coarseStep), FINEST_STEP_SECONDS),
+        end,
+        step: FINEST_STEP_SECONDS,
+      },
       signal,
     );
     if (fine !== undefined) history = end - fine;

@@ -48,7 +48,13 @@ export const SERVICES: readonly ServiceSpec[] = [
     binary: "prometheus-node-exporter",
     defaultPort: 9100,
     ready: "/metrics",
-    args: ({ port }) => [`--web.listen-address=127.0.0.1:${port}`, "--no-collector.systemd"],
+    // *.prom files in its data folder are exported too (the textfile collector): custom metrics of
+    // this machine, such as a backup job's last success.
+    args: ({ port, dataDir }) => [
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--no-collector.systemd",
+      `--collector.textfile.directory=${dataDir}`,
+    ],
   },
   {
     name: "alertmanager",

@@ -7,7 +7,7 @@
  * alerting rule fires, Alertmanager sends it to the bot, one Slack message is posted and then
  * updated in place when the rule resolves.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FEATURES, featureQuery } from "../../src/anomaly/features.js";
@@ -17,6 +17,7 @@ import { allQueries } from "../../src/metrics/catalogue.js";
 import { Environments } from "../../src/metrics/environments.js";
 import { type FakeSlack, startFakeSlack } from "../fakes/fake-slack.js";
 import { startTestApp, type TestApp } from "../support/app.js";
+import { LIVE_TEST_ALERT } from "../support/live-stack-setup.js";
 import { until } from "../support/until.js";
 
 const live = inject("liveStack");
@@ -47,13 +48,37 @@ beforeAll(async () => {
   // Rates need two scrapes of every counter; the stack scrapes every second.
   await until(
     "node_exporter scraped twice",
-    async () => mine(await query('rate(node_cpu_seconds_total{mode="idle"}[5m])')).length > 0,
+    async () => {
+      at = Math.floor(Date.now() / 1000);
+      return mine(await query('rate(node_cpu_seconds_total{mode="idle"}[5m])', at)).length > 0;
+    },
     60_000,
   );
   const swap = mine(await query("node_memory_SwapTotal_bytes"));
   hasSwap = Number(swap[0]?.value[1] ?? 0) > 0;
-  at = Math.floor(Date.now() / 1000) - 1;
 });
+
+/** Every panel target of the shipped dashboards, with Grafana's variables filled in for this host. */
+function grafanaTargets(): { where: string; expr: string }[] {
+  const dir = path.join(repo, "grafana/dashboards");
+  const out: { where: string; expr: string }[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
+    const dashboard = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as {
+      panels: { title: string; targets?: { expr: string }[] }[];
+    };
+    for (const panel of dashboard.panels)
+      for (const t of panel.targets ?? [])
+        out.push({
+          where: `${file} / ${panel.title}`,
+          expr: t.expr
+            .replaceAll("$instance", live.nodeInstance.replaceAll(".", "\\\\."))
+            .replaceAll("$__rate_interval", "1m")
+            .replaceAll("$__interval", "15s")
+            .replaceAll("$__range", "1h"),
+        });
+  }
+  return out;
+}
 
 /** Queries that may return nothing on this machine, each with the reason checked. */
 function mayBeEmpty(name: string): string | undefined {
@@ -161,31 +186,15 @@ describe("live: every shipped query on this machine's real exporters", () => {
   });
 
   it("Grafana panels: every target of every dashboard succeeds; the host panels show this host", async () => {
-    const dir = path.join(repo, "grafana/dashboards");
     const failures: string[] = [];
-    let panels = 0;
-    for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
-      const dashboard = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as {
-        panels: { title: string; targets?: { expr: string }[] }[];
-      };
-      for (const panel of dashboard.panels) {
-        for (const t of panel.targets ?? []) {
-          panels++;
-          // Grafana's variables as it would fill them for this host.
-          const expr = t.expr
-            .replaceAll("$instance", live.nodeInstance.replaceAll(".", "\\\\."))
-            .replaceAll("$__rate_interval", "1m")
-            .replaceAll("$__interval", "15s")
-            .replaceAll("$__range", "1h");
-          const a = await query(expr, at);
-          const where = `${file} / ${panel.title}`;
-          if (a.status !== "success") failures.push(`${where}: ${a.error}`);
-          else if (/node_/.test(expr) && mine(a).length === 0 && !/swap/i.test(expr))
-            failures.push(`${where}: no data for ${live.nodeInstance}`);
-        }
-      }
+    const targets = grafanaTargets();
+    for (const { where, expr } of targets) {
+      const a = await query(expr, at);
+      if (a.status !== "success") failures.push(`${where}: ${a.error}`);
+      else if (/node_/.test(expr) && mine(a).length === 0 && !/swap/i.test(expr))
+        failures.push(`${where}: no data for ${live.nodeInstance}`);
     }
-    expect(panels).toBeGreaterThan(5);
+    expect(targets.length).toBeGreaterThan(5);
     expect(failures).toEqual([]);
   });
 });
@@ -257,33 +266,37 @@ describe("live: the bot on the stack", () => {
     // Truthful either way: a real machine under a test suite may well look unusual.
     expect(answer.reply.title).toMatch(/^(🟢 No anomalies at the|🔴 \d+ hosts? behaving unusually)/);
 
-    // Prometheus scrapes the bot: the anomaly dashboard's score series reaches it.
+    // Prometheus scrapes the bot: the anomaly scores reach it under the scored host's own instance
+    // label, so the anomaly dashboard's panels show this host.
+    let now = 0;
     await until(
       "cloudops_anomaly_score in Prometheus",
-      async () => mine(await query("cloudops_anomaly_score")).length > 0,
+      async () => {
+        now = Date.now() / 1000;
+        return mine(await query("cloudops_anomaly_score", now)).length > 0;
+      },
       60_000,
     );
+    const failures: string[] = [];
+    for (const { where, expr } of grafanaTargets().filter((t) => t.expr.includes("cloudops_anomaly_score"))) {
+      const a = await query(expr, now);
+      // Panels that keep the instance label must show this host; counts by environment need only succeed.
+      const keepsInstance = !/count by \(environment\)/.test(expr);
+      if (a.status !== "success" || (keepsInstance && mine(a).length === 0))
+        failures.push(`${where}: ${a.error ?? `no data (${JSON.stringify(a.data?.result).slice(0, 200)})`}`);
+    }
+    expect(failures.join("\n")).toBe("");
   }, 300_000);
 
   it("a real alerting rule fires: Alertmanager → the bot → one Slack message, updated in place when it resolves", async () => {
-    const alertname = `LiveTestLoad${Date.now().toString(36)}`;
-    const until_ = Math.floor(Date.now() / 1000) + 20;
-    // Fires at once on this host's real load series; resolves by itself when time() reaches until_.
-    const rule = [
-      "groups:",
-      "  - name: live-test",
-      "    rules:",
-      `      - alert: ${alertname}`,
-      `        expr: node_load1{instance="${live.nodeInstance}"} >= 0 and on () (time() < ${until_})`,
-      "        labels:",
-      "          severity: warning",
-      "        annotations:",
-      '          summary: "Load on {{ $labels.instance }} is {{ $value }}"',
-      "",
-    ].join("\n");
-    writeFileSync(path.join(live.home, "config/rules/live-test.yml"), rule);
-    const pid = Number(readFileSync(path.join(live.home, "pids/prometheus.pid"), "utf8"));
-    process.kill(pid, "SIGHUP");
+    const alertname = LIVE_TEST_ALERT;
+    // node_exporter's textfile collector: a real scraped series that a real rule fires on.
+    const trigger = (value: number) => {
+      const file = path.join(live.textfileDir, "live-test.prom");
+      writeFileSync(`${file}.tmp`, `cloudops_live_test_trigger ${value}\n`);
+      renameSync(`${file}.tmp`, file);
+    };
+    trigger(1);
 
     // Messages in the channel (thread replies such as the chart are not new messages).
     const posts = () =>
@@ -293,6 +306,7 @@ describe("live: the bot on the stack", () => {
     await until("the alert posted in Slack", async () => posts().length > 0, 90_000);
     const post = posts()[0];
     expect(JSON.stringify(post?.args)).toContain("FIRING");
+    trigger(0);
     const updates = () =>
       slack
         .callsOf("chat.update")

@@ -4,14 +4,19 @@
  * live tests listen on. Started first so it gathers history while the rest of the suite runs.
  * Scrapes and rule evaluations every second; Alertmanager groups within seconds.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { stackDown, stackUp } from "../../src/stack/stack.js";
 import { freePort } from "./prometheus-process.js";
 
+/** The alert the live tests fire by writing `cloudops_live_test_trigger 1` to `textfileDir`. */
+export const LIVE_TEST_ALERT = "CloudOpsLiveTestTrigger";
+
 export interface LiveStack {
+  /** node_exporter exports the *.prom files of this folder (its textfile collector). */
+  textfileDir: string;
   home: string;
   prometheusUrl: string;
   alertmanagerUrl: string;
@@ -47,10 +52,29 @@ export default async function setup(project: TestProject): Promise<() => Promise
     scrapeInterval: "1s",
     alertTiming: { groupWait: "1s", groupInterval: "2s" },
   };
+  // A rule the live tests can fire and resolve through node_exporter's textfile collector, loaded
+  // with the shipped rules (the stack keeps extra files in its rules folder).
+  mkdirSync(path.join(home, "config/rules"), { recursive: true });
+  writeFileSync(
+    path.join(home, "config/rules/live-test.yml"),
+    [
+      "groups:",
+      "  - name: live-test",
+      "    rules:",
+      `      - alert: ${LIVE_TEST_ALERT}`,
+      "        expr: cloudops_live_test_trigger == 1",
+      "        labels:",
+      "          severity: warning",
+      "        annotations:",
+      '          summary: "Live test trigger set on {{ $labels.instance }}"',
+      "",
+    ].join("\n"),
+  );
   const startedAt = Date.now();
   await stackUp(opts);
   project.provide("liveStack", {
     home,
+    textfileDir: path.join(home, "data/nodeExporter"),
     prometheusUrl: `http://127.0.0.1:${ports.prometheus}`,
     alertmanagerUrl: `http://127.0.0.1:${ports.alertmanager}`,
     nodeInstance: `127.0.0.1:${ports.nodeExporter}`,
