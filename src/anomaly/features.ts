@@ -3,6 +3,12 @@
  * (`by (instance)`), so a scan costs 18 range queries whatever the fleet size.
  */
 import type { Unit } from "../metrics/catalogue.js";
+import {
+  DISK_DEVICE_EXCLUDE,
+  FS_TYPE_EXCLUDE,
+  NET_DEVICE_EXCLUDE,
+  NET_ERROR_COUNTERS,
+} from "../metrics/node-exporter.js";
 import { promDuration } from "../metrics/promql.js";
 
 export interface FeatureSpec {
@@ -13,16 +19,6 @@ export interface FeatureSpec {
   expr: string;
 }
 
-const NET_DEVICES = 'device!~"lo|veth.*|docker.*|br-.*|virbr.*|cni.*|flannel.*|cali.*|tun.*"';
-const DISKS = 'device!~"dm-.*|loop.*|ram.*|sr.*|md.*"';
-const FS = 'fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs|fuse\\\\..*|proc|sysfs|iso9660"';
-/** The counters whose sum is "network errors+drops"; a real node_exporter emits each per device. */
-const NET_ERROR_COUNTERS = [
-  "node_network_receive_errs_total",
-  "node_network_transmit_errs_total",
-  "node_network_receive_drop_total",
-  "node_network_transmit_drop_total",
-] as const;
 // Share of all CPU time, which stays right when the window reaches back before the first sample.
 const cpuMode = (mode: string) =>
   `100 * sum by (instance) (rate(node_cpu_seconds_total{mode="${mode}"}[$W])) / sum by (instance) (rate(node_cpu_seconds_total[$W]))`;
@@ -62,37 +58,37 @@ export const FEATURES: readonly FeatureSpec[] = [
     name: "filesystem_used_max",
     label: "fullest filesystem",
     unit: "percent",
-    expr: `100 * max by (instance) (1 - node_filesystem_avail_bytes{${FS}} / node_filesystem_size_bytes{${FS}})`,
+    expr: `100 * max by (instance) (1 - node_filesystem_avail_bytes{${FS_TYPE_EXCLUDE}} / node_filesystem_size_bytes{${FS_TYPE_EXCLUDE}})`,
   },
   {
     name: "disk_read",
     label: "disk reads",
     unit: "bytes_per_second",
-    expr: `sum by (instance) (rate(node_disk_read_bytes_total{${DISKS}}[$W]))`,
+    expr: `sum by (instance) (rate(node_disk_read_bytes_total{${DISK_DEVICE_EXCLUDE}}[$W]))`,
   },
   {
     name: "disk_write",
     label: "disk writes",
     unit: "bytes_per_second",
-    expr: `sum by (instance) (rate(node_disk_written_bytes_total{${DISKS}}[$W]))`,
+    expr: `sum by (instance) (rate(node_disk_written_bytes_total{${DISK_DEVICE_EXCLUDE}}[$W]))`,
   },
   {
     name: "disk_io_time",
     label: "disk busy time",
     unit: "percent",
-    expr: `100 * max by (instance) (rate(node_disk_io_time_seconds_total{${DISKS}}[$W]))`,
+    expr: `100 * max by (instance) (rate(node_disk_io_time_seconds_total{${DISK_DEVICE_EXCLUDE}}[$W]))`,
   },
   {
     name: "net_rx",
     label: "network in",
     unit: "bytes_per_second",
-    expr: `sum by (instance) (rate(node_network_receive_bytes_total{${NET_DEVICES}}[$W]))`,
+    expr: `sum by (instance) (rate(node_network_receive_bytes_total{${NET_DEVICE_EXCLUDE}}[$W]))`,
   },
   {
     name: "net_tx",
     label: "network out",
     unit: "bytes_per_second",
-    expr: `sum by (instance) (rate(node_network_transmit_bytes_total{${NET_DEVICES}}[$W]))`,
+    expr: `sum by (instance) (rate(node_network_transmit_bytes_total{${NET_DEVICE_EXCLUDE}}[$W]))`,
   },
   {
     name: "net_errors",
@@ -100,7 +96,9 @@ export const FEATURES: readonly FeatureSpec[] = [
     unit: "count",
     // rate() drops the metric name, so the four counters of one device would collide inside one sum:
     // each counter is summed by instance first, then the four sums are added.
-    expr: NET_ERROR_COUNTERS.map((c) => `sum by (instance) (rate(${c}{${NET_DEVICES}}[$W]))`).join(" + "),
+    expr: NET_ERROR_COUNTERS.map((c) => `sum by (instance) (rate(${c}{${NET_DEVICE_EXCLUDE}}[$W]))`).join(
+      " + ",
+    ),
   },
   {
     name: "tcp_established",

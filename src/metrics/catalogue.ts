@@ -2,6 +2,12 @@
  * The catalogue of named queries: every PromQL the bot runs for a question comes from here, built
  * from a template and escaped label matchers. Names are stable: tools, tests and links refer to them.
  */
+import {
+  DISK_DEVICE_EXCLUDE,
+  FS_TYPE_EXCLUDE,
+  NET_DEVICE_EXCLUDE,
+  NET_ERROR_COUNTERS,
+} from "./node-exporter.js";
 import { type LabelMatcher, promDuration, renderMatchers } from "./promql.js";
 
 export type Unit = "percent" | "bytes" | "bytes_per_second" | "ratio" | "count" | "seconds";
@@ -25,17 +31,6 @@ export interface NamedQuery {
   source: (windowSeconds: number) => string;
   build: (p: QueryParams) => string;
 }
-
-/** File systems that are not disks. */
-const FS_EXCLUDE =
-  'fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs|fuse\\\\..*|proc|sysfs|iso9660"';
-/** Interfaces that would double-count traffic or are not real NICs. */
-const NET_EXCLUDE = 'device!~"lo|veth.*|docker.*|br-.*|virbr.*|cni.*|flannel.*|cali.*|tun.*"';
-/**
- * Block devices that are not disks of their own: device-mapper and md volumes (their I/O is counted
- * again on the disks beneath), loop, ram, zram (compressed memory) and optical drives.
- */
-const DISK_EXCLUDE = 'device!~"dm-.*|loop.*|ram.*|zram.*|sr.*|md.*"';
 
 function sel(base: string, p: QueryParams): string {
   const extra = p.matchers && p.matchers.length > 0 ? renderMatchers(p.matchers) : "";
@@ -63,14 +58,6 @@ function cpuModeQuery(mode: string, label: string): NamedQuery {
       `100 * sum by (instance) (rate(node_cpu_seconds_total{${sel(`mode="${mode}"`, p)}}[${win(p)}])) / sum by (instance) (rate(node_cpu_seconds_total{${sel("", p)}}[${win(p)}]))`,
   };
 }
-
-/** The network error and drop counters node_exporter exports per device. */
-const NET_ERROR_COUNTERS = [
-  "node_network_receive_errs_total",
-  "node_network_transmit_errs_total",
-  "node_network_receive_drop_total",
-  "node_network_transmit_drop_total",
-] as const;
 
 const queries: NamedQuery[] = [
   {
@@ -125,7 +112,7 @@ const queries: NamedQuery[] = [
     by: ["instance"],
     source: () => "node_filesystem_avail_bytes / node_filesystem_size_bytes, fullest mount",
     build: (p) =>
-      `100 * max by (instance) (1 - node_filesystem_avail_bytes{${sel(FS_EXCLUDE, p)}} / node_filesystem_size_bytes{${sel(FS_EXCLUDE, p)}})`,
+      `100 * max by (instance) (1 - node_filesystem_avail_bytes{${sel(FS_TYPE_EXCLUDE, p)}} / node_filesystem_size_bytes{${sel(FS_TYPE_EXCLUDE, p)}})`,
   },
   {
     name: "disk_used_percent_by_mount",
@@ -134,7 +121,7 @@ const queries: NamedQuery[] = [
     by: ["instance", "mountpoint"],
     source: () => "node_filesystem_avail_bytes / node_filesystem_size_bytes",
     build: (p) =>
-      `100 * max by (instance, mountpoint) (1 - node_filesystem_avail_bytes{${sel(FS_EXCLUDE, p)}} / node_filesystem_size_bytes{${sel(FS_EXCLUDE, p)}})`,
+      `100 * max by (instance, mountpoint) (1 - node_filesystem_avail_bytes{${sel(FS_TYPE_EXCLUDE, p)}} / node_filesystem_size_bytes{${sel(FS_TYPE_EXCLUDE, p)}})`,
   },
   {
     name: "load1",
@@ -160,7 +147,7 @@ const queries: NamedQuery[] = [
     by: ["instance"],
     source: (w) => `node_network_receive_bytes_total, ${windowText(w)} rate`,
     build: (p) =>
-      `sum by (instance) (rate(node_network_receive_bytes_total{${sel(NET_EXCLUDE, p)}}[${win(p)}]))`,
+      `sum by (instance) (rate(node_network_receive_bytes_total{${sel(NET_DEVICE_EXCLUDE, p)}}[${win(p)}]))`,
   },
   {
     name: "network_transmit_bytes",
@@ -169,7 +156,7 @@ const queries: NamedQuery[] = [
     by: ["instance"],
     source: (w) => `node_network_transmit_bytes_total, ${windowText(w)} rate`,
     build: (p) =>
-      `sum by (instance) (rate(node_network_transmit_bytes_total{${sel(NET_EXCLUDE, p)}}[${win(p)}]))`,
+      `sum by (instance) (rate(node_network_transmit_bytes_total{${sel(NET_DEVICE_EXCLUDE, p)}}[${win(p)}]))`,
   },
   cpuModeQuery("user", "user"),
   cpuModeQuery("system", "system"),
@@ -200,7 +187,8 @@ const queries: NamedQuery[] = [
     unit: "bytes_per_second",
     by: ["instance"],
     source: (w) => `node_disk_read_bytes_total, ${windowText(w)} rate`,
-    build: (p) => `sum by (instance) (rate(node_disk_read_bytes_total{${sel(DISK_EXCLUDE, p)}}[${win(p)}]))`,
+    build: (p) =>
+      `sum by (instance) (rate(node_disk_read_bytes_total{${sel(DISK_DEVICE_EXCLUDE, p)}}[${win(p)}]))`,
   },
   {
     name: "disk_write_bytes",
@@ -209,7 +197,7 @@ const queries: NamedQuery[] = [
     by: ["instance"],
     source: (w) => `node_disk_written_bytes_total, ${windowText(w)} rate`,
     build: (p) =>
-      `sum by (instance) (rate(node_disk_written_bytes_total{${sel(DISK_EXCLUDE, p)}}[${win(p)}]))`,
+      `sum by (instance) (rate(node_disk_written_bytes_total{${sel(DISK_DEVICE_EXCLUDE, p)}}[${win(p)}]))`,
   },
   {
     name: "disk_busy_percent",
@@ -218,7 +206,7 @@ const queries: NamedQuery[] = [
     by: ["instance"],
     source: (w) => `node_disk_io_time_seconds_total, busiest disk, ${windowText(w)} rate`,
     build: (p) =>
-      `100 * max by (instance) (rate(node_disk_io_time_seconds_total{${sel(DISK_EXCLUDE, p)}}[${win(p)}]))`,
+      `100 * max by (instance) (rate(node_disk_io_time_seconds_total{${sel(DISK_DEVICE_EXCLUDE, p)}}[${win(p)}]))`,
   },
   {
     name: "network_errors_per_second",
@@ -231,7 +219,8 @@ const queries: NamedQuery[] = [
     // the counters still gets the sum of the others (where `+` would give nothing).
     build: (p) =>
       `sum by (instance) (${NET_ERROR_COUNTERS.map(
-        (m) => `label_replace(rate(${m}{${sel(NET_EXCLUDE, p)}}[${win(p)}]), "counter", "${m}", "", "")`,
+        (m) =>
+          `label_replace(rate(${m}{${sel(NET_DEVICE_EXCLUDE, p)}}[${win(p)}]), "counter", "${m}", "", "")`,
       ).join(" or ")})`,
   },
   {

@@ -2,7 +2,7 @@
  * `cloudops` help, version and argument mistakes, as a user meets them: help on every verb exits 0
  * without starting anything, a mistake is one line and exit 2, and the fast paths load no heavy module.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
@@ -33,6 +33,7 @@ async function packagesLoaded(args: string[], env: Record<string, string> = {}) 
   const hooks = path.resolve(import.meta.dirname, "trace-imports.mjs");
   const r = await cloudops(args, { ...env, CLOUDOPS_TRACE_IMPORTS: trace }, ["--import", hooks]);
   const urls = readFileSync(trace, "utf8").trim().split("\n");
+  rmSync(path.dirname(trace), { recursive: true, force: true });
   const packages = new Set(
     urls.flatMap((u) => {
       const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u);

@@ -1,6 +1,6 @@
 /** `cloudops ask` as a user runs it (the built dist/cli.js), against the fixture Prometheus and Redis. */
 import { once } from "node:events";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -35,6 +35,7 @@ describe("cloudops ask", () => {
     });
     expect(r.code).toBe(0);
     const png = readFileSync(file);
+    rmSync(path.dirname(file), { recursive: true, force: true });
     expect(png.subarray(1, 4).toString()).toBe("PNG");
   });
 

@@ -1,8 +1,8 @@
 /** `cloudops detect` as a user runs it (the built dist/cli.js): both modes, the anomaly column, bad input. */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SERIES_THRESHOLD } from "../../src/anomaly/detect-csv.js";
 import { builtCli, cloudops } from "./built-cli.js";
 
@@ -11,6 +11,7 @@ beforeAll(async () => {
 }, 300_000);
 
 const dir = mkdtempSync(path.join(tmpdir(), "cloudops-detect-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text: string) => {
   const f = path.join(dir, name);
   writeFileSync(f, text);

@@ -3,7 +3,7 @@
  * daily seasonality and seeded noise, and optionally a CPU user + iowait burst (with blocked
  * processes and load) on one host over the last minutes. Deterministic for a given seed and end.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { NODE_CPU_MODES, NODE_DISK_DEVICES, NODE_NET_DEVICES } from "./exporter-shape.js";
@@ -175,6 +175,8 @@ export function fleetWriter(o: FleetOptions): { writer: OpenMetricsWriter; times
 /** Writes the fleet as per-day OpenMetrics files in a new temp folder; returns the files. */
 export async function writeFleet(o: FleetOptions): Promise<string[]> {
   const dir = mkdtempSync(path.join(tmpdir(), "cloudops-fleet-"));
+  // The files are read once by the backfill; a week of a fleet is gigabytes left in /tmp otherwise.
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const { writer, times } = fleetWriter(o);
   return writeByDay(writer, dir, times);
 }
