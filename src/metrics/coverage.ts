@@ -49,6 +49,8 @@ export interface Coverage {
   fraction: number;
   /** Whether the window is covered enough to be believed ({@link COVERAGE_NEEDED}). */
   enough: boolean;
+  /** Seconds between the evaluations it was measured from: history shorter than this reads as 0. */
+  resolution?: number;
 }
 
 function coverage(seconds: number, lengthSeconds: number): Coverage {
@@ -60,7 +62,7 @@ function coverage(seconds: number, lengthSeconds: number): Coverage {
 /** Coverage from the answer of a {@link WindowQueries.count} query (undefined: no evaluation had data). */
 export function coverageOfCount(count: number | undefined, q: WindowQueries): Coverage {
   const n = count !== undefined && Number.isFinite(count) ? count : 0;
-  return coverage(n * q.resolution, q.lengthSeconds);
+  return { ...coverage(n * q.resolution, q.lengthSeconds), resolution: q.resolution };
 }
 
 /** Coverage of a range query's answer: its finite points against the steps asked for. */
@@ -83,8 +85,12 @@ export function spanText(seconds: number): string {
   return `${h} h${m ? ` ${m} min` : ""}`;
 }
 
-/** "20 min of history, needs 24 h" / "no history yet, needs 24 h" (needs most of the window). */
+/** "20 min of history, needs 24 h" / "less than 5 min of history, needs 24 h" (needs most of the window). */
 export function historyText(c: Coverage): string {
-  const have = c.seconds < 60 ? "no history yet" : `${spanText(c.seconds)} of history`;
+  // Measured in steps of `resolution`: a Prometheus a few minutes old has data all the same.
+  const have =
+    c.seconds < Math.max(60, c.resolution ?? 0)
+      ? `less than ${spanText(Math.max(60, c.resolution ?? 60))} of history`
+      : `${spanText(c.seconds)} of history`;
   return `${have}, needs ${spanText(c.lengthSeconds)}`;
 }

@@ -108,7 +108,8 @@ describe("coverage", () => {
     const young = coverageOfCount(4, q);
     expect(young.enough).toBe(false);
     expect(historyText(young)).toBe("20 min of history, needs 24 h");
-    expect(historyText(coverageOfCount(undefined, q))).toBe("no history yet, needs 24 h");
+    // Fewer minutes than one evaluation step: some history, too little to count.
+    expect(historyText(coverageOfCount(undefined, q))).toBe("less than 5 min of history, needs 24 h");
     expect(coverageOfCount(0.85 * 288, q).enough).toBe(true);
     expect(coverageOfCount(289, q).fraction).toBe(1);
     expect(historyText(coverageOfCount(318, windowQueries(cpu, 7 * DAY, 336)))).toBe(

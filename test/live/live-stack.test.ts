@@ -228,6 +228,26 @@ describe("live: the bot on the stack", () => {
     await slack?.close();
   });
 
+  it("answers trends over long ranges from a Prometheus only minutes old, and withholds the usual level", async () => {
+    const ask = async (text: string) =>
+      (
+        (await (
+          await fetch(`${bot.url}/api/v1/ask`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ text }),
+          })
+        ).json()) as { reply: { title: string; text: string; tone: string } }
+      ).reply;
+    // Its range grid ends now: a grid ending up to a step (10 min here) earlier found no data at all.
+    const trend = await ask("memory trend since yesterday");
+    expect(trend.title).not.toMatch(/^No /);
+    expect(trend.text).toMatch(/now \d+\.\d%/);
+    const now = await ask("cpu usage now");
+    expect(now.text).toMatch(/Usual level: not known yet — (less than|\d)/);
+    expect(now.text).not.toMatch(/Usual level: \d/);
+  });
+
   it("learns from the history the stack has, then scores this host; the scan is not failing", async () => {
     type Anomalies = {
       status: {

@@ -14,13 +14,14 @@ export interface QueryWindow {
   rateWindow: number;
 }
 
-/** Range parameters for `range` ending relative to `now` (epoch seconds), aligned to the step. */
+/** Range parameters for `range` ending relative to `now` (epoch seconds); the last step is its end. */
 export function queryWindow(range: TimeRange, now: number): QueryWindow {
   const length = Math.max(60, range.fromSecondsAgo - range.toSecondsAgo);
   const raw = length / TARGET_POINTS;
   const step = NICE_STEPS.find((s) => s >= raw) ?? 86400;
-  // Aligning to the step makes repeated questions hit the query cache and gives stable charts.
-  const end = Math.floor((now - range.toSecondsAgo) / step) * step;
+  // The grid ends at the range's end, to the second: a grid aligned to the step (kinder to the query
+  // cache) ended up to a step before "now", and a Prometheus younger than one step had no point at all.
+  const end = Math.floor(now - range.toSecondsAgo);
   const start = end - Math.ceil(length / step) * step;
   return { start, end, step, rateWindow: Math.max(300, 2 * step) };
 }
