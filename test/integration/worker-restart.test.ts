@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
+import { builtCli, CLI } from "../cli/built-cli.js";
 import { type SlowProxy, startSlowProxy } from "../fakes/slow-proxy.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
 import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
@@ -20,6 +21,7 @@ let redis: Redis;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
+  await builtCli();
   // The worker scores "now", whenever a loaded machine gets there: the fleet's history runs 15 minutes
   // past the start (Prometheus answers from the samples up to the query's time), and the burst covers
   // the last 10 minutes before now and all of those 15.
@@ -46,7 +48,8 @@ afterAll(async () => {
 });
 
 function startWorker(): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "worker"], {
+  // The built command, as `cloudops worker` runs in production (no TypeScript loader).
+  const child = spawn(process.execPath, [CLI, "worker"], {
     env: {
       ...process.env,
       PROMETHEUS_URL: proxy.url,
