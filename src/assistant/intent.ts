@@ -30,7 +30,8 @@ export type Intent =
   | { kind: "containers"; view: "running" | "restarting" | "top_cpu" | "top_memory"; n: number }
   | { kind: "anomalies" }
   | { kind: "help" }
-  | { kind: "unknown"; reason: "empty" | "not_understood" | "too_long" };
+  /** "action": a request to do something (restart, deploy…), which the engine never does. */
+  | { kind: "unknown"; reason: "empty" | "not_understood" | "too_long" | "action" };
 
 /** A parsed question: its intent plus the host and environment it names, if any. */
 export interface ParsedQuestion {

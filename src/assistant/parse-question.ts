@@ -510,8 +510,13 @@ function parseRange(t: Tokens, now: Date): TimeRange | undefined {
 function parseComparison(t: Tokens, now: Date): { range: TimeRange; offsetSeconds: number } | undefined {
   const text = t.text;
   const nowS = now.getTime() / 1000;
+  // "higher than yesterday", "worse this week than last week": a comparative against a period.
   const isCompare =
-    t.keys.has("compare") || / with (yesterday|last week|the day before|the week before) /.test(text);
+    t.keys.has("compare") ||
+    / with (yesterday|last week|the day before|the week before) /.test(text) ||
+    / than (it was |they were |it did |usual for )?(yesterday|last week|the day before|the week before|the previous (day|week)) /.test(
+      text,
+    );
   if (!isCompare) return undefined;
   if (/ (today|yesterday|day) /.test(text) && !/ week /.test(text)) {
     return { range: clampRange(nowS - startOfDayUtc(now, 0), 0, "today"), offsetSeconds: 86400 };
@@ -665,6 +670,10 @@ function signalOf(t: Tokens, ctx: ParseContext, hasHost: boolean): Resource | un
   return undefined;
 }
 
+/** An imperative that asks the bot to change something, at the start of the text ("open connections" is a question). */
+const ACTION_REQUEST =
+  /^ (please |pls |can you |could you |go )?(restart|reboot|deploy|redeploy|rollback|roll back|kill|stop|scale|delete|remove|create|open (?:a|an|the|new)|execute|install|upgrade|drain|cordon|failover|provision|ssh|fix|clean up|cleanup|free up|purge) /;
+
 function classify(t: Tokens, ctx: ParseContext, now: Date, hasHost: boolean, knownHost: boolean): Intent {
   const k = t.keys;
   const text = t.text;
@@ -678,6 +687,9 @@ function classify(t: Tokens, ctx: ParseContext, now: Date, hasHost: boolean, kno
     return { kind: "help" };
   }
   if (text.trim() === "?") return { kind: "help" };
+  // A request to act ("restart nginx on web-1", "deploy to staging") is no question about metrics:
+  // answering it with data (container restarts, say) would read as if it had been done.
+  if (ACTION_REQUEST.test(text)) return { kind: "unknown", reason: "action" };
   if (k.has("anomalies")) return { kind: "anomalies" };
   const resource = signalOf(t, ctx, hasHost);
   if (k.has("containers") || (k.has("restart") && !resource)) {

@@ -27,13 +27,18 @@ export function answerHelp(environments: readonly string[]): Reply {
   });
 }
 
-export function answerNotUnderstood(text: string, reason: "empty" | "not_understood" | "too_long"): Reply {
+export function answerNotUnderstood(
+  text: string,
+  reason: "empty" | "not_understood" | "too_long" | "action",
+): Reply {
   const why =
     reason === "empty"
       ? "The question was empty."
       : reason === "too_long"
         ? "That question is too long for me (2,000 characters at most)."
-        : `I did not understand “${preview(text)}”.`;
+        : reason === "action"
+          ? `“${preview(text)}” asks me to act: I only read metrics and alerts, and change nothing on your machines.`
+          : `I did not understand “${preview(text)}”.`;
   return makeReply({
     title: "🤔 Not sure what you mean",
     text: `${why} Closest questions I can answer are below; “help” lists everything.`,
