@@ -175,7 +175,7 @@ export function fleetWriter(o: FleetOptions): { writer: OpenMetricsWriter; times
 /** Writes the fleet as per-day OpenMetrics files in a new temp folder; returns the files. */
 export async function writeFleet(o: FleetOptions): Promise<string[]> {
   const dir = mkdtempSync(path.join(tmpdir(), "cloudops-fleet-"));
-  // The files are read once by the backfill; a week of a fleet is gigabytes left in /tmp otherwise.
+  // The backfill deletes the files it read; the empty folder goes when the process ends.
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const { writer, times } = fleetWriter(o);
   return writeByDay(writer, dir, times);

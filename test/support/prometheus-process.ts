@@ -92,12 +92,18 @@ export async function startPrometheus(
   };
 }
 
-/** Backfills OpenMetrics files into a fresh TSDB (two promtool runs at a time) and starts Prometheus on it. */
+/**
+ * Backfills OpenMetrics files into a fresh TSDB (two promtool runs at a time) and starts Prometheus on
+ * it. Each file is deleted once backfilled: they are read once, and a fleet's week is gigabytes.
+ */
 export async function startBackfilledPrometheus(openMetricsFiles: string[]): Promise<PrometheusProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "cloudops-prom-"));
   const queue = [...openMetricsFiles];
   const worker = async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) await backfill(f, dataDir);
+    for (let f = queue.shift(); f; f = queue.shift()) {
+      await backfill(f, dataDir);
+      rmSync(f, { force: true });
+    }
   };
   await Promise.all([worker(), worker()]);
   const prom = await startPrometheus({ dataDir });
