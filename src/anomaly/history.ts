@@ -43,6 +43,8 @@ export function trainingStepFor(historySeconds: number, usualStepSeconds: number
 
 /** A series every node_exporter target has from its first scrape: its count tells when data began. */
 const PRESENCE_QUERY = "count(node_load1)";
+/** Prometheus's default lookback: a grid point sees samples up to this far before it. */
+const LOOKBACK_SECONDS = 300;
 /** Steps of the coarse look over the whole window. */
 const COARSE_POINTS = 1000;
 
@@ -59,8 +61,9 @@ async function firstPointTime(
 
 /**
  * Seconds of host history Prometheus holds (the longest of any host), at most `maxSeconds`: one
- * coarse query over the window, and a fine one when the history is short, so a fresh stack learns
- * its exact age from two small answers instead of reading a week of 18 features.
+ * coarse query over the window, and, when the data begins inside it, a fine one around its start,
+ * so a fresh stack learns its age to 15 s from two small answers instead of reading a week of 18
+ * features.
  */
 export async function measureHistorySeconds(
   client: PrometheusClient,
@@ -72,26 +75,18 @@ export async function measureHistorySeconds(
   // Grids end exactly at `end`: Prometheus evaluates at start + k × step, so a start not a whole
   // number of steps before `end` would leave the newest minutes out, which is all a fresh stack has.
   const aligned = (span: number, step: number) => end - Math.ceil(span / step) * step;
-  const first = await firstPointTime(
+  const coarseStart = aligned(maxSeconds, coarseStep);
+  const first = await firstPointTime(client, { start: coarseStart, end, step: coarseStep }, signal);
+  if (first === undefined) return { seconds: 0, queries: 1 };
+  // Data older than the window: the history is the whole window.
+  if (first <= coarseStart) return { seconds: maxSeconds, queries: 1 };
+  // The first sample lies in the coarse step before `first` (or up to a lookback earlier): a fine
+  // look there dates it to 15 s, so the learning ETA does not move as the history grows.
+  const fineStart = aligned(end - first + coarseStep + LOOKBACK_SECONDS, FINEST_STEP_SECONDS);
+  const fine = await firstPointTime(
     client,
-    { start: aligned(maxSeconds, coarseStep), end, step: coarseStep },
+    { start: fineStart, end: Math.max(fineStart, first), step: FINEST_STEP_SECONDS },
     signal,
   );
-  if (first === undefined) return { seconds: 0, queries: 1 };
-  let history = end - first;
-  let queries = 1;
-  if (history <= 2 * coarseStep) {
-    queries++;
-    const fine = await firstPointTime(
-      client,
-      {
-        start: aligned(Math.min(maxSeconds, end - first + coarseStep), FINEST_STEP_SECONDS),
-        end,
-        step: FINEST_STEP_SECONDS,
-      },
-      signal,
-    );
-    if (fine !== undefined) history = end - fine;
-  }
-  return { seconds: Math.min(maxSeconds, Math.max(0, history)), queries };
+  return { seconds: Math.min(maxSeconds, Math.max(0, end - (fine ?? first))), queries: 2 };
 }

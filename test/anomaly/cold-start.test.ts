@@ -79,6 +79,10 @@ describe("anomaly detection from a cold start", () => {
     expect(await store.modelCount("prod")).toBe(0);
     const due = END + 3600 - trained.historySeconds;
     expect(trained.learning?.firstModelDueAt).toBe(due * 1000);
+    // Dated to the scrape: the same ETA from a check a quarter of an hour later, whatever its grid.
+    const later = new AnomalyService(store, { now: () => (END + 900) * 1000 });
+    const again = await later.train("prod", client(young.url));
+    expect(again.learning?.firstModelDueAt).toBe(due * 1000);
 
     const r = await ask(engineOn(young.url, store), "any anomalies?");
     expect(r.tone).toBe("warning");
@@ -100,8 +104,8 @@ describe("anomaly detection from a cold start", () => {
     expect(trained.hosts).toBe(HOSTS);
     // Host models, not the pooled fallback: the finer step gives each host enough rows.
     expect(trained.pooled).toBe(0);
-    // One small query measured the history; the features were read once, over the span with data.
-    expect(trained.queries).toBe(FEATURES.length + 2);
+    // Two small queries dated the first sample; the features were read once, over the span with data.
+    expect(trained.queries).toBe(FEATURES.length + 3);
     const scan = await service.scan("prod", client(hourOld.url));
     expect(scan.scores).toHaveLength(HOSTS);
     expect(scan.untrained).toEqual([]);

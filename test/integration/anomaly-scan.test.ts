@@ -52,11 +52,10 @@ describe("anomaly scan on a backfilled fleet", () => {
     const trained = await service.train("prod", client);
     expect(trained.hosts).toBe(HOSTS);
     expect(trained.pooled).toBe(0);
-    // Range queries over all hosts, whatever the fleet's size: a small fleet's week is one answer per
-    // feature, after the first feature's newest 4 hours (which size the rest), after one query that
-    // measured the history.
-    // The history's length first (one small query), then the features.
-    expect(trained.queries).toBe(FEATURES.length + 2);
+    // Range queries over all hosts, whatever the fleet's size: two small queries date the first
+    // sample, then a small fleet's history is one answer per feature, after the first feature's
+    // newest 4 hours (which size the rest).
+    expect(trained.queries).toBe(FEATURES.length + 3);
 
     const scan = await service.scan("prod", client);
     expect(scan.queries).toBe(FEATURES.length);
