@@ -81,7 +81,7 @@ export async function answerAnomalies(ctx: AnswerContext, store: AnomalyStore): 
     const top = scores[0];
     return makeReply({
       title: `🟢 No anomalies${ctx.host ? ` on ${ctx.host.name}` : ""} at the ${formatClock(status.lastScanAt / 1000)} scan${envSuffix(ctx)}`,
-      text: `${scores.length === 1 ? "The host is" : `All ${scores.length} hosts are`} within their usual pattern. Highest score: ${hostOfInstance((top as HostScore).instance)} ${(top as HostScore).score.toFixed(2)} (its threshold ${(top as HostScore).threshold.toFixed(2)}).`,
+      text: `${scores.length === 1 ? "The host is within its" : `All ${scores.length} hosts are within their`} usual pattern. Highest score: ${hostOfInstance((top as HostScore).instance)} ${(top as HostScore).score.toFixed(2)} (its threshold ${(top as HostScore).threshold.toFixed(2)}).`,
       tone: "ok",
       fields: scores.slice(0, 10).map((s) => ({
         label: hostOfInstance(s.instance),
