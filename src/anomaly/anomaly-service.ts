@@ -129,7 +129,7 @@ export class AnomalyService {
       { rateWindowSeconds: RATE_WINDOW, signal },
     );
     window.queries += measured.queries;
-    return this.trainFrom(environment, window, started);
+    return this.trainFrom(environment, window, started, history);
   }
 
   /**
@@ -140,12 +140,13 @@ export class AnomalyService {
     environment: string,
     window: FeatureWindow,
     started = performance.now(),
+    /** Already measured by `train`; read off the window otherwise (the benchmark's path). */
+    historySeconds = longestHistorySeconds(window),
   ): Promise<TrainResult> {
     // Models are trained and saved a batch of hosts at a time (a thousand models would not fit in
     // memory at once), with one batch more in flight than there are threads, so the threads train
     // the next batch while this one is being saved.
     let trained = 0;
-    const historySeconds = longestHistorySeconds(window);
     const instances = [...window.hosts.keys()];
     // The fleet's data behind the pooled model of short-history hosts: a sample of hosts, spread
     // over the fleet, is copied out (the window's series share large buffers); the rest is released
