@@ -3,6 +3,7 @@
  * stream, so it survives restarts and is shared by replicas.
  */
 import type { Redis } from "ioredis";
+import type { UserRef } from "../reply/reply.js";
 
 export interface AuditEntry {
   at: number;
@@ -11,6 +12,11 @@ export interface AuditEntry {
   /** What the action was on: a group id, a rule id, a silence id. */
   subject: string;
   detail: string;
+}
+
+/** How a person is named in audit entries: their name and the id the platform knows them by. */
+export function auditActor(user: UserRef): string {
+  return `${user.name.slice(0, 60)} (${user.platform}:${user.id.slice(0, 36)})`;
 }
 
 /** Entries kept (approximately: Redis trims streams in whole nodes). */

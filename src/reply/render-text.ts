@@ -1,5 +1,5 @@
 /** Plain-text rendering of a Reply: the CLI's output and the notification fallback of chat platforms. */
-import type { Reply } from "./reply.js";
+import { plainText, type Reply } from "./reply.js";
 
 export interface TextRenderOptions {
   /** Column width for aligning field labels. */
@@ -8,7 +8,7 @@ export interface TextRenderOptions {
 
 export function renderText(reply: Reply, opts: TextRenderOptions = {}): string {
   const out: string[] = [reply.title, ""];
-  if (reply.text) out.push(reply.text, "");
+  if (reply.text.length > 0) out.push(plainText(reply.text), "");
   if (reply.fields.length > 0) {
     const width = Math.min(opts.labelWidth ?? 28, Math.max(...reply.fields.map((f) => [...f.label].length)));
     for (const f of reply.fields) out.push(`  ${f.label.padEnd(width)}  ${f.value}`);

@@ -1,10 +1,31 @@
 /**
  * The platform-neutral conversation model. Every chat adapter turns its wire format into an
  * {@link Inbound} and renders a {@link Reply}; nothing in here knows about Slack, Teams or HTML.
+ *
+ * Text is data: every string is literal (a renderer escapes it for its format), except that a span
+ * between backticks is shown as code. Mentions and links are structured ({@link Inline}), never
+ * markup inside a string, so no text from outside can become a mention, a link or formatting.
  */
+import type { Action } from "./action.js";
+
+export type { Action } from "./action.js";
 
 /** Where a question came from. */
 export type Platform = "slack" | "teams" | "console" | "cli" | "api";
+
+/** A person on a chat platform: the id the platform knows them by and the name to show. */
+export interface UserRef {
+  platform: Platform;
+  id: string;
+  /** Display name; shown where the platform cannot render a mention. */
+  name: string;
+}
+
+/** One piece of rich text: literal text (with `code` spans), a mention, a link, or code. */
+export type Inline = string | { mention: UserRef } | { link: ReplyLink } | { code: string };
+
+/** Plain text, or a line of pieces; "\n" inside any string starts a new line. */
+export type RichText = string | Inline[];
 
 /** A question as the assistant sees it, whatever the platform. */
 export interface Inbound {
@@ -30,13 +51,10 @@ export interface ReplyLink {
   url: string;
 }
 
-/** A button the user can press; adapters wire `id` to their action handlers. */
+/** A button the user can press: the typed action it asks for, carried back when pressed. */
 export interface ReplyAction {
-  /** Stable action id, e.g. "refresh", "range", "ack", "silence". */
-  id: string;
   label: string;
-  /** Opaque payload carried back when the action fires (kept small: ≤ 2,000 chars). */
-  value: string;
+  action: Action;
   style?: "primary" | "danger";
 }
 
@@ -56,8 +74,8 @@ export type ReplyTone = "info" | "ok" | "warning" | "critical" | "error";
 /** An answer, ready for any platform. */
 export interface Reply {
   title: string;
-  /** Main text: short lines, the number first. Plain text with `code` spans only. */
-  text: string;
+  /** Main text: short lines, the number first. Literal text with `code` spans, mentions and links as data. */
+  text: RichText;
   tone: ReplyTone;
   fields: ReplyField[];
   chart?: ReplyChart;
@@ -91,4 +109,22 @@ export interface Answer {
   provider: ProviderName;
   /** The intent the built-in engine recognised, for metrics ("unknown" when none). */
   intent: string;
+}
+
+/** The text as plain characters: mentions by name, links as "label (url)"; for logs, the CLI and LLMs. */
+export function plainText(text: RichText): string {
+  if (typeof text === "string") return text;
+  return text
+    .map((part) => {
+      if (typeof part === "string") return part;
+      if ("mention" in part) return `@${part.mention.name}`;
+      if ("link" in part) return `${part.link.label} (${part.link.url})`;
+      return `\`${part.code}\``;
+    })
+    .join("");
+}
+
+/** A follow-up question as a button. */
+export function askButton(label: string, text: string): ReplyAction {
+  return { label, action: { kind: "ask", text } };
 }

@@ -5,7 +5,7 @@ import type { FeatureDeviation, HostScore } from "../../anomaly/host-detector.js
 import { DASHBOARDS, grafanaPanelLink } from "../../grafana/links.js";
 import { hostMatcher, hostOfInstance, renderMatchers } from "../../metrics/promql.js";
 import { formatClock, formatDuration, formatValue } from "../../metrics/units.js";
-import { makeReply, type Reply } from "../../reply/reply.js";
+import { makeReply, type Reply, askButton } from "../../reply/reply.js";
 import { type AnswerContext, environmentContext, envSuffix, toChartSeries } from "./context.js";
 import { answerAnomaliesNotYet } from "./static.js";
 
@@ -112,12 +112,8 @@ export async function answerAnomalies(ctx: AnswerContext, store: AnomalyStore): 
     chart: await featureChart(ctx, worst),
     links,
     actions: [
-      {
-        id: "ask",
-        label: `${hostOfInstance(worst.instance)} health`,
-        value: `health of ${hostOfInstance(worst.instance)}`,
-      },
-      { id: "ask", label: "CPU trend 6h", value: `cpu trend last 6h on ${hostOfInstance(worst.instance)}` },
+      askButton(`${hostOfInstance(worst.instance)} health`, `health of ${hostOfInstance(worst.instance)}`),
+      askButton("CPU trend 6h", `cpu trend last 6h on ${hostOfInstance(worst.instance)}`),
     ],
     context,
   });
@@ -176,7 +172,7 @@ function learning(ctx: AnswerContext, l: LearningStatus): Reply {
     ].join("\n"),
     tone: "warning",
     context: environmentContext(ctx),
-    actions: [{ id: "ask", label: "System health", value: "what's the current system health?" }],
+    actions: [askButton("System health", "what's the current system health?")],
   });
 }
 
@@ -191,7 +187,7 @@ function scanFailing(ctx: AnswerContext, status: ScanStatus, latest: HostScore[]
     text: `The anomaly job failed${since}: ${reason}\n${previous}`,
     tone: "critical",
     context: environmentContext(ctx),
-    actions: [{ id: "ask", label: "System health", value: "what's the current system health?" }],
+    actions: [askButton("System health", "what's the current system health?")],
   });
 }
 
@@ -202,6 +198,6 @@ function storeUnavailable(ctx: AnswerContext, e: unknown): Reply {
     text: `Reading the anomaly store failed: ${reason.slice(0, 300)}. Is Redis running at REDIS_URL? Without it nothing is known about what is unusual.`,
     tone: "error",
     context: environmentContext(ctx),
-    actions: [{ id: "ask", label: "System health", value: "what's the current system health?" }],
+    actions: [askButton("System health", "what's the current system health?")],
   });
 }

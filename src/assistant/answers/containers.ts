@@ -4,7 +4,7 @@ import { DASHBOARDS, grafanaPanelLink } from "../../grafana/links.js";
 import { namedQuery } from "../../metrics/catalogue.js";
 import type { InstantSample } from "../../metrics/prometheus-client.js";
 import { formatValue } from "../../metrics/units.js";
-import { makeReply, type Reply } from "../../reply/reply.js";
+import { makeReply, type Reply, askButton } from "../../reply/reply.js";
 import type { Intent } from "../intent.js";
 import { type AnswerContext, displayHost, environmentContext, envSuffix, hostMatchers } from "./context.js";
 
@@ -68,8 +68,8 @@ export async function answerContainers(ctx: AnswerContext, intent: ContainersInt
           { label: "Not seen recently", value: String(stale) },
         ],
         actions: [
-          { id: "ask", label: "Restarting?", value: "which containers are restarting" },
-          { id: "ask", label: "Top by CPU", value: "top containers by cpu" },
+          askButton("Restarting?", "which containers are restarting"),
+          askButton("Top by CPU", "top containers by cpu"),
         ],
         ...base,
       });

@@ -10,7 +10,7 @@ import {
 import { isWindowed, RATE_WINDOW_S } from "../../metrics/extremes.js";
 import type { InstantSample } from "../../metrics/prometheus-client.js";
 import { formatValue } from "../../metrics/units.js";
-import { makeReply, type Reply, type ReplyField } from "../../reply/reply.js";
+import { makeReply, type Reply, type ReplyField, askButton } from "../../reply/reply.js";
 import type { Resource } from "../intent.js";
 import { LEVEL_EMOJI, levelOf, RESOURCES, type ResourceSpec, worstLevel } from "../resources.js";
 import {
@@ -172,9 +172,9 @@ export async function answerResourceNow(ctx: AnswerContext, resource: Resource):
     fields,
     links: resourceLinks(ctx, spec, 3600),
     actions: [
-      { id: "ask", label: "Trend, last 1h", value: `${resource} trend last 1h${hostPart}` },
-      { id: "ask", label: "Last 24h", value: `${resource} trend last 24h${hostPart}` },
-      ...(ctx.host ? [] : [{ id: "ask", label: "Top 5 hosts", value: `top 5 hosts by ${resource}` }]),
+      askButton("Trend, last 1h", `${resource} trend last 1h${hostPart}`),
+      askButton("Last 24h", `${resource} trend last 24h${hostPart}`),
+      ...(ctx.host ? [] : [askButton("Top 5 hosts", `top 5 hosts by ${resource}`)]),
     ],
     context: [...environmentContext(ctx), `From ${source}`],
   });

@@ -23,7 +23,7 @@ import {
 import type { RangeSeries } from "../../metrics/prometheus-client.js";
 import type { LabelMatcher } from "../../metrics/promql.js";
 import { formatClock, formatDelta, formatValue } from "../../metrics/units.js";
-import { makeReply, type Reply, type ReplyField } from "../../reply/reply.js";
+import { makeReply, type Reply, type ReplyField, askButton } from "../../reply/reply.js";
 import type { Resource, TimeRange } from "../intent.js";
 import { LEVEL_EMOJI, levelOf, RESOURCES, type ResourceSpec, worstLevel } from "../resources.js";
 import { DIRECTION_WORD, direction, type SeriesStats, summarise } from "../stats.js";
@@ -284,10 +284,10 @@ export async function answerResourceTrend(
     chart,
     links: resourceLinks(ctx, spec, win.end - win.start, win.end),
     actions: [
-      { id: "ask", label: "Last 1h", value: `${resource} trend last 1h${hostPart}` },
-      { id: "ask", label: "Last 6h", value: `${resource} trend last 6h${hostPart}` },
-      { id: "ask", label: "Last 24h", value: `${resource} trend last 24h${hostPart}` },
-      { id: "ask", label: "Last 7d", value: `${resource} trend last 7d${hostPart}` },
+      askButton("Last 1h", `${resource} trend last 1h${hostPart}`),
+      askButton("Last 6h", `${resource} trend last 6h${hostPart}`),
+      askButton("Last 24h", `${resource} trend last 24h${hostPart}`),
+      askButton("Last 7d", `${resource} trend last 7d${hostPart}`),
     ],
     context: [
       ...environmentContext(ctx),

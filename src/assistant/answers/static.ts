@@ -1,6 +1,6 @@
 /** Answers that need no Prometheus: help, not understood, and errors explained. */
 import { isPrometheusError } from "../../metrics/prometheus-error.js";
-import { makeReply, type Reply } from "../../reply/reply.js";
+import { makeReply, type Reply, askButton } from "../../reply/reply.js";
 import { EXAMPLE_QUESTIONS, suggestQuestions } from "../parse-question.js";
 
 export function answerHelp(environments: readonly string[]): Reply {
@@ -53,7 +53,7 @@ export function answerAnomaliesNotYet(environment?: string, why?: string): Reply
     title: `🟠 No anomaly results yet${environment ? ` for ${environment}` : ""}: no scan has completed`,
     text: `${why ?? "The anomaly detector has not completed a scan of this environment yet (scans run every minute once a model is trained)."} So I can't say whether anything is unusual; current levels against their thresholds are one question away.`,
     tone: "warning",
-    actions: [{ id: "ask", label: "System health", value: "what's the current system health?" }],
+    actions: [askButton("System health", "what's the current system health?")],
     suggestions: ["what's the current system health?", "top 5 hosts by cpu"],
   });
 }

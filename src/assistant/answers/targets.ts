@@ -1,7 +1,7 @@
 /** "which targets are down?", "list targets": scrape health, with the scrape error when Prometheus has one. */
 import { namedQuery } from "../../metrics/catalogue.js";
 import type { ScrapeTarget } from "../../metrics/prometheus-client.js";
-import { makeReply, type Reply } from "../../reply/reply.js";
+import { makeReply, type Reply, askButton } from "../../reply/reply.js";
 import { type AnswerContext, environmentContext, envSuffix, hostMatchers } from "./context.js";
 
 /** Scrape errors by instance, best effort: Thanos and Mimir have no targets endpoint. */
@@ -31,7 +31,7 @@ export async function answerTargetsDown(ctx: AnswerContext): Promise<Reply> {
           ? "Prometheus has no `up` series: nothing is scraped."
           : `Every scrape target answered its last scrape (${all.length} targets).`,
       tone: all.length === 0 ? "warning" : "ok",
-      actions: [{ id: "ask", label: "List targets", value: "list targets" }],
+      actions: [askButton("List targets", "list targets")],
       context: [...environmentContext(ctx), "From up"],
     });
   }
@@ -49,7 +49,7 @@ export async function answerTargetsDown(ctx: AnswerContext): Promise<Reply> {
       { label: "Down", value: String(down.length) },
       { label: "Up", value: String(all.length - down.length) },
     ],
-    actions: [{ id: "ask", label: "System health", value: "what's the current system health?" }],
+    actions: [askButton("System health", "what's the current system health?")],
     context: [...environmentContext(ctx), "From up == 0 (last scrape failed)"],
   });
 }
@@ -83,7 +83,7 @@ export async function answerTargets(ctx: AnswerContext): Promise<Reply> {
     fields: jobs
       .slice(0, 20)
       .map(([job, j]) => ({ label: job, value: `${j.up} up${j.down ? ` · ${j.down} down` : ""}` })),
-    actions: downTotal ? [{ id: "ask", label: "Targets down", value: "which targets are down?" }] : [],
+    actions: downTotal ? [askButton("Targets down", "which targets are down?")] : [],
     context: [...environmentContext(ctx), "From up"],
   });
 }

@@ -6,7 +6,7 @@
 import { namedQuery } from "../../metrics/catalogue.js";
 import type { RangeSeries } from "../../metrics/prometheus-client.js";
 import { formatDuration } from "../../metrics/units.js";
-import { makeReply, type Reply, type ReplyField } from "../../reply/reply.js";
+import { makeReply, type Reply, type ReplyField, askButton } from "../../reply/reply.js";
 import type { TimeRange } from "../intent.js";
 import { LEVEL_EMOJI, type Level, RESOURCES } from "../resources.js";
 import {
@@ -86,8 +86,8 @@ export async function answerUptimeNow(ctx: AnswerContext): Promise<Reply> {
     fields,
     links: resourceLinks(ctx, SPEC, 86400),
     actions: [
-      { id: "ask", label: "Reboots, last 24h", value: `uptime trend last 24h${hostPart}` },
-      { id: "ask", label: "Last 7d", value: `uptime trend last 7d${hostPart}` },
+      askButton("Reboots, last 24h", `uptime trend last 24h${hostPart}`),
+      askButton("Last 7d", `uptime trend last 7d${hostPart}`),
     ],
     context: [...environmentContext(ctx), `From ${QUERY.source(300)}`],
   });
@@ -157,8 +157,8 @@ export async function answerUptimeTrend(ctx: AnswerContext, range: TimeRange): P
     }),
     links: resourceLinks(ctx, SPEC, win.end - win.start, win.end),
     actions: [
-      { id: "ask", label: "Last 24h", value: `uptime trend last 24h${hostPart}` },
-      { id: "ask", label: "Last 7d", value: `uptime trend last 7d${hostPart}` },
+      askButton("Last 24h", `uptime trend last 24h${hostPart}`),
+      askButton("Last 7d", `uptime trend last 7d${hostPart}`),
     ],
     context: [
       ...environmentContext(ctx),

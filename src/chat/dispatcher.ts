@@ -1,0 +1,221 @@
+/**
+ * The one dispatcher: every platform hands it typed actions (from a typed command, a message, a
+ * button or a card) and gets back what to show and to whom. The access policy, question metrics,
+ * the "answered by" line and the audit of refusals are applied here, once, for every platform.
+ */
+import type { AlertListing, AuditListing } from "../alerts/alert-list.js";
+import { alertListReply, auditReply } from "../alerts/alert-list.js";
+import type { ActionResult } from "../alerts/alert-service.js";
+import { auditActor } from "../alerts/audit-log.js";
+import type { RuleCommands } from "../alerts/chat-rules.js";
+import { answerHelp } from "../assistant/answers/static.js";
+import type { Assistant } from "../assistant/assistant.js";
+import type { BotMetrics } from "../observability/bot-metrics.js";
+import { isActing } from "../reply/action.js";
+import { type Answer, makeReply, type Reply, type UserRef } from "../reply/reply.js";
+import { type AccessLists, refuse } from "./access.js";
+import type { ActionRequest } from "./platform.js";
+
+/** What the dispatcher needs from the alert pipeline (AlertService implements it). */
+export interface AlertActions extends AlertListing, AuditListing {
+  acknowledge(id: string, actor: UserRef): Promise<ActionResult>;
+  silence(id: string, forText: string, actor: UserRef): Promise<ActionResult>;
+  unsilence(id: string, actor: UserRef): Promise<ActionResult>;
+  resolve(id: string, actor: UserRef): Promise<ActionResult>;
+  details(id: string): Promise<Reply | undefined>;
+  /** The alert's message as it stands now (what its card shows). */
+  message(id: string): Promise<Reply | undefined>;
+  audit(entry: { actor: string; action: string; subject: string; detail: string }): Promise<void>;
+}
+
+export interface DispatcherDeps {
+  assistant: Assistant;
+  metrics: BotMetrics;
+  access: AccessLists;
+  environmentNames: () => string[];
+  alerts?: AlertActions;
+  rules?: RuleCommands;
+}
+
+/** What to show for a request. */
+export interface Outcome {
+  reply: Reply;
+  /** Further replies shown with it (the App Home's sections). */
+  more: Reply[];
+  /** Who should see it: the whole conversation, or only the person who asked (where the platform can). */
+  audience: "conversation" | "actor";
+  /** False when the request was refused or failed. */
+  ok: boolean;
+  /**
+   * True when the person needs no answer of their own: a pressed alert button that worked shows in
+   * the alert's message, which the alert pipeline updates for everyone.
+   */
+  quiet: boolean;
+  /** For actions on an alert: its message as it stands after the action (Teams replaces the card). */
+  alertMessage?: Reply;
+  /** For questions: the assistant's answer (provider, intent). */
+  answer?: Answer;
+}
+
+const COMMANDS =
+  "Alerts: alerts · ack ID · silence ID 2h · unsilence ID · resolve ID · details ID · audit · alert when disk > 90% for 10m · rules";
+
+export class ActionDispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  async dispatch(request: ActionRequest): Promise<Outcome> {
+    const denied = refuse(this.deps.access, request);
+    if (denied) {
+      if (isActing(request.action) && this.deps.alerts)
+        await this.deps.alerts
+          .audit({
+            actor: auditActor(request.actor),
+            action: "denied",
+            subject: request.action.kind,
+            detail: "id" in request.action ? request.action.id : "",
+          })
+          .catch(() => undefined);
+      return this.outcome(denied, { audience: "actor", ok: false });
+    }
+    try {
+      return await this.carryOut(request);
+    } catch (e) {
+      this.deps.metrics.errors.inc({ component: "dispatcher", reason: request.action.kind });
+      const reply = makeReply({
+        title: "That failed",
+        text: e instanceof Error ? e.message : String(e),
+        tone: "error",
+      });
+      return this.outcome(reply, { audience: "actor", ok: false });
+    }
+  }
+
+  private outcome(reply: Reply, parts: Partial<Outcome> & Pick<Outcome, "audience" | "ok">): Outcome {
+    return { reply, more: [], quiet: false, ...parts };
+  }
+
+  private async carryOut(request: ActionRequest): Promise<Outcome> {
+    const { action, actor } = request;
+    const alerts = this.deps.alerts;
+    const rules = this.deps.rules;
+    // Listings and results of typed commands are for the person who typed them; in a DM that is the same.
+    const actorOnly = { audience: "actor" as const, ok: true };
+    switch (action.kind) {
+      case "ask":
+        return this.ask(request, action.text);
+      case "help":
+        return this.outcome(this.help(), {
+          audience: request.via === "command" ? "actor" : "conversation",
+          ok: true,
+        });
+      case "home":
+        return this.home(request);
+      case "alerts.list":
+        if (!alerts) return this.outcome(noAlerts(), actorOnly);
+        return this.outcome(alertListReply(await alerts.list()), actorOnly);
+      case "alerts.audit":
+        if (!alerts) return this.outcome(noAlerts(), actorOnly);
+        return this.outcome(auditReply(await alerts.auditEntries(20)), actorOnly);
+      case "alert.details": {
+        const details = await alerts?.details(action.id);
+        return details
+          ? this.outcome(details, actorOnly)
+          : this.outcome(noSuchAlert(action.id), { audience: "actor", ok: false });
+      }
+      case "alert.which":
+        return this.outcome(
+          makeReply({
+            title: "Which alert?",
+            text: "Give the alert's id as shown on its message, e.g. `ack 3fa2c19b`, `silence 3fa2c19b 2h`. `alerts` lists the open ones.",
+            tone: "error",
+          }),
+          { audience: "actor", ok: false },
+        );
+      case "alert.ack":
+      case "alert.silence":
+      case "alert.unsilence":
+      case "alert.resolve": {
+        if (!alerts) return this.outcome(noAlerts(), { audience: "actor", ok: false });
+        const result =
+          action.kind === "alert.ack"
+            ? await alerts.acknowledge(action.id, actor)
+            : action.kind === "alert.silence"
+              ? await alerts.silence(action.id, action.for, actor)
+              : action.kind === "alert.unsilence"
+                ? await alerts.unsilence(action.id, actor)
+                : await alerts.resolve(action.id, actor);
+        const message = result.ok ? await alerts.message(action.id) : undefined;
+        return this.outcome(result.reply, {
+          audience: "actor",
+          ok: result.ok,
+          quiet: result.ok && request.via === "button",
+          ...(message ? { alertMessage: message } : {}),
+        });
+      }
+      case "rule.create":
+        if (!rules) return this.outcome(noAlerts(), { audience: "actor", ok: false });
+        return this.outcome(await rules.create(action.text, actor), actorOnly);
+      case "rules.list":
+        if (!rules) return this.outcome(noAlerts(), actorOnly);
+        return this.outcome(await rules.list(), actorOnly);
+      case "rule.change":
+        if (!rules) return this.outcome(noAlerts(), { audience: "actor", ok: false });
+        return this.outcome(await rules.change(action.op, action.id, actor), actorOnly);
+    }
+  }
+
+  private help(): Reply {
+    const help = answerHelp(this.deps.environmentNames());
+    return { ...help, context: [...help.context, COMMANDS] };
+  }
+
+  private async ask(request: ActionRequest, text: string): Promise<Outcome> {
+    const started = performance.now();
+    const answer = await this.deps.assistant.answer(
+      {
+        platform: request.actor.platform,
+        user: request.actor.id,
+        channel: request.place.id,
+        text: text || "help",
+        ...(request.environment ? { environment: request.environment } : {}),
+      },
+      request.signal,
+    );
+    const { metrics } = this.deps;
+    metrics.questions.inc({
+      intent: answer.intent,
+      provider: answer.provider,
+      platform: request.actor.platform,
+    });
+    metrics.answerSeconds.observe({ provider: answer.provider }, (performance.now() - started) / 1000);
+    if (answer.reply.tone === "error") metrics.errors.inc({ component: "assistant", reason: answer.intent });
+    const reply = { ...answer.reply, context: [...answer.reply.context, `answered by ${answer.provider}`] };
+    const notAnswered = answer.reply.tone === "error" || answer.intent === "unknown";
+    return this.outcome(reply, {
+      // A typed command that was not understood, or failed, is worth telling the asker, not the channel.
+      audience: request.via === "command" && notAnswered ? "actor" : "conversation",
+      ok: !notAnswered,
+      answer: { ...answer, reply },
+    });
+  }
+
+  private async home(request: ActionRequest): Promise<Outcome> {
+    const health = await this.ask({ ...request, action: { kind: "ask", text: "what's the current system health?" } }, "what's the current system health?");
+    const more: Reply[] = [];
+    if (this.deps.alerts) more.push(alertListReply(await this.deps.alerts.list()));
+    more.push(this.help());
+    return { ...health, more, audience: "actor" };
+  }
+}
+
+function noAlerts(): Reply {
+  return makeReply({ title: "Alerts are off", text: "This bot does not handle alerts.", tone: "error" });
+}
+
+function noSuchAlert(id: string): Reply {
+  return makeReply({
+    title: "Not found",
+    text: `There is no alert ${id}. \`alerts\` lists the open ones.`,
+    tone: "error",
+  });
+}
