@@ -45,6 +45,8 @@ export function refuse(lists: AccessLists, request: ActionRequest): Reply | unde
       "Acting on alerts needs a signed-in person: acknowledge, silence and resolve from Slack or Teams.",
     );
   if (lists.actors.length > 0 && !lists.actors.includes(actor.id))
-    return refusal("You are not on the list of people allowed to act on alerts (ALERT_ACTORS). Ask an admin.");
+    return refusal(
+      "You are not on the list of people allowed to act on alerts (ALERT_ACTORS). Ask an admin.",
+    );
   return undefined;
 }

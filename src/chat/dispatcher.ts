@@ -200,7 +200,10 @@ export class ActionDispatcher {
   }
 
   private async home(request: ActionRequest): Promise<Outcome> {
-    const health = await this.ask({ ...request, action: { kind: "ask", text: "what's the current system health?" } }, "what's the current system health?");
+    const health = await this.ask(
+      { ...request, action: { kind: "ask", text: "what's the current system health?" } },
+      "what's the current system health?",
+    );
     const more: Reply[] = [];
     if (this.deps.alerts) more.push(alertListReply(await this.deps.alerts.list()));
     more.push(this.help());

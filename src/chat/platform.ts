@@ -4,8 +4,9 @@
  * action into an {@link ActionRequest} for the one dispatcher, and sends, updates, deletes and
  * threads neutral {@link Reply} values, escaping them for its own format. It decides nothing.
  */
-import type { Platform, Reply, RichText, UserRef } from "../reply/reply.js";
+
 import type { Action } from "../reply/action.js";
+import type { Platform, Reply, RichText, UserRef } from "../reply/reply.js";
 
 /** Where something was said. */
 export type PlaceKind = "channel" | "direct" | "home" | "console" | "api" | "cli";

@@ -36,9 +36,11 @@ const ReplyField = z.object({ label: z.string(), value: z.string() }).openapi("R
 const ReplyLink = z.object({ label: z.string(), url: z.string() }).openapi("ReplyLink");
 const ReplyAction = z
   .object({
-    id: z.string().openapi({ description: '"ask" actions carry a follow-up question in `value`' }),
     label: z.string(),
-    value: z.string(),
+    action: z.object({ kind: z.string() }).passthrough().openapi({
+      description:
+        'What the button does: `{"kind":"ask","text":"…"}` asks a follow-up question; alert actions (`alert.ack`, `alert.silence`, …) are taken in Slack or Teams',
+    }),
     style: z.enum(["primary", "danger"]).optional(),
   })
   .openapi("ReplyAction");
@@ -57,7 +59,7 @@ const ReplyChart = z
 export const ReplyJson = z
   .object({
     title: z.string(),
-    text: z.string(),
+    text: z.string().openapi({ description: "Literal text; spans between backticks are code" }),
     tone: z.enum(["info", "ok", "warning", "critical", "error"]),
     fields: z.array(ReplyField),
     links: z.array(ReplyLink),

@@ -7,21 +7,21 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import type { AnomalyStore } from "../anomaly/anomaly-store.js";
-import type { Assistant } from "../assistant/assistant.js";
+import type { ConsoleChatPlatform } from "../chat/console/console-platform.js";
+import { renderConsoleReply } from "../chat/console/console-render.js";
 import { mountFavicon } from "../chat/console/favicon.js";
 import type { Config } from "../config/config.js";
 import type { Environments } from "../metrics/environments.js";
 import type { BotMetrics } from "../observability/bot-metrics.js";
 import type { Logger } from "../observability/logger.js";
-import type { Answer } from "../reply/reply.js";
 import { AskRequest, openApiDocument } from "./api-schemas.js";
 import type { ChartStore } from "./chart-store.js";
 import { RateLimiter } from "./rate-limit.js";
 
 export interface ServerDeps {
   config: Config;
-  /** The LLM chain when providers are configured, else the built-in engine. */
-  engine: Assistant;
+  /** The console and ask API's side of the chat core: questions and commands go through the dispatcher. */
+  console: ConsoleChatPlatform;
   anomalies: AnomalyStore;
   environments: Environments;
   charts: ChartStore;
@@ -142,27 +142,22 @@ export function createHttpApp(deps: ServerDeps): Express {
       );
       return;
     }
-    const started = performance.now();
     const controller = new AbortController();
     // A client that gives up should not keep Prometheus busy.
     res.on("close", () => {
       if (!res.writableFinished) controller.abort();
     });
-    const answer = await deps.engine.answer(
-      {
-        platform: "api",
-        user: "anonymous",
-        channel: body.data.conversation ? `conversation:${body.data.conversation}` : "api",
-        text: body.data.text,
-        environment: body.data.environment,
-      },
-      controller.signal,
-    );
-    deps.metrics.questions.inc({ intent: answer.intent, provider: answer.provider, platform: "api" });
-    deps.metrics.answerSeconds.observe({ provider: answer.provider }, (performance.now() - started) / 1000);
-    if (answer.reply.tone === "error")
-      deps.metrics.errors.inc({ component: "assistant", reason: answer.intent });
-    res.json(toJson(answer, deps.charts));
+    const outcome = await deps.console.receive({
+      text: body.data.text,
+      ...(body.data.environment ? { environment: body.data.environment } : {}),
+      ...(body.data.conversation ? { conversation: body.data.conversation } : {}),
+      signal: controller.signal,
+    });
+    res.json({
+      reply: renderConsoleReply(outcome.reply, (png) => `/charts/${deps.charts.put(png)}.png`),
+      provider: outcome.answer?.provider ?? "builtin",
+      intent: outcome.answer?.intent ?? "command",
+    });
   });
 
   app.get("/charts/:file", (req, res) => {
@@ -223,29 +218,6 @@ function routeLabel(req: Request): string {
   if (req.path.startsWith("/console/")) return "/console";
   if (req.path.startsWith("/docs/")) return "/docs";
   return "unmatched";
-}
-
-/** The reply as JSON: the chart becomes a URL served by /charts. */
-export function toJson(answer: Answer, charts: ChartStore): object {
-  const { chart, ...rest } = answer.reply;
-  return {
-    reply: {
-      ...rest,
-      ...(chart
-        ? {
-            chart: {
-              title: chart.title,
-              alt: chart.alt,
-              width: chart.width,
-              height: chart.height,
-              url: `/charts/${charts.put(chart.png)}.png`,
-            },
-          }
-        : {}),
-    },
-    provider: answer.provider,
-    intent: answer.intent,
-  };
 }
 
 function swaggerUiDir(): string | undefined {

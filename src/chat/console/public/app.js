@@ -142,7 +142,7 @@ function renderReply(body) {
     buttons.append(a);
   }
   for (const action of reply.actions ?? []) {
-    if (action.id === "ask") buttons.append(chip(action.label, action.value));
+    if (action.action?.kind === "ask") buttons.append(chip(action.label, String(action.action.text ?? "")));
     else {
       const b = el("button", "chip", action.label);
       b.type = "button";
@@ -159,7 +159,7 @@ function renderReply(body) {
   }
   const small = el("footer", "context");
   for (const c of reply.context ?? []) small.append(statusEl("div", "", c));
-  small.append(el("div", "provider", `answered by ${body.provider}`));
+  // Questions carry "answered by …" in their context; commands (alerts, audit) name no provider.
   bubble.append(small);
   return bubble;
 }
