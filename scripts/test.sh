@@ -28,6 +28,8 @@ log "lint"
 npx biome check .
 log "type check"
 npm run --silent typecheck
+log "layering (dependency-cruiser)"
+npm run --silent depcruise
 log "build"
 npm run --silent build
 log "docker-compose.yml"
