@@ -6,8 +6,9 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../observability/logger.js";
-import type { ReplyChart } from "../reply/reply.js";
+import type { ReplyChart, RichText } from "../reply/reply.js";
 import type { AlertStore, GroupState, MessageRef } from "./alert-store.js";
+import { eventLine } from "./group-message.js";
 import type { TargetPlatform } from "./routing.js";
 
 /** One chat platform's side of alert delivery (Slack, Teams). */
@@ -16,8 +17,8 @@ export interface AlertNotifier {
   post(state: GroupState): Promise<MessageRef>;
   /** Brings the message up to date; a message that already shows this state is left alone. */
   update(state: GroupState, ref: MessageRef): Promise<MessageRef>;
-  /** Posts lines in the message's thread (or as replies to the activity). */
-  thread(ref: MessageRef, lines: string[]): Promise<void>;
+  /** Posts lines in the message's thread (or as replies to the activity); the platform escapes them. */
+  thread(ref: MessageRef, lines: RichText[]): Promise<void>;
   /**
    * Finds the group's message posted since `sinceMs` by an attempt that died before storing where it
    * is (so a retry never posts it twice); undefined when there is none or the platform cannot tell.
@@ -251,7 +252,7 @@ export class AlertDelivery {
     const updated = await notifier.update(state, message);
     if (updated.digest !== message.digest) await this.store.setMessage(id, updated);
     if (state.events.length > 0) {
-      await notifier.thread(updated, state.events);
+      await notifier.thread(updated, state.events.map(eventLine));
       await this.store.eventsPosted(id, state.events.length);
     }
     return state.rev;

@@ -2,7 +2,7 @@
  * Open alerts and the audit trail as data, and their presenters: the services return these; the
  * dispatcher, the App Home and the LLM's get_alerts tool read the data, chat shows the replies.
  */
-import { makeReply, type Inline, type Reply, type UserRef } from "../reply/reply.js";
+import { type Inline, makeReply, type Reply, type UserRef } from "../reply/reply.js";
 import type { AuditEntry } from "./audit-log.js";
 import { clock } from "./group-message.js";
 

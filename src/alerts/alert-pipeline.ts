@@ -47,7 +47,10 @@ export function createAlertPipeline(deps: {
     router,
     logger: deps.logger,
     ...(config.alertmanagerUrl ? { alertmanager: new AlertmanagerSilences(config.alertmanagerUrl) } : {}),
-    actors: config.alerts.actors,
+    messageOptions: {
+      ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+    },
     onQueued: deps.onQueued,
     ...(deps.onReceived ? { onReceived: deps.onReceived } : {}),
     ...(deps.now ? { now: deps.now } : {}),

@@ -1,15 +1,17 @@
 /**
  * The alert pipeline's front door: alerts in from every source (routed, silenced or queued), and the
- * actions people take from chat (acknowledge, silence, unsilence, resolve, list, audit), each checked
- * against the allow-list and written to the audit log.
+ * actions people take from chat (acknowledge, silence, unsilence, resolve), each written to the audit
+ * log under the person's name. Who may act is decided before this, by the dispatcher's access policy;
+ * the open groups and the audit trail come out as data (see alert-list.ts for their presenters).
  */
 import type { Logger } from "../observability/logger.js";
-import { makeReply, type Reply } from "../reply/reply.js";
+import { makeReply, type Reply, type RichText, type UserRef } from "../reply/reply.js";
 import type { Alert } from "./alert.js";
-import type { AlertStore, Change } from "./alert-store.js";
+import type { OpenAlertGroup } from "./alert-list.js";
+import type { AlertStore, Change, GroupState } from "./alert-store.js";
 import type { AlertmanagerSilences } from "./alertmanager-silences.js";
-import type { AuditLog } from "./audit-log.js";
-import { clock, duration, groupDetails } from "./group-message.js";
+import { type AuditEntry, type AuditLog, auditActor } from "./audit-log.js";
+import { clock, duration, type GroupMessageOptions, groupDetails, groupReply } from "./group-message.js";
 import type { AlertRouter } from "./routing.js";
 import type { SilenceStore } from "./silences.js";
 
@@ -19,10 +21,10 @@ export interface AlertServiceDeps {
   audit: AuditLog;
   router: AlertRouter;
   logger: Logger;
+  /** How group messages are drawn (Grafana links, clock): `message(id)` shows what the channel shows. */
+  messageOptions: GroupMessageOptions;
   /** Set when ALERTMANAGER_URL is: chat silences of Alertmanager alerts are mirrored there. */
   alertmanager?: AlertmanagerSilences;
-  /** User ids allowed to act on alerts; empty = everyone the bot answers. */
-  actors: string[];
   /** Called after changes were queued, to deliver them now. */
   onQueued?: () => void;
   /** Told of every alert received and what it changed (metrics). */
@@ -37,6 +39,8 @@ export interface ActionResult {
 
 /** Longest silence settable from chat. */
 const MAX_SILENCE_MS = 30 * 86_400_000;
+/** Groups `list()` returns at most. */
+const LISTED_GROUPS = 30;
 
 export function parseDuration(text: string): number | undefined {
   const m = /^(\d{1,4})\s*(m|min|h|d|w)$/i.exec(text.trim());
@@ -52,10 +56,12 @@ const refuse = (text: string): ActionResult => ({
   ok: false,
   reply: makeReply({ title: "Not done", text, tone: "error" }),
 });
-const done = (title: string, text: string): ActionResult => ({
+const done = (title: string, text: RichText): ActionResult => ({
   ok: true,
   reply: makeReply({ title, text, tone: "ok" }),
 });
+const noSuchAlert = (id: string) =>
+  refuse(`There is no alert ${id.slice(0, 20)}. \`alerts\` lists the open ones.`);
 
 export class AlertService {
   /** Told when people resolve alerts of chat rules by hand (the rule engine resets that host). */
@@ -95,75 +101,34 @@ export class AlertService {
     return changes;
   }
 
-  mayAct(user: string): boolean {
-    return this.deps.actors.length === 0 || this.deps.actors.includes(user);
-  }
-
-  private denied(user: string): ActionResult | undefined {
-    return this.mayAct(user)
-      ? undefined
-      : refuse("You are not on the list of people allowed to act on alerts (ALERT_ACTORS). Ask an admin.");
-  }
-
-  /**
-   * A button of an alert message (group-message's action ids) pressed in Slack or Teams; undefined
-   * for an id that is not an alert action.
-   */
-  async press(
-    action: string,
-    id: string,
-    arg: string,
-    user: string,
-    by = user,
-  ): Promise<ActionResult | undefined> {
-    switch (action) {
-      case "alert-ack":
-        return this.acknowledge(id, user, by);
-      case "alert-silence":
-        return this.silence(id, arg, user, by);
-      case "alert-unsilence":
-        return this.unsilence(id, user, by);
-      case "alert-resolve":
-        return this.resolve(id, user, by);
-      default:
-        return undefined;
-    }
-  }
-
-  async acknowledge(id: string, user: string, by = user): Promise<ActionResult> {
-    const denied = this.denied(user);
-    if (denied) return denied;
-    const group = await this.deps.store.acknowledge(id, by, this.now());
-    if (!group)
-      return refuse(`There is no alert ${id.slice(0, 20)}. \`/cloudops alerts\` lists the open ones.`);
+  async acknowledge(id: string, actor: UserRef): Promise<ActionResult> {
+    const group = await this.deps.store.acknowledge(id, actor, this.now());
+    if (!group) return noSuchAlert(id);
     await this.audit({
-      actor: by,
+      actor: auditActor(actor),
       action: "ack",
       subject: id,
       detail: group.labels.alertname ?? "",
     });
     this.deps.onQueued?.();
-    return done("Acknowledged", `Alert ${id} acknowledged by ${by}.`);
+    return done("Acknowledged", [`Alert ${id} acknowledged by `, { mention: actor }, "."]);
   }
 
-  async silence(id: string, forText: string, user: string, by = user): Promise<ActionResult> {
-    const denied = this.denied(user);
-    if (denied) return denied;
+  async silence(id: string, forText: string, actor: UserRef): Promise<ActionResult> {
     const ms = parseDuration(forText);
     if (ms === undefined)
       return refuse(
         `"${forText.slice(0, 20)}" is not a duration I can silence for: use 30m, 2h, 1d (at most 30d).`,
       );
     const state = await this.deps.store.groupState(id);
-    if (!state)
-      return refuse(`There is no alert ${id.slice(0, 20)}. \`/cloudops alerts\` lists the open ones.`);
+    if (!state) return noSuchAlert(id);
     const now = this.now();
     const matchers = Object.fromEntries(Object.entries(state.group.labels).filter(([, v]) => v !== ""));
     const silence = await this.deps.silences.create({
       matchers,
       startsAt: now,
       endsAt: now + ms,
-      createdBy: by,
+      createdBy: auditActor(actor),
       comment: `Silenced from chat (alert ${id})`,
       groups: [id],
     });
@@ -181,11 +146,11 @@ export class AlertService {
     }
     await this.deps.store.setGroupSilence(
       id,
-      { id: silence.id, until: silence.endsAt, by },
-      `🔕 Silenced for ${duration(ms)} by ${by}`,
+      { id: silence.id, until: silence.endsAt, by: actor },
+      { kind: "silenced", at: now, by: actor, forMs: ms },
     );
     await this.audit({
-      actor: by,
+      actor: auditActor(actor),
       action: "silence",
       subject: id,
       detail: `${duration(ms)} until ${clock(silence.endsAt)}; silence ${silence.id}; ${Object.entries(
@@ -201,30 +166,32 @@ export class AlertService {
     );
   }
 
-  async unsilence(id: string, user: string, by = user): Promise<ActionResult> {
-    const denied = this.denied(user);
-    if (denied) return denied;
+  async unsilence(id: string, actor: UserRef): Promise<ActionResult> {
     const group = await this.deps.store.getGroup(id);
     if (!group?.silence) return refuse(`Alert ${id.slice(0, 20)} is not silenced.`);
-    const silence = await this.deps.silences.expire(group.silence.id, this.now());
+    const now = this.now();
+    const silence = await this.deps.silences.expire(group.silence.id, now);
     if (silence?.alertmanagerId)
       await this.deps.alertmanager
         ?.expire(silence.alertmanagerId)
         .catch((e: unknown) =>
           this.deps.logger.warn({ reason: String(e) }, "Alertmanager silence expiry failed"),
         );
-    await this.deps.store.setGroupSilence(id, undefined, `🔔 Silence lifted by ${by}`);
-    await this.audit({ actor: by, action: "unsilence", subject: id, detail: group.silence.id });
+    await this.deps.store.setGroupSilence(id, undefined, { kind: "unsilenced", at: now, by: actor });
+    await this.audit({
+      actor: auditActor(actor),
+      action: "unsilence",
+      subject: id,
+      detail: group.silence.id,
+    });
     this.deps.onQueued?.();
     return done("Unsilenced", `Alert ${id} is no longer silenced.`);
   }
 
   /** Resolves the chat-rule alerts of a group by hand (other sources resolve themselves). */
-  async resolve(id: string, user: string, by = user): Promise<ActionResult> {
-    const denied = this.denied(user);
-    if (denied) return denied;
+  async resolve(id: string, actor: UserRef): Promise<ActionResult> {
     const state = await this.deps.store.groupState(id);
-    if (!state) return refuse(`There is no alert ${id.slice(0, 20)}.`);
+    if (!state) return noSuchAlert(id);
     const rules = state.alerts.filter((a) => a.source === "rule" && a.status === "firing");
     if (rules.length === 0)
       return refuse(
@@ -236,12 +203,12 @@ export class AlertService {
       if (a.ruleId) await this.ruleAlertResolved?.(a.ruleId, a.fingerprint);
     }
     await this.audit({
-      actor: by,
+      actor: auditActor(actor),
       action: "resolve",
       subject: id,
       detail: `${rules.length} alert(s)`,
     });
-    return done("Resolved", `Alert ${id} resolved by ${by}.`);
+    return done("Resolved", [`Alert ${id} resolved by `, { mention: actor }, "."]);
   }
 
   async details(id: string): Promise<Reply | undefined> {
@@ -249,47 +216,26 @@ export class AlertService {
     return state ? groupDetails(state) : undefined;
   }
 
-  /** The open alert groups, oldest first. */
-  async list(): Promise<Reply> {
-    const ids = await this.deps.store.openGroupIds(30);
-    const lines: string[] = [];
-    const now = this.now();
-    for (const id of ids) {
-      const state = await this.deps.store.groupState(id);
-      if (!state) continue;
-      const firing = state.alerts.filter((a) => a.status === "firing");
-      const name = state.group.labels.alertname || firing[0]?.labels.alertname || "alert";
-      const flags = [
-        state.group.ack ? `acked by ${state.group.ack.by}` : "",
-        state.group.silence && state.group.silence.until > now
-          ? `silenced until ${clock(state.group.silence.until)}`
-          : "",
-      ].filter(Boolean);
-      const place = firing.length === 1 ? (firing[0]?.labels.instance ?? "") : `${firing.length} firing`;
-      lines.push(
-        `\`${id}\` ${name} ${place} · since ${clock(Math.min(...firing.map((a) => a.startsAt)))}${flags.length ? ` · ${flags.join(", ")}` : ""}`,
-      );
-    }
-    return makeReply({
-      title: lines.length ? `${lines.length} open alert${lines.length === 1 ? "" : "s"}` : "No open alerts",
-      text: lines.length ? lines.join("\n") : "Nothing is firing.",
-      tone: lines.length ? "warning" : "ok",
-      context: ["/cloudops ack ID · /cloudops silence ID 2h · /cloudops audit"],
-    });
+  /** The group's message as it stands now: what its card in the channel shows. */
+  async message(id: string): Promise<Reply | undefined> {
+    const state = await this.deps.store.groupState(id);
+    return state ? groupReply(state, this.deps.messageOptions) : undefined;
   }
 
-  async auditReply(limit = 20): Promise<Reply> {
-    const entries = await this.deps.audit.recent(limit);
-    return makeReply({
-      title: "Audit log",
-      text: entries.length
-        ? entries
-            .map(
-              (e) => `${clock(e.at)} ${e.actor} ${e.action} ${e.subject}${e.detail ? ` (${e.detail})` : ""}`,
-            )
-            .join("\n")
-        : "No actions recorded yet.",
-    });
+  /** The open alert groups, oldest first (at most 30). */
+  async list(): Promise<OpenAlertGroup[]> {
+    const now = this.now();
+    const out: OpenAlertGroup[] = [];
+    for (const id of await this.deps.store.openGroupIds(LISTED_GROUPS)) {
+      const state = await this.deps.store.groupState(id);
+      if (state) out.push(openGroup(state, now));
+    }
+    return out;
+  }
+
+  /** The latest audit entries, newest first. */
+  auditEntries(limit = 20): Promise<AuditEntry[]> {
+    return this.deps.audit.recent(limit);
   }
 
   /** Reminds, in their threads, of groups firing unacknowledged for a repeat interval. */
@@ -308,7 +254,7 @@ export class AlertService {
       for (const id of s.groups) {
         const group = await this.deps.store.getGroup(id);
         if (group?.silence?.id === s.id)
-          await this.deps.store.setGroupSilence(id, undefined, "🔔 Silence ended");
+          await this.deps.store.setGroupSilence(id, undefined, { kind: "silence-ended", at: this.now() });
       }
       await this.audit({
         actor: "cloudops",
@@ -319,4 +265,27 @@ export class AlertService {
       this.deps.onQueued?.();
     }
   }
+}
+
+/** A group as `alerts` lists it. */
+function openGroup(state: GroupState, now: number): OpenAlertGroup {
+  const { group } = state;
+  const firing = state.alerts.filter((a) => a.status === "firing");
+  const shown = firing.length > 0 ? firing : state.alerts;
+  const first = shown[0];
+  const instances = new Set(shown.map((a) => a.labels.instance).filter(Boolean));
+  const severities = shown.map((a) => a.labels.severity ?? "warning");
+  const severity = ["critical", "warning", "info"].find((s) => severities.includes(s)) ?? severities[0];
+  const environment = group.labels.environment || first?.labels.environment;
+  return {
+    id: group.id,
+    name: group.labels.alertname || first?.labels.alertname || "alert",
+    ...(firing.length === 1 && instances.size === 1 ? { instance: [...instances][0] as string } : {}),
+    firing: firing.length,
+    since: Math.min(...shown.map((a) => a.startsAt)),
+    severity: severity ?? "warning",
+    ...(environment ? { environment } : {}),
+    ...(group.ack ? { ack: { by: group.ack.by, at: group.ack.at } } : {}),
+    ...(group.silence && group.silence.until > now ? { silencedUntil: group.silence.until } : {}),
+  };
 }

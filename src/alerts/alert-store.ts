@@ -8,6 +8,7 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { parseStored } from "../redis/parse-stored.js";
+import type { UserRef } from "../reply/reply.js";
 import type { Alert } from "./alert.js";
 import { groupId, groupLabels, type Target } from "./routing.js";
 
@@ -21,15 +22,30 @@ export interface MessageRef {
 }
 
 export interface Acknowledgement {
-  by: string;
+  by: UserRef;
   at: number;
 }
 
 export interface GroupSilence {
   id: string;
   until: number;
-  by: string;
+  by: UserRef;
 }
+
+/**
+ * Something that happened to a group, said as a line in its message's thread. Stored as data; the
+ * words are group-message's `eventLine`, so a person's name is a mention on every platform.
+ */
+export type GroupEvent =
+  | { kind: "started" | "refired"; at: number; where: string }
+  | { kind: "resolved"; at: number; where: string }
+  | { kind: "reminder"; at: number; ageMs: number }
+  | { kind: "ack"; at: number; by: UserRef }
+  | { kind: "silenced"; at: number; by: UserRef; forMs: number }
+  | { kind: "unsilenced"; at: number; by: UserRef }
+  | { kind: "silence-ended"; at: number }
+  /** A line stored as text by an earlier version. */
+  | { kind: "note"; text: string };
 
 export interface AlertGroup {
   id: string;
@@ -51,8 +67,8 @@ export interface GroupState {
   group: AlertGroup;
   alerts: Alert[];
   message?: MessageRef;
-  /** Thread lines waiting to be posted under the message. */
-  events: string[];
+  /** What waits to be said in the message's thread, oldest first. */
+  events: GroupEvent[];
   rev: number;
 }
 
@@ -84,8 +100,37 @@ const messageRefSchema = z.object({
   ts: z.string(),
   digest: z.string(),
 });
-const ackSchema = z.object({ by: z.string(), at: z.number() });
-const groupSilenceSchema = z.object({ id: z.string(), until: z.number(), by: z.string() });
+const userRefSchema = z.object({
+  platform: z.enum(["slack", "teams", "console", "cli", "api"]),
+  id: z.string().max(200),
+  name: z.string().max(200),
+});
+/** A person as stored; earlier versions stored a plain name or id, read back as one from the API. */
+const storedUserSchema = z.preprocess(
+  (v) => (typeof v === "string" ? { platform: "api", id: v, name: v } : v),
+  userRefSchema,
+) as z.ZodType<UserRef>;
+const ackSchema = z.object({ by: storedUserSchema, at: z.number() });
+const groupSilenceSchema = z.object({ id: z.string(), until: z.number(), by: storedUserSchema });
+const groupEventSchema: z.ZodType<GroupEvent> = z.discriminatedUnion("kind", [
+  z.object({ kind: z.enum(["started", "refired", "resolved"]), at: z.number(), where: z.string() }),
+  z.object({ kind: z.literal("reminder"), at: z.number(), ageMs: z.number() }),
+  z.object({ kind: z.literal("ack"), at: z.number(), by: userRefSchema }),
+  z.object({ kind: z.literal("silenced"), at: z.number(), by: userRefSchema, forMs: z.number() }),
+  z.object({ kind: z.literal("unsilenced"), at: z.number(), by: userRefSchema }),
+  z.object({ kind: z.literal("silence-ended"), at: z.number() }),
+  z.object({ kind: z.literal("note"), text: z.string() }),
+]);
+
+/**
+ * A thread event as stored. Events were plain lines before they were data: such a line (or anything
+ * else that is not an event) reads as a note showing the text as it was.
+ */
+export function parseEvent(raw: string): GroupEvent {
+  return parseStored(groupEventSchema, raw) ?? { kind: "note", text: raw.slice(0, 3000) };
+}
+
+const storeEvent = (event: GroupEvent) => JSON.stringify(event);
 
 /** How long resolved alerts and their group's message stay in Redis. */
 export const RESOLVED_RETENTION_MS = 7 * 86_400_000;
@@ -103,7 +148,6 @@ export interface StoreOptions {
   reopenWindowMs?: number;
 }
 
-const hhmm = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
 const where = (a: Alert) => a.labels.instance ?? a.labels.job ?? a.labels.alertname ?? a.fingerprint;
 
 export class AlertStore {
@@ -173,7 +217,13 @@ export class AlertStore {
       .filter((a): a is Alert => a !== undefined)
       .sort((a, b) => a.startsAt - b.startsAt || a.fingerprint.localeCompare(b.fingerprint));
     const message = parseStored(messageRefSchema, rawMessage);
-    return { group, alerts, ...(message ? { message } : {}), events, rev: Number(rawRev ?? 0) || 0 };
+    return {
+      group,
+      alerts,
+      ...(message ? { message } : {}),
+      events: events.map(parseEvent),
+      rev: Number(rawRev ?? 0) || 0,
+    };
   }
 
   /**
@@ -231,7 +281,7 @@ export class AlertStore {
       if (!group) return;
     }
     const multi = this.redis.multi();
-    let event: string | undefined;
+    let event: GroupEvent | undefined;
     if (alert.status === "firing") {
       multi.sadd(`${g}:alerts`, alert.fingerprint).sadd(`${g}:firing`, alert.fingerprint);
       if (group.resolvedAt !== undefined) {
@@ -246,20 +296,21 @@ export class AlertStore {
           const gone = await this.resolvedMembers(id);
           if (gone.length > 0) multi.srem(`${g}:alerts`, ...gone);
           multi.sadd(`${g}:alerts`, alert.fingerprint);
-        } else event = `🔁 ${where(alert)} firing again`;
-      } else if (change === "refired") event = `🔁 ${where(alert)} firing again`;
-      else event = `🔴 ${where(alert)} started firing`;
+        } else event = { kind: "refired", at: now, where: where(alert) };
+      } else if (change === "refired") event = { kind: "refired", at: now, where: where(alert) };
+      else event = { kind: "started", at: now, where: where(alert) };
       multi.zadd(this.openGroups, "NX", String(group.createdAt || now), id);
       // Firing again: none of the group's keys may expire (a resolved group's were set to).
       for (const k of this.groupKeys(id)) if (!k.endsWith(":posting")) multi.persist(k);
     } else {
       multi.sadd(`${g}:alerts`, alert.fingerprint).srem(`${g}:firing`, alert.fingerprint);
-      event = `✅ ${where(alert)} resolved at ${hhmm(alert.endsAt ?? now)}`;
+      event = { kind: "resolved", at: alert.endsAt ?? now, where: where(alert) };
     }
     // A silence keeps quiet, not stale: a group already in the channel is still edited in place (an
     // edit notifies nobody), but the change gets no thread line (which would), and a new group is not
     // posted at all.
-    if (event && !silenced) multi.rpush(`${g}:events`, event).ltrim(`${g}:events`, -MAX_EVENTS, -1);
+    if (event && !silenced)
+      multi.rpush(`${g}:events`, storeEvent(event)).ltrim(`${g}:events`, -MAX_EVENTS, -1);
     const queue = !silenced || (await this.redis.exists(`${g}:message`)) === 1;
     if (queue) multi.incr(`${g}:rev`).lrem(this.outbox, 0, id).rpush(this.outbox, id);
     await multi.exec();
@@ -313,11 +364,9 @@ export class AlertStore {
       String(now),
     );
     if (won !== 1) return false;
-    const hours = (now - group.createdAt) / 3_600_000;
-    const age = hours >= 1 ? `${Math.round(hours * 10) / 10} h` : `${Math.round(hours * 60)} min`;
     await this.redis
       .multi()
-      .rpush(`${g}:events`, `⏰ Still firing after ${age}, not acknowledged`)
+      .rpush(`${g}:events`, storeEvent({ kind: "reminder", at: now, ageMs: now - group.createdAt }))
       .incr(`${g}:rev`)
       .lrem(this.outbox, 0, id)
       .rpush(this.outbox, id)
@@ -326,14 +375,14 @@ export class AlertStore {
   }
 
   /** Marks a group acknowledged and queues its message; false when it does not exist or is resolved. */
-  async acknowledge(id: string, by: string, now = Date.now()): Promise<AlertGroup | undefined> {
+  async acknowledge(id: string, by: UserRef, now = Date.now()): Promise<AlertGroup | undefined> {
     const group = await this.getGroup(id);
     if (!group) return undefined;
     const g = this.groupKey(id);
     await this.redis
       .multi()
       .hset(g, "ack", JSON.stringify({ by, at: now } satisfies Acknowledgement))
-      .rpush(`${g}:events`, `👀 Acknowledged by ${by}`)
+      .rpush(`${g}:events`, storeEvent({ kind: "ack", at: now, by }))
       .incr(`${g}:rev`)
       .lrem(this.outbox, 0, id)
       .rpush(this.outbox, id)
@@ -342,13 +391,13 @@ export class AlertStore {
   }
 
   /** Marks a group silenced until `until` (or clears it) and queues its message. */
-  async setGroupSilence(id: string, silence: GroupSilence | undefined, event: string): Promise<void> {
+  async setGroupSilence(id: string, silence: GroupSilence | undefined, event: GroupEvent): Promise<void> {
     const g = this.groupKey(id);
     const multi = this.redis.multi();
     if (silence) multi.hset(g, "silence", JSON.stringify(silence));
     else multi.hdel(g, "silence");
     await multi
-      .rpush(`${g}:events`, event)
+      .rpush(`${g}:events`, storeEvent(event))
       .incr(`${g}:rev`)
       .lrem(this.outbox, 0, id)
       .rpush(this.outbox, id)

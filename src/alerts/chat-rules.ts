@@ -12,11 +12,21 @@ import type { Environments } from "../metrics/environments.js";
 import { hostMatcher } from "../metrics/promql.js";
 import { formatValue } from "../metrics/units.js";
 import { parseStored } from "../redis/parse-stored.js";
-import { makeReply, type Reply } from "../reply/reply.js";
+import { makeReply, type Reply, type UserRef } from "../reply/reply.js";
 import type { Alert } from "./alert.js";
-import type { RuleCommands } from "./alert-commands.js";
 import type { AlertService } from "./alert-service.js";
+import { auditActor } from "./audit-log.js";
 import { duration } from "./group-message.js";
+
+/**
+ * What the chat commands about rules need (`alert when …`, `rules`, `rule pause|resume|delete ID`).
+ * Who may create or change rules is the dispatcher's access policy, decided before these are called.
+ */
+export interface RuleCommands {
+  create(text: string, actor: UserRef): Promise<Reply>;
+  list(): Promise<Reply>;
+  change(op: "pause" | "resume" | "delete", id: string, actor: UserRef): Promise<Reply>;
+}
 
 /** What a rule can watch: a name people type, the catalogue query behind it. */
 const METRICS: Record<string, { query: QueryName; label: string }> = {
@@ -150,7 +160,7 @@ export class ChatRules implements RuleCommands {
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  async create(text: string, user: string): Promise<Reply> {
+  async create(text: string, actor: UserRef): Promise<Reply> {
     const parsed = parseRule(text, this.environments.names(), this.environments.defaultName);
     if (typeof parsed === "string")
       return makeReply({ title: "I could not read that rule", text: parsed, tone: "error" });
@@ -163,20 +173,21 @@ export class ChatRules implements RuleCommands {
     const rule: ChatRule = {
       ...parsed,
       id: randomBytes(4).toString("hex"),
-      createdBy: user,
+      // Shown on the rule's alerts and in `rules`: a name people recognise (the audit keeps the id).
+      createdBy: actor.name.slice(0, 80),
       createdAt: this.now(),
       paused: false,
     };
     await this.redis.hset(this.rulesKey, rule.id, JSON.stringify(rule));
     await this.alerts.audit({
-      actor: user,
+      actor: auditActor(actor),
       action: "rule-create",
       subject: rule.id,
       detail: describeRule(rule),
     });
     return makeReply({
       title: "Rule created",
-      text: `Rule ${rule.id}: alert when ${describeRule(rule)}. Checked every evaluation; \`/cloudops rules\` lists rules.`,
+      text: `Rule ${rule.id}: alert when ${describeRule(rule)}. Checked every evaluation; \`rules\` lists rules.`,
       tone: "ok",
     });
   }
@@ -189,19 +200,24 @@ export class ChatRules implements RuleCommands {
         ? rules
             .map((r) => `\`${r.id}\` ${describeRule(r)}${r.paused ? " · paused" : ""} · by ${r.createdBy}`)
             .join("\n")
-        : "Create one with `/cloudops alert when disk > 90% for 10m`.",
-      context: ["/cloudops rule pause|resume|delete ID"],
+        : "Create one with `alert when disk > 90% for 10m`.",
+      context: ["rule pause|resume|delete ID"],
     });
   }
 
-  async change(op: "pause" | "resume" | "delete", id: string, user: string): Promise<Reply> {
+  async change(op: "pause" | "resume" | "delete", id: string, actor: UserRef): Promise<Reply> {
     const rule = parseStored(ruleSchema, await this.redis.hget(this.rulesKey, id)) as ChatRule | undefined;
     if (!rule) return makeReply({ title: "No such rule", text: `There is no rule ${id}.`, tone: "error" });
     if (op === "delete") await this.redis.hdel(this.rulesKey, id);
     else await this.redis.hset(this.rulesKey, id, JSON.stringify({ ...rule, paused: op === "pause" }));
     // A paused or deleted rule's alerts resolve: nobody is watching the condition any more.
     if (op !== "resume") await this.resolveAll(rule);
-    await this.alerts.audit({ actor: user, action: `rule-${op}`, subject: id, detail: describeRule(rule) });
+    await this.alerts.audit({
+      actor: auditActor(actor),
+      action: `rule-${op}`,
+      subject: id,
+      detail: describeRule(rule),
+    });
     const done = { pause: "paused", resume: "resumed", delete: "deleted" }[op];
     return makeReply({
       title: `Rule ${done}`,

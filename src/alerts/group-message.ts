@@ -4,9 +4,16 @@
  * alert, links to the right Grafana panel and runbook, and the buttons that act on it.
  */
 import { DASHBOARDS, grafanaPanelLink } from "../grafana/links.js";
-import { makeReply, type Reply, type ReplyAction, type ReplyLink } from "../reply/reply.js";
+import {
+  type Inline,
+  makeReply,
+  type Reply,
+  type ReplyAction,
+  type ReplyLink,
+  type RichText,
+} from "../reply/reply.js";
 import type { Alert } from "./alert.js";
-import type { GroupState } from "./alert-store.js";
+import type { GroupEvent, GroupState } from "./alert-store.js";
 
 const SEVERITY_EMOJI: Record<string, string> = { critical: "🔴", warning: "🟠", info: "🔵" };
 const SEVERITY_RANK: Record<string, number> = { critical: 3, warning: 2, info: 1 };
@@ -23,6 +30,38 @@ export function duration(ms: number): string {
 }
 
 export const clock = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
+const hhmm = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+
+/** How long a group has been firing, said in a reminder: "4 h", "2.5 h", "40 min". */
+function age(ms: number): string {
+  const hours = ms / 3_600_000;
+  return hours >= 1 ? `${Math.round(hours * 10) / 10} h` : `${Math.round(hours * 60)} min`;
+}
+
+/** The line an event of the group adds to its message's thread. */
+export function eventLine(event: GroupEvent): RichText {
+  switch (event.kind) {
+    case "started":
+      return `🔴 ${event.where} started firing`;
+    case "refired":
+      return `🔁 ${event.where} firing again`;
+    case "resolved":
+      return `✅ ${event.where} resolved at ${hhmm(event.at)}`;
+    case "reminder":
+      return `⏰ Still firing after ${age(event.ageMs)}, not acknowledged`;
+    case "ack":
+      return ["👀 Acknowledged by ", { mention: event.by }];
+    case "silenced":
+      return [`🔕 Silenced for ${duration(event.forMs)} by `, { mention: event.by }];
+    case "unsilenced":
+      return ["🔔 Silence lifted by ", { mention: event.by }];
+    case "silence-ended":
+      return "🔔 Silence ended";
+    case "note":
+      return event.text;
+  }
+}
 
 /** Labels worth a field of their own; the rest stay in the source. */
 const SHOWN_LABELS = [
@@ -110,15 +149,19 @@ export function groupReply(state: GroupState, opts: GroupMessageOptions = {}): R
   const startsAt = Math.min(...alerts.map((a) => a.startsAt));
   const endsAt = Math.max(...alerts.map((a) => a.endsAt ?? a.startsAt));
 
-  const lines: string[] = [];
+  // Each line is literal text or pieces of one (a mention); they are joined with "\n" below.
+  const lines: (string | Inline[])[] = [];
   // Status in words first (colour alone is lost on a lock screen), and who did it, when.
   if (resolved) lines.push(`RESOLVED after ${duration(endsAt - startsAt)}`);
   else if (group.ack)
-    lines.push(
-      `ACKNOWLEDGED by ${group.ack.by} at ${clock(group.ack.at).slice(11)} · firing since ${clock(startsAt)}`,
-    );
+    lines.push([
+      "ACKNOWLEDGED by ",
+      { mention: group.ack.by },
+      ` at ${clock(group.ack.at).slice(11)} · firing since ${clock(startsAt)}`,
+    ]);
   else lines.push(`FIRING since ${clock(startsAt)}`);
-  if (silenced && !resolved) lines.push(`🔕 SILENCED until ${clock(silenced.until)} by ${silenced.by}`);
+  if (silenced && !resolved)
+    lines.push([`🔕 SILENCED until ${clock(silenced.until)} by `, { mention: silenced.by }]);
   const summary = first?.annotations.summary ?? first?.annotations.description ?? "";
   if (shown.length === 1 && first) {
     if (summary) lines.push(summary);
@@ -165,23 +208,24 @@ export function groupReply(state: GroupState, opts: GroupMessageOptions = {}): R
   if (first?.generatorUrl && /^https?:\/\//.test(first.generatorUrl))
     links.push({ label: "Source query", url: first.generatorUrl });
 
+  const id = group.id;
   const actions: ReplyAction[] = [];
   if (!resolved) {
     if (!group.ack)
-      actions.push({ id: "alert-ack", label: "Acknowledge", value: group.id, style: "primary" });
-    if (silenced) actions.push({ id: "alert-unsilence", label: "Unsilence", value: group.id });
+      actions.push({ label: "Acknowledge", action: { kind: "alert.ack", id }, style: "primary" });
+    if (silenced) actions.push({ label: "Unsilence", action: { kind: "alert.unsilence", id } });
     else
       for (const d of ["1h", "4h", "24h"])
-        actions.push({ id: "alert-silence", label: `Silence ${d}`, value: `${group.id} ${d}` });
+        actions.push({ label: `Silence ${d}`, action: { kind: "alert.silence", id, for: d } });
     if (shown.some((a) => a.source === "rule"))
-      actions.push({ id: "alert-resolve", label: "Resolve", value: group.id, style: "danger" });
+      actions.push({ label: "Resolve", action: { kind: "alert.resolve", id }, style: "danger" });
   }
-  actions.push({ id: "alert-details", label: "Show details", value: group.id });
+  actions.push({ label: "Show details", action: { kind: "alert.details", id } });
 
   const sources = [...new Set(alerts.map((a) => SOURCE_NAME[a.source]))].join(" and ");
   return makeReply({
     title: `${emoji} ${name}${place}${envOf(shown)}${count}`,
-    text: lines.join("\n"),
+    text: joinLines(lines),
     tone: resolved ? "ok" : severity === "critical" ? "critical" : "warning",
     fields,
     links,
@@ -190,6 +234,18 @@ export function groupReply(state: GroupState, opts: GroupMessageOptions = {}): R
       `From ${sources} · alert ${group.id}${group.target.route !== "default" ? ` · route ${group.target.route}` : ""}`,
     ],
   });
+}
+
+/** Lines as one rich text, "\n" between them; plain text when no line has a mention. */
+function joinLines(lines: (string | Inline[])[]): RichText {
+  if (lines.every((l) => typeof l === "string")) return lines.join("\n");
+  const out: Inline[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (i > 0) out.push("\n");
+    if (typeof line === "string") out.push(line);
+    else out.push(...line);
+  }
+  return out;
 }
 
 /** Everything about every alert of the group, for "Show details". */

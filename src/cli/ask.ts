@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Assistant } from "../assistant/assistant.js";
-import type { Reply } from "../reply/reply.js";
+import { plainText, type Reply } from "../reply/reply.js";
 import { parseVerbArgs } from "./args.js";
 import { DeferredCharts } from "./deferred-charts.js";
 import { lazyAnomalyStore } from "./lazy-anomaly-store.js";
@@ -81,7 +81,7 @@ export async function run(args: string[]): Promise<number> {
     const reply = await withDrawnChart(answer.reply, charts);
     if (reply.tone === "error") {
       // One clear line for scripts and humans; the exit code says it failed.
-      process.stderr.write(`${reply.title.replace(/^\S+\s/, "")}: ${reply.text.split("\n")[0]}\n`);
+      process.stderr.write(`${reply.title.replace(/^\S+\s/, "")}: ${plainText(reply.text).split("\n")[0]}\n`);
       return 1;
     }
     if (values.chart && reply.chart) writeFileSync(path.resolve(values.chart), reply.chart.png);

@@ -1,9 +1,14 @@
-/** The alert store in real Redis: a change during delivery is never taken off the outbox. */
+/**
+ * The alert store in real Redis: a change during delivery is never taken off the outbox; people and
+ * thread events are stored as data, and data stored as text by earlier versions still loads.
+ */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Alert } from "../../src/alerts/alert.js";
-import { AlertStore } from "../../src/alerts/alert-store.js";
+import { AlertStore, type GroupEvent } from "../../src/alerts/alert-store.js";
+import { eventLine } from "../../src/alerts/group-message.js";
 import { groupId, type Target } from "../../src/alerts/routing.js";
+import type { UserRef } from "../../src/reply/reply.js";
 import { dropKeysAndDisconnect, testPrefix } from "../support/redis.js";
 
 let redis: Redis;
@@ -28,6 +33,7 @@ const alert = (status: Alert["status"], fingerprint = "0123abcd", instance = "we
 
 const target: Target = { platform: "slack", channel: "C0ALERTS", groupBy: ["alertname"], route: "default" };
 const GROUP = groupId(target, { alertname: "HostDown" });
+const ana: UserRef = { platform: "slack", id: "U0ANA", name: "Ana" };
 
 describe("AlertStore", () => {
   it("keeps a group queued when it changed after the revision that was delivered", async () => {
@@ -67,7 +73,7 @@ describe("AlertStore", () => {
     await store.receive(alert("resolved", "aa03", "web-3:9100"), [target]);
     expect(await store.openGroupIds()).toEqual([]);
     expect((await store.getGroup(GROUP))?.resolvedAt).toBeGreaterThan(0);
-    expect((await store.groupState(GROUP))?.events.slice(-3)).toEqual([
+    expect((await store.groupState(GROUP))?.events.slice(-3).map(eventLine)).toEqual([
       "✅ web-1:9100 resolved at 22:23 UTC",
       "✅ web-2:9100 resolved at 22:23 UTC",
       "✅ web-3:9100 resolved at 22:23 UTC",
@@ -85,7 +91,11 @@ describe("AlertStore", () => {
     // Firing again, the group's keys lose the week's retention they got when it resolved.
     for (const suffix of ["", ":alerts", ":firing", ":message", ":events", ":rev"])
       expect(await redis.pttl(`${prefix}-r:group:${GROUP}${suffix}`), suffix).toBe(-1);
-    expect((await store.groupState(GROUP))?.events.at(-1)).toBe("🔁 web-1:9100 firing again");
+    expect((await store.groupState(GROUP))?.events.at(-1)).toEqual({
+      kind: "refired",
+      at: t0 + 2000,
+      where: "web-1:9100",
+    });
     await store.receive(alert("resolved", "bb01"), [target], { now: t0 + 3000 });
     await store.receive(alert("firing", "bb01"), [target], { now: t0 + 120_000 });
     const state = await store.groupState(GROUP);
@@ -110,13 +120,62 @@ describe("AlertStore", () => {
       [1, 2, 3].map(() => store.remindIfDue(GROUP, 4 * hour, t0 + 4 * hour)),
     );
     expect(replicas.filter(Boolean)).toHaveLength(1);
-    expect((await store.groupState(GROUP))?.events.at(-1)).toBe(
-      "⏰ Still firing after 4 h, not acknowledged",
-    );
+    const reminder = (await store.groupState(GROUP))?.events.at(-1);
+    expect(reminder).toEqual({ kind: "reminder", at: t0 + 4 * hour, ageMs: 4 * hour });
+    expect(eventLine(reminder as GroupEvent)).toBe("⏰ Still firing after 4 h, not acknowledged");
     expect(await store.remindIfDue(GROUP, 4 * hour, t0 + 5 * hour)).toBe(false);
     expect(await store.remindIfDue(GROUP, 4 * hour, t0 + 8 * hour)).toBe(true);
-    await store.acknowledge(GROUP, "ana", t0 + 9 * hour);
+    await store.acknowledge(GROUP, ana, t0 + 9 * hour);
     expect(await store.remindIfDue(GROUP, 4 * hour, t0 + 20 * hour)).toBe(false);
+  });
+
+  it("stores who acknowledged and silenced as a person, and the thread events as data", async () => {
+    const p = `${prefix}-people`;
+    const store = new AlertStore(redis, p);
+    const t0 = 1_700_000_000_000;
+    await store.receive(alert("firing"), [target], { now: t0 });
+    await store.acknowledge(GROUP, ana, t0 + 60_000);
+    const ben: UserRef = { platform: "teams", id: "29:1ben", name: "Ben <!channel>" };
+    await store.setGroupSilence(
+      GROUP,
+      { id: "s1", until: t0 + 3_600_000, by: ben },
+      { kind: "silenced", at: t0 + 120_000, by: ben, forMs: 3_600_000 },
+    );
+    const state = await store.groupState(GROUP);
+    expect(state?.group.ack).toEqual({ by: ana, at: t0 + 60_000 });
+    expect(state?.group.silence).toEqual({ id: "s1", until: t0 + 3_600_000, by: ben });
+    expect(state?.events).toEqual([
+      { kind: "started", at: t0, where: "web-1:9100" },
+      { kind: "ack", at: t0 + 60_000, by: ana },
+      { kind: "silenced", at: t0 + 120_000, by: ben, forMs: 3_600_000 },
+    ]);
+    // The person stays data all the way to the line: a renderer turns the mention into its own markup.
+    expect(state?.events.map(eventLine)).toEqual([
+      "🔴 web-1:9100 started firing",
+      ["👀 Acknowledged by ", { mention: ana }],
+      ["🔕 Silenced for 1 h by ", { mention: ben }],
+    ]);
+  });
+
+  it("loads acknowledgements, silences and thread lines stored as text by earlier versions", async () => {
+    const p = `${prefix}-old`;
+    const store = new AlertStore(redis, p);
+    await store.receive(alert("firing"), [target], { now: 1_700_000_000_000 });
+    const g = `${p}:group:${GROUP}`;
+    await redis.hset(g, "ack", JSON.stringify({ by: "<@U0OLD>", at: 5 }));
+    await redis.hset(g, "silence", JSON.stringify({ id: "s0", until: 9, by: "olga" }));
+    await redis.del(`${g}:events`);
+    await redis.rpush(`${g}:events`, "👀 Acknowledged by <@U0OLD>", "42", '{"kind":"ack"}');
+    const state = await store.groupState(GROUP);
+    expect(state?.group.ack).toEqual({ by: { platform: "api", id: "<@U0OLD>", name: "<@U0OLD>" }, at: 5 });
+    expect(state?.group.silence?.by).toEqual({ platform: "api", id: "olga", name: "olga" });
+    // Old lines are notes shown as they were; a half-formed event is not taken for a real one.
+    expect(state?.events).toEqual([
+      { kind: "note", text: "👀 Acknowledged by <@U0OLD>" },
+      { kind: "note", text: "42" },
+      { kind: "note", text: '{"kind":"ack"}' },
+    ]);
+    expect(state?.events.map(eventLine)).toEqual(["👀 Acknowledged by <@U0OLD>", "42", '{"kind":"ack"}']);
   });
 
   it("reads corrupted Redis data as absent", async () => {
