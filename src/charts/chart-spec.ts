@@ -1,0 +1,40 @@
+/** What a line chart is asked to draw, and the limits every part of the chart module applies. */
+import type { Unit } from "../metrics/catalogue.js";
+
+/** One line on the chart, usually one host. */
+export interface ChartSeries {
+  name: string;
+  /** `[epoch ms, value]`; a null value is a gap (no sample), not a zero. */
+  points: Array<[timestampMs: number, value: number | null]>;
+}
+
+/** What to draw. Values are in `unit`'s base unit: percent 0–100, bytes, seconds, ratio 0–1. */
+export interface LineChartSpec {
+  /** e.g. "CPU busy % — last 6h"; the part before " — " names the metric in the alt text. */
+  title: string;
+  unit: Unit;
+  /** One line per host. At most {@link MAX_SERIES} are drawn: those with the highest peaks. */
+  series: ChartSeries[];
+  /** Pixels; default 800. */
+  width?: number;
+  /** Pixels; default 400, readable at Slack's preview size (≈ 360 px wide). */
+  height?: number;
+  /** A horizontal threshold line (dashed red), always kept within the y range. */
+  threshold?: { value: number; label: string };
+  /** A horizontal band (e.g. the usual range), always kept within the y range. */
+  band?: { low: number; high: number; label: string };
+}
+
+/** Most lines drawn on one chart; more are unreadable at phone size. The rest are named "+N more". */
+export const MAX_SERIES = 10;
+
+/**
+ * Most points drawn per series; longer series are reduced with {@link downsampleMinMax}. Charts
+ * narrower than 1,667 px draw at most 3 points per pixel column, which looks the same and renders
+ * faster.
+ */
+export const MAX_POINTS_PER_SERIES = 5000;
+
+/** Size of a chart when the spec gives none; the layout is designed at this size and scaled. */
+export const DEFAULT_WIDTH = 800;
+export const DEFAULT_HEIGHT = 400;
