@@ -14,9 +14,7 @@ import { createAlertPipeline, kickChannel } from "./alerts/alert-pipeline.js";
 import { alertmanagerRouter } from "./alerts/alertmanager-route.js";
 import { anomalyAlerts } from "./alerts/anomaly-alerts.js";
 import { ChatRules } from "./alerts/chat-rules.js";
-import { groupReply } from "./alerts/group-message.js";
 import { alertWebClient, SlackAlertNotifier } from "./alerts/slack-alert-notifier.js";
-import { TeamsAlertNotifier } from "./alerts/teams-alert-notifier.js";
 import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyService } from "./anomaly/anomaly-service.js";
 import { AnomalyStore } from "./anomaly/anomaly-store.js";
@@ -24,9 +22,15 @@ import { BuiltinEngine } from "./assistant/engine.js";
 import { ConversationMemory } from "./assistant/llm/conversation-memory.js";
 import { createAssistant } from "./assistant/llm/create-assistant.js";
 import { renderLineChart } from "./charts/line-chart.js";
+import { ActionDispatcher } from "./chat/dispatcher.js";
 import { createSlackPlatform, type SlackPlatform } from "./chat/slack/slack-platform.js";
 import { ConversationReferences } from "./chat/teams/conversation-references.js";
-import { createTeamsPlatform, TEAMS_MESSAGES_PATH, type TeamsPlatform } from "./chat/teams/teams-platform.js";
+import { TeamsAlertNotifier } from "./chat/teams/teams-alert-notifier.js";
+import {
+  createTeamsPlatform,
+  TEAMS_MESSAGES_PATH,
+  type TeamsChatPlatform,
+} from "./chat/teams/teams-chat-platform.js";
 import type { Config } from "./config/config.js";
 import { ChartStore } from "./http/chart-store.js";
 import { createHttpApp, finishHttpApp } from "./http/server.js";
@@ -164,21 +168,27 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
-  const groupCard = async (id: string) => {
-    const state = await alertStore.groupState(id);
-    return state ? groupReply(state, messageOptions) : undefined;
-  };
-  let teams: TeamsPlatform | undefined;
+  let teams: TeamsChatPlatform | undefined;
   if (config.teams.appId || config.teams.emulator) {
     const platform = createTeamsPlatform({
       config: config.teams,
-      assistant,
+      // The one dispatcher's policy, metrics and audit (the lead shares one instance across platforms).
+      dispatcher: new ActionDispatcher({
+        assistant,
+        metrics,
+        environmentNames: () => environments.names(),
+        alerts,
+        rules,
+        access: {
+          slack: { channels: config.slack.allowedChannels, users: config.slack.allowedUsers },
+          teams: { tenants: config.teams.allowedTenants, users: config.teams.allowedUsers },
+          actors: config.alerts.actors,
+        },
+      }),
       references: new ConversationReferences(redis, `${prefix}:teams:references`),
       metrics,
       logger,
       chartUrl: config.publicUrl ? (png) => `${config.publicUrl}/charts/${charts.put(png)}.png` : undefined,
-      alerts,
-      alertCard: groupCard,
     });
     teams = platform;
     http.post(TEAMS_MESSAGES_PATH, express.json({ limit: "256kb" }), (req, res, next) => {

@@ -1,9 +1,14 @@
 /**
- * Reply → Adaptive Card 1.5, for Microsoft Teams. Translation only. Teams caps a message at about
- * 28 KB, so a chart travels as a URL served by the bot when one is public, or as a data URI only
- * when it is small enough; otherwise its description stands in.
+ * Reply → Adaptive Card 1.5, for Microsoft Teams. Translation and escaping only, safe by construction:
+ * the title, the text, the context lines and thread lines are `RichTextBlock`s of `TextRun`s (never
+ * Markdown); the one element Teams reads as Markdown, the FactSet, gets every Markdown character
+ * escaped. Buttons carry their typed action ({@link encodeAction}) under one verb. Teams caps a message
+ * at about 28 KB: text, facts and buttons are bounded, and a card still too large is drawn again with
+ * tighter bounds.
  */
-import type { Reply, ReplyTone } from "../../reply/reply.js";
+import { type Action, encodeAction } from "../../reply/action.js";
+import type { Reply, ReplyAction, ReplyTone, RichText } from "../../reply/reply.js";
+import { boundLines, cut, type RunLimits, type TextRun, textLines } from "./text-runs.js";
 
 export type CardElement = Record<string, unknown> & { type: string };
 
@@ -18,14 +23,45 @@ export interface AdaptiveCard {
 
 /** Largest chart sent inline as a data URI (base64 grows it by a third; the message limit is ~28 KB). */
 export const MAX_INLINE_CHART_BYTES = 18_000;
-/** The verb of Action.Execute buttons that ask a follow-up question. */
-export const ASK_VERB = "cloudops.ask";
-/** The verb of Action.Execute buttons on alert cards (acknowledge, silence, resolve, details). */
-export const ALERT_VERB = "cloudops.alert";
+/** The one verb of every Action.Execute button; what it does is in its `data.action`. */
+export const ACTION_VERB = "cloudops.action";
+/** Largest card JSON sent; Teams refuses messages over ~28 KB, and the activity around it needs room. */
+export const MAX_CARD_CHARS = 26_000;
+
+/** Teams shows about six card-level actions; more are hidden behind an overflow or dropped. */
+const MAX_CARD_ACTIONS = 6;
+const MAX_BODY_ACTIONS = 6;
+const MAX_TITLE = 150;
+const MAX_BUTTON_TITLE = 40;
+const MAX_CONTEXT_LINES = 5;
+
+interface Budget {
+  text: RunLimits;
+  facts: number;
+  factTitle: number;
+  factValue: number;
+  context: RunLimits;
+}
+
+const NORMAL: Budget = {
+  text: { maxLines: 60, maxChars: 6000 },
+  facts: 20,
+  factTitle: 60,
+  factValue: 200,
+  context: { maxLines: MAX_CONTEXT_LINES, maxChars: 600 },
+};
+/** Used when a card drawn with {@link NORMAL} is still too large (many escaped or multibyte characters). */
+const TIGHT: Budget = {
+  text: { maxLines: 20, maxChars: 1500 },
+  facts: 8,
+  factTitle: 40,
+  factValue: 80,
+  context: { maxLines: 2, maxChars: 200 },
+};
 
 const TONE_STYLE: Record<ReplyTone, string> = {
   ok: "good",
-  info: "default",
+  info: "emphasis",
   warning: "warning",
   critical: "attention",
   error: "attention",
@@ -34,32 +70,62 @@ const TONE_STYLE: Record<ReplyTone, string> = {
 export interface CardOptions {
   /** Public URL of the chart image, when the bot is reachable from Teams. */
   chartUrl?: string;
-  footer?: string;
+}
+
+/**
+ * Escapes text for the Markdown Teams applies to FactSet titles and values: every character that
+ * could start emphasis, a link, an image, a heading, a quote, a list, a table or code is
+ * backslash-escaped; "\n" stays as it is (no line is doubled into a paragraph).
+ */
+export function escapeTeamsMarkdown(text: string): string {
+  return (
+    text
+      .replace(/[\\*_~[\]()#>\-+!|`]/g, "\\$&")
+      // "1. x" at the start of a line would become an ordered list.
+      .replace(/^(\s*\d+)\.(?=\s|$)/gm, "$1\\.")
+  );
 }
 
 export function renderCard(reply: Reply, opts: CardOptions = {}): AdaptiveCard {
+  const card = buildCard(reply, opts, NORMAL);
+  return JSON.stringify(card).length <= MAX_CARD_CHARS ? card : buildCard(reply, opts, TIGHT);
+}
+
+/** Lines posted under a message (an alert's thread): a small card of literal lines. */
+export function renderLinesCard(lines: RichText[]): AdaptiveCard {
+  const all = lines.flatMap((l) => textLines(l));
+  return {
+    type: "AdaptiveCard",
+    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+    version: "1.5",
+    body: textBlocks(all, NORMAL.text),
+  };
+}
+
+function buildCard(reply: Reply, opts: CardOptions, budget: Budget): AdaptiveCard {
   const body: CardElement[] = [
     {
       type: "Container",
-      style: TONE_STYLE[reply.tone] === "default" ? "emphasis" : TONE_STYLE[reply.tone],
+      style: TONE_STYLE[reply.tone],
       bleed: true,
-      items: [{ type: "TextBlock", text: reply.title, weight: "Bolder", size: "Medium", wrap: true }],
+      items: [
+        richTextBlock([
+          { type: "TextRun", text: cut(reply.title, MAX_TITLE), weight: "Bolder", size: "Medium" },
+        ]),
+      ],
     },
   ];
-  if (reply.text)
-    body.push({ type: "TextBlock", text: escapeMarkdown(reply.text).replace(/\n/g, "\n\n"), wrap: true });
+  body.push(...textBlocks(textLines(reply.text), budget.text));
   if (reply.fields.length > 0) {
     body.push({
       type: "FactSet",
-      facts: reply.fields.slice(0, 30).map((f) => ({ title: f.label, value: f.value })),
+      facts: reply.fields.slice(0, budget.facts).map((f) => ({
+        title: escapeTeamsMarkdown(cut(f.label, budget.factTitle)),
+        value: escapeTeamsMarkdown(cut(f.value, budget.factValue)),
+      })),
     });
-    if (reply.fields.length > 30)
-      body.push({
-        type: "TextBlock",
-        text: `… and ${reply.fields.length - 30} more`,
-        isSubtle: true,
-        wrap: true,
-      });
+    if (reply.fields.length > budget.facts)
+      body.push(subtle(`… and ${reply.fields.length - budget.facts} more`));
   }
   if (reply.chart) {
     const url =
@@ -69,65 +135,81 @@ export function renderCard(reply: Reply, opts: CardOptions = {}): AdaptiveCard {
         : undefined);
     body.push(
       url
-        ? { type: "Image", url, altText: reply.chart.alt, size: "Stretch" }
-        : { type: "TextBlock", text: `📈 ${reply.chart.alt}`, wrap: true, isSubtle: true },
+        ? { type: "Image", url, altText: cut(reply.chart.alt, 300), size: "Stretch" }
+        : richTextBlock([{ type: "TextRun", text: `📈 ${cut(reply.chart.alt, 300)}`, isSubtle: true }]),
     );
   }
-  if (reply.suggestions.length > 0) {
+  if (reply.suggestions.length > 0)
     body.push({ type: "TextBlock", text: "Try:", weight: "Bolder", wrap: true });
-  }
-  // Alert buttons go in the body, so the card's own actions stay free for links (Teams shows ~6 there).
-  const alertActions = reply.actions.filter((a) => a.id.startsWith("alert-"));
-  if (alertActions.length > 0)
-    body.push({
-      type: "ActionSet",
-      actions: alertActions.map((a) => ({
-        type: "Action.Execute",
-        title: a.label.slice(0, 80),
-        verb: ALERT_VERB,
-        data: { action: a.id, value: a.value.slice(0, 200) },
-        ...(a.style === "primary"
-          ? { style: "positive" }
-          : a.style === "danger"
-            ? { style: "destructive" }
-            : {}),
-      })),
-    });
-  const context = [...reply.context, ...(opts.footer ? [opts.footer] : [])];
-  for (const c of context)
-    body.push({
-      type: "TextBlock",
-      text: escapeMarkdown(c),
-      isSubtle: true,
-      size: "Small",
-      wrap: true,
-      spacing: "None",
-    });
+  // Buttons that act (acknowledge, silence, details …) go in the body, so the card's own actions
+  // stay free for links and follow-up questions.
+  const acting = reply.actions.filter((a) => a.action.kind !== "ask");
+  if (acting.length > 0)
+    body.push({ type: "ActionSet", actions: acting.slice(0, MAX_BODY_ACTIONS).map(executeButton) });
+  for (const block of textBlocks(
+    reply.context.flatMap((c) => textLines(c)),
+    budget.context,
+    { isSubtle: true, size: "Small" },
+  ))
+    body.push(block);
+  const asks: ReplyAction[] = [
+    ...reply.actions.filter((a) => a.action.kind === "ask"),
+    ...reply.suggestions.map((s) => ({ label: s, action: { kind: "ask" as const, text: s.slice(0, 2000) } })),
+  ];
   const actions: CardElement[] = [
     ...reply.links
-      .filter((l) => /^https?:\/\//.test(l.url))
-      .map((l) => ({ type: "Action.OpenUrl", title: l.label, url: l.url })),
-    ...[
-      ...reply.actions.filter((a) => a.id === "ask"),
-      ...reply.suggestions.map((s) => ({ id: "ask", label: s, value: s })),
-    ].map((a) => ({
-      type: "Action.Execute",
-      title: a.label.slice(0, 80),
-      verb: ASK_VERB,
-      data: { question: a.value.slice(0, 2000) },
-    })),
-  ];
+      .filter((l) => /^https?:\/\/\S+$/i.test(l.url) && l.url.length <= 2000)
+      .map((l) => ({ type: "Action.OpenUrl", title: cut(l.label, MAX_BUTTON_TITLE), url: l.url })),
+    ...asks.map(executeButton),
+  ].slice(0, MAX_CARD_ACTIONS);
   return {
     type: "AdaptiveCard",
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
     version: "1.5",
     body,
-    ...(actions.length > 0 ? { actions: actions.slice(0, 6) } : {}),
+    ...(actions.length > 0 ? { actions } : {}),
     msteams: { width: "Full" },
   };
 }
 
-/** Teams renders a subset of Markdown in TextBlocks; keep user-visible text literal. */
-function escapeMarkdown(text: string): string {
-  return text.replace(/([*_~[\]])/g, "\\$1");
+/** A button that sends its typed action back (Universal Actions: an `adaptiveCard/action` invoke). */
+function executeButton(a: { label: string; action: Action; style?: ReplyAction["style"] }): CardElement {
+  return {
+    type: "Action.Execute",
+    title: cut(a.label, MAX_BUTTON_TITLE),
+    verb: ACTION_VERB,
+    data: { action: encodeAction(a.action) },
+    ...(a.style === "primary" ? { style: "positive" } : a.style === "danger" ? { style: "destructive" } : {}),
+  };
+}
+
+function richTextBlock(inlines: TextRun[], extra: Record<string, unknown> = {}): CardElement {
+  return { type: "RichTextBlock", inlines, ...extra };
+}
+
+function subtle(text: string): CardElement {
+  return richTextBlock([{ type: "TextRun", text, isSubtle: true, size: "Small" }]);
+}
+
+/** One RichTextBlock per line (a blank line opens a paragraph), bounded, with "… and N more lines". */
+function textBlocks(lines: TextRun[][], limits: RunLimits, style: Partial<TextRun> = {}): CardElement[] {
+  const { lines: kept, dropped } = boundLines(lines, limits);
+  const blocks: CardElement[] = [];
+  let gap = false;
+  for (const line of kept) {
+    if (line.length === 0 || line.every((r) => r.text === "")) {
+      gap = blocks.length > 0;
+      continue;
+    }
+    const spacing = blocks.length === 0 ? {} : { spacing: gap ? "Medium" : "None" };
+    blocks.push(
+      richTextBlock(
+        line.map((r) => ({ ...r, ...style })),
+        spacing,
+      ),
+    );
+    gap = false;
+  }
+  if (dropped > 0) blocks.push(subtle(`… and ${dropped} more line${dropped === 1 ? "" : "s"}`));
+  return blocks;
 }
