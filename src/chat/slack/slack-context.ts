@@ -1,21 +1,36 @@
-/** What every Slack listener shares. */
-import type { WebClient } from "@slack/web-api";
-import type { RuleCommands } from "../../alerts/alert-commands.js";
-import type { AlertService } from "../../alerts/alert-service.js";
-import type { Assistant } from "../../assistant/assistant.js";
+/** What every Slack listener shares: the platform (to reach Slack) and the responder (to dispatch and show). */
 import type { Logger } from "../../observability/logger.js";
-import type { AccessPolicy } from "./access.js";
+import type { Action } from "../../reply/action.js";
+import type { Outcome } from "../dispatcher.js";
+import type { ActionRequest, PlaceKind } from "../platform.js";
+import type { SlackChatPlatform } from "./slack-chat-platform.js";
 import type { SlackResponder } from "./slack-responder.js";
 
 export interface SlackContext {
-  assistant: Assistant;
+  platform: SlackChatPlatform;
   responder: SlackResponder;
-  access: AccessPolicy;
+  /** The one dispatcher (the App Home shows its outcome itself). */
+  dispatch: (request: ActionRequest) => Promise<Outcome>;
   logger: Logger;
-  environmentNames: () => string[];
-  alerts?: AlertService;
-  rules?: RuleCommands;
-  /** Filled once auth.test has answered. */
-  botUserId?: string;
-  client?: WebClient;
+}
+
+/** A request from a Slack user: who (their name looked up once), where, how, and what. */
+export async function slackRequest(
+  ctx: SlackContext,
+  from: { user: string; team?: string; channel: string; place: PlaceKind },
+  via: ActionRequest["via"],
+  action: Action,
+): Promise<ActionRequest> {
+  return {
+    actor: await ctx.platform.resolveUser(from.user),
+    ...(from.team ? { tenant: from.team } : {}),
+    place: { id: from.channel, kind: from.place },
+    via,
+    action,
+  };
+}
+
+/** Direct-message conversation ids start with D; they are governed by the user list alone. */
+export function placeKind(channel: string): PlaceKind {
+  return channel.startsWith("D") ? "direct" : "channel";
 }

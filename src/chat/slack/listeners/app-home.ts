@@ -1,41 +1,24 @@
-/** The App Home tab: a live health overview, the open alerts and the commands, refreshed each time it is opened. */
+/**
+ * The App Home tab, refreshed each time it is opened: what the dispatcher answers to `home` (for an
+ * allowed user the health overview, the open alerts and the commands; for anyone else the refusal
+ * alone), published as the user's home view.
+ */
 import type { App } from "@slack/bolt";
-import { answerHelp } from "../../../assistant/answers/static.js";
-import { type Block, renderReply } from "../block-kit.js";
-import type { SlackContext } from "../slack-context.js";
-import { slackErrorReason } from "../slack-responder.js";
+import { renderHome } from "../block-kit.js";
+import { type SlackContext, slackRequest } from "../slack-context.js";
 
 export function registerAppHome(app: App, ctx: SlackContext): void {
-  app.event("app_home_opened", async ({ event, client }) => {
+  app.event("app_home_opened", async ({ event, body }) => {
     if (event.tab !== "home") return;
-    const health = await ctx.assistant.answer({
-      platform: "slack",
-      user: event.user,
-      channel: "app_home",
-      text: "what's the current system health?",
+    const request = await slackRequest(
+      ctx,
+      { user: event.user, channel: event.channel ?? event.user, place: "home", team: body.team_id },
+      "message",
+      { kind: "home" },
+    );
+    const outcome = await ctx.dispatch(request);
+    await ctx.platform.publishHome(event.user, renderHome([outcome.reply, ...outcome.more])).catch(() => {
+      // Logged and counted by the platform; a home view has no one to tell.
     });
-    const blocks: Block[] = [
-      ...(renderReply(health.reply, {
-        actions: false,
-        footer: `Updated ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
-      })[0]?.blocks ?? []),
-      { type: "divider" },
-      ...(ctx.alerts
-        ? [
-            ...((renderReply(await ctx.alerts.list(), { actions: false })[0]?.blocks ?? []) as Block[]),
-            { type: "divider" },
-          ]
-        : []),
-      ...(renderReply(answerHelp(ctx.environmentNames()), { actions: false })[0]?.blocks ?? []),
-    ];
-    try {
-      // Home views hold at most 100 blocks.
-      await client.views.publish({
-        user_id: event.user,
-        view: { type: "home", blocks: blocks.slice(0, 100) as never },
-      });
-    } catch (e) {
-      ctx.logger.warn({ reason: slackErrorReason(e), user: event.user }, "views.publish failed");
-    }
   });
 }

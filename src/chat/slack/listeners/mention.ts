@@ -1,9 +1,9 @@
-/** `@cloudops question` in a channel: answered in a thread under the mention. */
+/** `@cloudops <command or question>` in a channel: answered in a thread under the mention. */
 import type { App } from "@slack/bolt";
-import { checkAccess } from "../access.js";
-import type { SlackContext } from "../slack-context.js";
+import { parseCommand } from "../../commands.js";
+import { placeKind, type SlackContext, slackRequest } from "../slack-context.js";
 
-/** Removes `<@U123>` mentions so only the question remains. */
+/** Removes `<@U123>` mentions (Slack's wire format of what the person typed) so only the request remains. */
 export function stripMentions(text: string): string {
   return text
     .replace(/<@[A-Z0-9]+(\|[^>]*)?>/g, " ")
@@ -12,19 +12,18 @@ export function stripMentions(text: string): string {
 }
 
 export function registerMention(app: App, ctx: SlackContext): void {
-  app.event("app_mention", async ({ event }) => {
-    const user = event.user ?? "unknown";
-    const threadTs = event.thread_ts ?? event.ts;
-    const dest = { channel: event.channel, threadTs, user };
-    const access = checkAccess(ctx.access, event.channel, user);
-    if (!access.allowed) {
-      await ctx.responder.ephemeral(dest, access.reply);
-      return;
-    }
-    const text = stripMentions(event.text ?? "");
-    await ctx.responder.answer(
-      { platform: "slack", user, channel: event.channel, text: text || "help" },
-      dest,
+  app.event("app_mention", async ({ event, body }) => {
+    if (!event.user) return;
+    const request = await slackRequest(
+      ctx,
+      { user: event.user, channel: event.channel, place: placeKind(event.channel), team: body.team_id },
+      "message",
+      parseCommand(stripMentions(event.text ?? "")),
     );
+    await ctx.responder.handle(request, {
+      channel: event.channel,
+      user: event.user,
+      threadTs: event.thread_ts ?? event.ts,
+    });
   });
 }

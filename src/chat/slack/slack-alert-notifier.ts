@@ -1,11 +1,11 @@
 /** Alert messages in Slack: one message per alert group, changed in place, with its history in the thread. */
 import { createHash } from "node:crypto";
 import { type App, webApi } from "@slack/bolt";
-import { type Block, renderReply } from "../chat/slack/block-kit.js";
-import type { ReplyChart } from "../reply/reply.js";
-import type { AlertNotifier } from "./alert-delivery.js";
-import type { GroupState, MessageRef } from "./alert-store.js";
-import { type GroupMessageOptions, groupReply } from "./group-message.js";
+import type { AlertNotifier } from "../../alerts/alert-delivery.js";
+import type { GroupState, MessageRef } from "../../alerts/alert-store.js";
+import { type GroupMessageOptions, groupReply } from "../../alerts/group-message.js";
+import type { ReplyChart, RichText } from "../../reply/reply.js";
+import { type Block, renderLines, renderReply } from "./block-kit.js";
 
 type WebClient = App["client"];
 
@@ -49,19 +49,14 @@ export class SlackAlertNotifier implements AlertNotifier {
     // Alert messages are short; the first message of the rendering holds everything.
     const reply = groupReply(state, this.opts);
     const [first] = renderReply(reply);
-    // The renderer escapes all text; the user mentions the pipeline wrote ("Acknowledged by <@U…>") must notify.
-    const blocks = JSON.parse(
-      JSON.stringify(first?.blocks ?? []).replace(/&lt;@([UW][A-Z0-9]{2,20})&gt;/g, "<@$1>"),
-    ) as Block[];
-    const mention = state.group.target.mention;
-    // A user-group mention is the point of a route that names one: first, where it notifies.
-    if (
-      mention &&
-      /^<[!@#][A-Za-z0-9^|_.-]+>$/.test(mention) &&
-      !state.alerts.every((a) => a.status === "resolved")
-    )
+    const blocks: Block[] = [...(first?.blocks ?? [])];
+    // A route's mention comes from configuration (trusted), and notifying it is the point of a route
+    // that names one: in mrkdwn, first, while the group fires. Only a well-formed mention is used.
+    const configured = state.group.target.mention;
+    const mention = configured && /^<[!@#][A-Za-z0-9^|_.-]+>$/.test(configured) ? configured : undefined;
+    if (mention && !state.alerts.every((a) => a.status === "resolved"))
       blocks.splice(1, 0, { type: "section", text: { type: "mrkdwn", text: mention } });
-    const text = `${mention ? `${mention} ` : ""}${first?.text ?? reply.title}`;
+    const text = `${mention ? `${mention} ` : ""}${first?.text ?? ""}`;
     const digest = createHash("sha256").update(JSON.stringify(blocks)).digest("hex").slice(0, 16);
     return { text, blocks, digest };
   }
@@ -135,7 +130,13 @@ export class SlackAlertNotifier implements AlertNotifier {
     });
   }
 
-  async thread(ref: MessageRef, lines: string[]): Promise<void> {
-    await this.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: lines.join("\n") });
+  async thread(ref: MessageRef, lines: RichText[]): Promise<void> {
+    for (const m of renderLines(lines))
+      await this.client.chat.postMessage({
+        channel: ref.channel,
+        thread_ts: ref.ts,
+        text: m.text,
+        blocks: m.blocks,
+      });
   }
 }

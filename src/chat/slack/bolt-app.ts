@@ -1,0 +1,63 @@
+/**
+ * The Bolt app: on the shared HTTP server (`POST /slack/events`, every request's signature checked by
+ * Bolt) or over Socket Mode when SLACK_APP_TOKEN is set.
+ */
+import { App, ExpressReceiver } from "@slack/bolt";
+import type { Router } from "express";
+import type { Config } from "../../config/config.js";
+import type { Logger } from "../../observability/logger.js";
+import { boltLogger } from "./bolt-logger.js";
+import { SlackStartError } from "./slack-errors.js";
+
+export const SLACK_EVENTS_PATH = "/slack/events";
+
+export interface BoltApp {
+  app: App;
+  /** Serves POST /slack/events (HTTP mode only). */
+  router?: Router;
+  socketMode: boolean;
+}
+
+export function createBoltApp(config: Config["slack"], log: Logger): BoltApp {
+  if (!config.botToken) throw new SlackStartError("SLACK_BOT_TOKEN is not set");
+  const logger = boltLogger(log);
+  const clientOptions = {
+    ...(config.apiUrl
+      ? { slackApiUrl: config.apiUrl.endsWith("/") ? config.apiUrl : `${config.apiUrl}/` }
+      : {}),
+    // Retry 5xx and network errors with backoff; a 429 waits for Retry-After first, then retries.
+    retryConfig: { retries: 4, factor: 2, minTimeout: 250, maxTimeout: 4000, randomize: true },
+    rejectRateLimitedCalls: false,
+    timeout: 10_000,
+  };
+  if (config.appToken) {
+    const app = new App({
+      token: config.botToken,
+      appToken: config.appToken,
+      socketMode: true,
+      logger,
+      clientOptions,
+      deferInitialization: true,
+      // Bolt's in-memory conversation store is unused here and costs time on every event.
+      convoStore: false,
+    });
+    return { app, socketMode: true };
+  }
+  if (!config.signingSecret) throw new SlackStartError("SLACK_SIGNING_SECRET is required for HTTP mode");
+  const receiver = new ExpressReceiver({
+    signingSecret: config.signingSecret,
+    endpoints: SLACK_EVENTS_PATH,
+    logger,
+    // Acknowledge first, work after: Slack wants an answer within 3 s.
+    processBeforeResponse: false,
+  });
+  const app = new App({
+    token: config.botToken,
+    receiver,
+    logger,
+    clientOptions,
+    deferInitialization: true,
+    convoStore: false,
+  });
+  return { app, router: receiver.router, socketMode: false };
+}
