@@ -1,5 +1,5 @@
 /** Replies the renderers' golden tests share: the same answer, rendered for each platform. */
-import { makeReply, type Reply } from "../../src/reply/reply.js";
+import { askButton, makeReply, type Reply } from "../../src/reply/reply.js";
 
 export const healthReply: Reply = makeReply({
   title: "🟠 System health: 2 of 3 hosts OK, 1 target down",
@@ -10,6 +10,6 @@ export const healthReply: Reply = makeReply({
     { label: "🟢 web-1", value: "CPU 25.0% · Mem 50.0%" },
   ],
   links: [{ label: "Grafana panel", url: "http://grafana:3000/d/system-overview?viewPanel=2" }],
-  actions: [{ id: "ask", label: "Top hosts by CPU", value: "top 5 hosts by cpu" }],
+  actions: [askButton("Top hosts by CPU", "top 5 hosts by cpu")],
   context: ["Now: CPU and load as 5 min / 1 min averages"],
 });
