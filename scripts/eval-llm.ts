@@ -6,7 +6,7 @@
 
 import { evaluate, loadEvalCases } from "../src/assistant/llm/evaluate.js";
 import { createProviders } from "../src/assistant/llm/providers.js";
-import { ConfigError, loadConfig } from "../src/config/config.js";
+import { ConfigError, loadConfig, prometheusSettings } from "../src/config/config.js";
 import { Environments } from "../src/metrics/environments.js";
 import { createLogger } from "../src/observability/logger.js";
 
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     const results = await evaluate(
       provider,
       cases,
-      { environments: new Environments(config), now: Date.now },
+      { environments: new Environments(prometheusSettings(config)), now: Date.now },
       logger,
     );
     process.stdout.write(`\n${provider.name} (${provider.model})\n`);

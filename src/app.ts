@@ -31,7 +31,7 @@ import {
   TEAMS_MESSAGES_PATH,
   type TeamsChatPlatform,
 } from "./chat/teams/teams-chat-platform.js";
-import type { Config } from "./config/config.js";
+import { type Config, prometheusSettings } from "./config/config.js";
 import { ChartStore } from "./http/chart-store.js";
 import { createHttpApp, finishHttpApp } from "./http/server.js";
 import {
@@ -64,7 +64,7 @@ export interface AppOptions {
 
 export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
   const metrics = createBotMetrics();
-  const environments = new Environments(config, metrics);
+  const environments = new Environments(prometheusSettings(config), metrics);
   const prefix = options.redisPrefix ?? config.redisPrefix;
   const redis = new Redis(config.redisUrl, {
     lazyConnect: true,
@@ -94,10 +94,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     tools: {
       environments,
       anomalies: anomalyStore,
-      openAlerts: async () => {
-        const list = await alerts.list();
-        return list.tone === "ok" ? [] : list.text.split("\n");
-      },
+      openAlerts: () => alerts.list(),
       now: options.now ?? Date.now,
     },
     memory: new ConversationMemory(redis, `${prefix}:conversations`),

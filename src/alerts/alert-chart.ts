@@ -1,39 +1,44 @@
 /**
- * The chart under an alert: the last 3 hours of what the alert is about on its host, drawn by the
- * built-in engine from live Prometheus data, the same chart a person would get by asking.
+ * The chart under an alert: the last 3 hours of what the alert is about on its host, drawn from live
+ * Prometheus data by the same code that draws a trend answer (the built-in engine's chart seam).
  */
-import type { Assistant } from "../assistant/assistant.js";
+import type { QueryName } from "../metrics/catalogue.js";
 import type { ReplyChart } from "../reply/reply.js";
 import type { GroupState } from "./alert-store.js";
-import { alertTopic } from "./group-message.js";
+import { type AlertTopic, alertTopic } from "./group-message.js";
 
-const QUESTION: Record<ReturnType<typeof alertTopic>, string> = {
-  cpu: "cpu",
-  memory: "memory",
-  disk: "disk usage",
-  load: "load",
-  network: "network",
-  containers: "container cpu",
-};
+/** What an alert's chart shows: a signal the engine charts, or one catalogue query. */
+export type AlertChartRequest = (
+  | { topic: Exclude<AlertTopic, "containers"> }
+  | { query: Extract<QueryName, "containers_cpu_percent"> }
+) & { host: string; rangeSeconds: number; environment?: string };
 
-/** The question whose answer charts the group, or undefined when it is not about one host. */
-export function chartQuestion(state: GroupState): { text: string; environment?: string } | undefined {
+/** Draws charts from data (the built-in engine implements it). */
+export interface ChartSource {
+  chart(request: AlertChartRequest): Promise<ReplyChart | undefined>;
+}
+
+const RANGE_SECONDS = 3 * 3600;
+
+/** The chart the group's message gets, or undefined when the group is not about one host. */
+export function chartRequest(state: GroupState): AlertChartRequest | undefined {
   const firing = state.alerts.filter((a) => a.status === "firing");
   const instances = new Set(firing.map((a) => a.labels.instance).filter(Boolean));
   const first = firing[0];
-  if (!first || instances.size !== 1) return undefined;
-  const host = (first.labels.instance as string).replace(/:\d+$/, "");
+  const host = first?.labels.instance;
+  if (!first || !host || instances.size !== 1) return undefined;
+  const topic = alertTopic(first);
   return {
-    text: `${QUESTION[alertTopic(first)]} trend on ${host} last 3h`,
+    ...(topic === "containers" ? { query: "containers_cpu_percent" as const } : { topic }),
+    host,
+    rangeSeconds: RANGE_SECONDS,
     ...(first.labels.environment ? { environment: first.labels.environment } : {}),
   };
 }
 
-export function alertChart(assistant: Assistant): (state: GroupState) => Promise<ReplyChart | undefined> {
+export function alertChart(source: ChartSource): (state: GroupState) => Promise<ReplyChart | undefined> {
   return async (state) => {
-    const q = chartQuestion(state);
-    if (!q) return undefined;
-    const answer = await assistant.answer({ platform: "api", user: "alerts", channel: "alerts", ...q });
-    return answer.reply.chart;
+    const request = chartRequest(state);
+    return request ? source.chart(request) : undefined;
   };
 }

@@ -4,9 +4,10 @@
  * wins unless it says `continue: true`. Alerts no route takes go to the default channel.
  */
 import { createHash } from "node:crypto";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import { parseRoutes, RoutesError } from "../config/alert-routes.js";
 import type { Alert } from "./alert.js";
+
+export { RoutesError };
 
 export type TargetPlatform = "slack" | "teams";
 
@@ -21,35 +22,6 @@ export interface Target {
   route: string;
 }
 
-const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name");
-
-const routeSchema = z
-  .object({
-    name: z.string().min(1).max(64).optional(),
-    /** Label equality matchers. */
-    match: z.record(labelName, z.string().max(256)).default({}),
-    /** Label regex matchers, anchored as in Alertmanager. */
-    match_re: z.record(labelName, z.string().max(256)).default({}),
-    severity: z.array(z.string().max(32)).optional(),
-    environment: z.array(z.string().max(64)).optional(),
-    slack_channel: z
-      .string()
-      .regex(/^[A-Z0-9]{2,32}$/, "a Slack channel id like C0123ABCD")
-      .optional(),
-    teams_conversation: z.string().min(1).max(512).optional(),
-    mention: z
-      .string()
-      .regex(/^<[!@#][A-Za-z0-9^|_.-]{1,60}>$/, 'a Slack mention like "<!subteam^S0123>" or "<@U0123>"')
-      .optional(),
-    group_by: z.array(labelName).max(16).optional(),
-    continue: z.boolean().default(false),
-  })
-  .refine((r) => r.slack_channel || r.teams_conversation, {
-    message: "needs slack_channel or teams_conversation",
-  });
-
-const routesFileSchema = z.object({ routes: z.array(routeSchema).max(200) });
-
 interface CompiledRoute {
   name: string;
   match: Record<string, string>;
@@ -59,10 +31,6 @@ interface CompiledRoute {
   targets: Omit<Target, "groupBy" | "route">[];
   groupBy?: string[];
   continue: boolean;
-}
-
-export class RoutesError extends Error {
-  override name = "RoutesError";
 }
 
 export interface RoutingOptions {
@@ -106,27 +74,11 @@ function matches(r: CompiledRoute, labels: Record<string, string>): boolean {
   return true;
 }
 
+/** The routes file's routes as matchers (the file was checked by config's parseRoutes). */
 function compile(text: string): CompiledRoute[] {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw new RoutesError(`not valid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
-  }
-  const parsed = routesFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new RoutesError(`${issue?.path.join(".") || "file"}: ${issue?.message ?? "invalid"}`);
-  }
-  return parsed.data.routes.map((r, i) => {
+  return parseRoutes(text).map((r, i) => {
     const matchRe: Record<string, RegExp> = {};
-    for (const [k, v] of Object.entries(r.match_re)) {
-      try {
-        matchRe[k] = new RegExp(`^(?:${v})$`);
-      } catch {
-        throw new RoutesError(`routes.${i}.match_re.${k}: not a valid regular expression`);
-      }
-    }
+    for (const [k, v] of Object.entries(r.match_re)) matchRe[k] = new RegExp(`^(?:${v})$`);
     const targets: CompiledRoute["targets"] = [];
     const mention = r.mention ? { mention: r.mention } : {};
     if (r.slack_channel) targets.push({ platform: "slack", channel: r.slack_channel, ...mention });

@@ -6,6 +6,7 @@
 import Fuse from "fuse.js";
 import type { AnomalyStore } from "../anomaly/anomaly-store.js";
 import type { LineChartSpec } from "../charts/line-chart.js";
+import { namedQuery, type QueryName } from "../metrics/catalogue.js";
 import type { Environments, Host } from "../metrics/environments.js";
 import { type Answer, type Inbound, makeReply, type Reply, type ReplyChart } from "../reply/reply.js";
 import { answerAnomalies } from "./answers/anomalies.js";
@@ -13,7 +14,12 @@ import { answerContainers } from "./answers/containers.js";
 import type { AnswerContext } from "./answers/context.js";
 import { answerHealth } from "./answers/health.js";
 import { answerResourceNow } from "./answers/resource-now.js";
-import { answerResourceCompare, answerResourceTrend } from "./answers/resource-trend.js";
+import {
+  answerResourceCompare,
+  answerResourceTrend,
+  type ChartedSpec,
+  trendChart,
+} from "./answers/resource-trend.js";
 import { answerAnomaliesNotYet, answerError, answerHelp, answerNotUnderstood } from "./answers/static.js";
 
 import { answerTargets, answerTargetsDown } from "./answers/targets.js";
@@ -21,6 +27,7 @@ import { answerTopHosts } from "./answers/top-hosts.js";
 import { answerUptimeNow, answerUptimeTrend } from "./answers/uptime.js";
 import type { ParsedQuestion } from "./intent.js";
 import { parseQuestion } from "./parse-question.js";
+import { RESOURCES, type Resource } from "./resources.js";
 
 /** Why an engine without an anomaly store cannot answer anomaly questions. */
 const NO_STORE = "This client has no access to the anomaly detector's results (they are kept in Redis).";
@@ -37,8 +44,66 @@ export interface BuiltinEngineOptions {
   anomalies?: AnomalyStore;
 }
 
+/**
+ * A chart asked for as data (by alert delivery, by the LLM's render_chart tool): a signal the engine
+ * answers about, or one catalogue query, on one host or the fleet, over the last `rangeSeconds`.
+ */
+export type ChartRequest = ({ topic: Resource } | { query: QueryName }) & {
+  host?: string;
+  rangeSeconds: number;
+  environment?: string;
+};
+
 export class BuiltinEngine {
   constructor(private readonly opts: BuiltinEngineOptions) {}
+
+  /**
+   * The trend chart the answer to "<topic> trend on <host> last <range>" carries, drawn by the same
+   * code, without a question to parse. Undefined when there is no data; throws for an environment or
+   * host Prometheus does not know (the message says which).
+   */
+  async chart(request: ChartRequest, signal?: AbortSignal): Promise<ReplyChart | undefined> {
+    const envs = this.opts.environments;
+    const envName = request.environment?.trim().toLowerCase() || envs.defaultName;
+    const client = envs.get(envName);
+    if (!client) throw new Error(`unknown environment "${envName}"; known: ${envs.names().join(", ")}`);
+    const deadline = AbortSignal.timeout(this.opts.deadlineMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    let hosts: Host[] = [];
+    let host: Host | undefined;
+    if (request.host) {
+      hosts = await envs.hosts(envName, combined);
+      host = resolveHost(request.host, hosts);
+      if (!host) throw new Error(`Prometheus (${envName}) has no host called "${request.host.slice(0, 60)}"`);
+    }
+    const seconds = Math.max(60, Math.round(request.rangeSeconds));
+    const label = `last ${spanLabel(seconds)}`;
+    return trendChart(this.context(envName, client, hosts, host, combined), chartedSpec(request), {
+      fromSecondsAgo: seconds,
+      toSecondsAgo: 0,
+      label,
+    });
+  }
+
+  private context(
+    envName: string,
+    client: NonNullable<ReturnType<Environments["get"]>>,
+    hosts: Host[],
+    host: Host | undefined,
+    signal: AbortSignal,
+  ): AnswerContext {
+    return {
+      environment: envName,
+      showEnvironment: !(this.opts.environments.names().length === 1 && envName === "default"),
+      client,
+      hosts,
+      host,
+      now: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),
+      signal,
+      grafanaUrl: this.opts.grafanaUrl,
+      renderChart: this.opts.renderChart,
+    };
+  }
 
   async answer(inbound: Inbound, signal?: AbortSignal): Promise<Answer> {
     const envs = this.opts.environments;
@@ -101,17 +166,7 @@ export class BuiltinEngine {
       host = resolveHost(parsed.host, hosts);
       if (!host) return unknownHost(parsed.host, envName, hosts);
     }
-    const ctx: AnswerContext = {
-      environment: envName,
-      showEnvironment: !(this.opts.environments.names().length === 1 && envName === "default"),
-      client,
-      hosts,
-      host,
-      now: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),
-      signal,
-      grafanaUrl: this.opts.grafanaUrl,
-      renderChart: this.opts.renderChart,
-    };
+    const ctx = this.context(envName, client, hosts, host, signal);
     switch (intent.kind) {
       case "health":
         return answerHealth(ctx);
@@ -152,6 +207,26 @@ export class BuiltinEngine {
       }),
     };
   }
+}
+
+/**
+ * What a chart request draws: a signal's own spec, or a catalogue query named as the signal whose
+ * only query it is (its label and warning level), else by the query's description.
+ */
+function chartedSpec(request: ChartRequest): ChartedSpec {
+  if ("topic" in request) return RESOURCES[request.topic];
+  const { query } = request;
+  const signal = Object.values(RESOURCES).find((r) => r.queries.length === 1 && r.queries[0]?.name === query);
+  if (signal) return signal;
+  const q = namedQuery(query);
+  return { label: q.description, unit: q.unit, queries: [{ name: query, label: q.description }] };
+}
+
+/** "3h", "24h", "7d", "90m": how a range is said in a chart's title, as people type it. */
+function spanLabel(seconds: number): string {
+  if (seconds % 86_400 === 0 && seconds > 86_400) return `${seconds / 86_400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  return `${Math.round(seconds / 60)}m`;
 }
 
 /** Exact name, exact instance, case-insensitive, then a tight fuzzy match ("web2" → "web-2"). */

@@ -35,14 +35,15 @@ export async function run(args: string[]): Promise<number> {
   }
   const now = at === undefined ? Date.now : () => at as number;
 
-  const [{ loadConfig }, { Environments }, { BuiltinEngine }, { renderText }] = await Promise.all([
-    import("../config/config.js"),
-    import("../metrics/environments.js"),
-    import("../assistant/engine.js"),
-    import("../reply/render-text.js"),
-  ]);
+  const [{ loadConfig, prometheusSettings }, { Environments }, { BuiltinEngine }, { renderText }] =
+    await Promise.all([
+      import("../config/config.js"),
+      import("../metrics/environments.js"),
+      import("../assistant/engine.js"),
+      import("../reply/render-text.js"),
+    ]);
   const config = loadConfig();
-  const environments = new Environments(config);
+  const environments = new Environments(prometheusSettings(config));
   const useLlm = config.llm.providers.some((p) => p !== "builtin");
   // The LLM's render_chart tool shows the model the chart's alt text, so with providers the chart is
   // drawn when made; without, it is drawn only if the final reply keeps it.

@@ -7,7 +7,7 @@ import { parseVerbArgs, usageError } from "./args.js";
 export async function run(args: string[]): Promise<number> {
   const { positionals } = parseVerbArgs("worker", args, {});
   if (positionals.length > 0) throw usageError("worker", `unexpected argument "${positionals[0]}"`);
-  const { loadConfig } = await import("../config/config.js");
+  const { loadConfig, prometheusSettings } = await import("../config/config.js");
   const config = loadConfig();
   const [{ createLogger }, { Redis }, { AnomalyStore }, { startAnomalyJobs }, { Environments }] =
     await Promise.all([
@@ -20,7 +20,7 @@ export async function run(args: string[]): Promise<number> {
   const { createAlertPipeline, kickChannel } = await import("../alerts/alert-pipeline.js");
   const { anomalyAlerts } = await import("../alerts/anomaly-alerts.js");
   const logger = createLogger(config.logLevel);
-  const environments = new Environments(config);
+  const environments = new Environments(prometheusSettings(config));
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   const prefix = config.redisPrefix;
   const alerts = createAlertPipeline({

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { AlertRouter, RoutesError } from "../alerts/routing.js";
+import { parseRoutes, RoutesError } from "./alert-routes.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 const PROVIDERS = ["openai", "gemini", "local", "builtin"] as const;
@@ -366,7 +366,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.ALERT_ROUTES_FILE) {
     try {
       routesText = readFileSync(e.ALERT_ROUTES_FILE, "utf8");
-      new AlertRouter({ routesText, defaultGroupBy: e.ALERT_GROUP_BY });
+      parseRoutes(routesText);
     } catch (err) {
       const why = err instanceof RoutesError ? err.message : `cannot read ${e.ALERT_ROUTES_FILE}`;
       throw new ConfigError("ALERT_ROUTES_FILE", why);
@@ -437,6 +437,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jobLockMs: e.ANOMALY_JOB_LOCK,
     },
   };
+}
+
+/**
+ * The Prometheus settings alone (metrics/environments.ts's `EnvironmentSettings`): the endpoints and
+ * how to call them, so the metrics layer is handed what it uses rather than the whole configuration.
+ */
+export function prometheusSettings(config: Pick<Config, "environments" | "prometheus">): {
+  environments: PrometheusEnvironment[];
+  timeoutMs: number;
+  retries: number;
+  cacheTtlMs: number;
+} {
+  return { environments: config.environments, ...config.prometheus };
 }
 
 /** Providers in the usual order, keeping only those that are configured. */

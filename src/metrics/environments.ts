@@ -2,7 +2,6 @@
  * The Prometheus endpoints the bot knows, by environment name (prod, staging, ...), and the hosts
  * each one monitors. Host lists are discovered from Prometheus and cached briefly.
  */
-import type { Config } from "../config/config.js";
 import type { BotMetrics } from "../observability/bot-metrics.js";
 import { PrometheusClient } from "./prometheus-client.js";
 import { hostOfInstance } from "./promql.js";
@@ -15,26 +14,35 @@ export interface Host {
 
 const HOST_CACHE_MS = 30_000;
 
+/** What the environments need of the configuration: the endpoints, and how to call them. */
+export interface EnvironmentSettings {
+  /** Ordered; the first is the default environment. */
+  environments: readonly { name: string; url: string }[];
+  timeoutMs: number;
+  retries: number;
+  cacheTtlMs: number;
+}
+
 export class Environments {
   private readonly clients = new Map<string, PrometheusClient>();
   private readonly hostCache = new Map<string, { expires: number; hosts: Promise<Host[]> }>();
   readonly defaultName: string;
 
-  constructor(config: Pick<Config, "environments" | "prometheus">, metrics?: BotMetrics) {
-    for (const env of config.environments) {
+  constructor(settings: EnvironmentSettings, metrics?: BotMetrics) {
+    for (const env of settings.environments) {
       this.clients.set(
         env.name,
         new PrometheusClient({
           environment: env.name,
           baseUrl: env.url,
-          timeoutMs: config.prometheus.timeoutMs,
-          retries: config.prometheus.retries,
-          cacheTtlMs: config.prometheus.cacheTtlMs,
+          timeoutMs: settings.timeoutMs,
+          retries: settings.retries,
+          cacheTtlMs: settings.cacheTtlMs,
           metrics,
         }),
       );
     }
-    const first = config.environments[0];
+    const first = settings.environments[0];
     if (!first) throw new Error("at least one Prometheus environment is required");
     this.defaultName = first.name;
   }

@@ -13,7 +13,7 @@ import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
 import { FEATURES } from "../../src/anomaly/features.js";
 import { BuiltinEngine } from "../../src/assistant/engine.js";
 import { renderLineChart } from "../../src/charts/line-chart.js";
-import { loadConfig } from "../../src/config/config.js";
+import { loadConfig, prometheusSettings } from "../../src/config/config.js";
 import { Environments } from "../../src/metrics/environments.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
 import type { Reply } from "../../src/reply/reply.js";
@@ -47,7 +47,9 @@ const client = (url: string) =>
 
 function engineOn(url: string, store: AnomalyStore): BuiltinEngine {
   return new BuiltinEngine({
-    environments: new Environments(loadConfig({ PROMETHEUS_ENVIRONMENTS: `prod=${url}` })),
+    environments: new Environments(
+      prometheusSettings(loadConfig({ PROMETHEUS_ENVIRONMENTS: `prod=${url}` })),
+    ),
     renderChart: renderLineChart,
     deadlineMs: 10_000,
     anomalies: store,

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BuiltinEngine } from "../../src/assistant/engine.js";
 import { runTool } from "../../src/assistant/llm/tools.js";
 import { renderLineChart } from "../../src/charts/line-chart.js";
-import { loadConfig } from "../../src/config/config.js";
+import { loadConfig, prometheusSettings } from "../../src/config/config.js";
 import { namedQuery } from "../../src/metrics/catalogue.js";
 import { Environments } from "../../src/metrics/environments.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
 import { hostMatcher } from "../../src/metrics/promql.js";
 import { formatClock } from "../../src/metrics/units.js";
-import type { Reply } from "../../src/reply/reply.js";
+import { plainText, type Reply, type ReplyChart } from "../../src/reply/reply.js";
 import {
   STEP_S,
   type StepFixture,
@@ -29,7 +29,7 @@ let engineEnvironments: Environments;
 beforeAll(async () => {
   prom = await startStepFixturePrometheus();
   f = prom.fixture;
-  engineEnvironments = new Environments(loadConfig({ PROMETHEUS_URL: prom.url }));
+  engineEnvironments = new Environments(prometheusSettings(loadConfig({ PROMETHEUS_URL: prom.url })));
   engine = new BuiltinEngine({
     environments: engineEnvironments,
     renderChart: renderLineChart,
@@ -42,10 +42,12 @@ afterAll(async () => {
   await prom?.stop();
 });
 
-async function ask(text: string): Promise<Reply> {
+/** The engine's answer, its text as plain characters (these answers carry no mentions or links). */
+async function ask(text: string): Promise<Reply & { text: string }> {
   const a = await engine.answer({ platform: "api", user: "t", channel: "t", text });
-  expect(a.reply.tone, `${a.reply.title}\n${a.reply.text}`).not.toBe("error");
-  return a.reply;
+  const reply = { ...a.reply, text: plainText(a.reply.text) };
+  expect(reply.tone, `${reply.title}\n${reply.text}`).not.toBe("error");
+  return reply;
 }
 
 /** The values a plain range query at the answer's step sees: what the answer must not rely on. */
@@ -113,6 +115,37 @@ describe("the query_metric tool", () => {
     expect(data.series[0]?.max).toBe(f.memory.spike);
     expect(data.series[0]?.min).toBe(f.memory.now);
     expect(data.minMax).toBe("min and max over evaluations every 15 s");
+  });
+});
+
+describe("the chart seam", () => {
+  it("draws the trend answer's chart from data: the same title, lines and description", async () => {
+    const answer = await ask("memory trend last 24h on web-1");
+    const chart = await engine.chart({ topic: "memory", host: "web-1", rangeSeconds: 86_400 });
+    expect(chart?.title).toBe("Memory on web-1 — last 24h");
+    expect(chart?.title).toBe(answer.chart?.title);
+    expect(chart?.alt).toBe(answer.chart?.alt);
+    expect(chart?.png.subarray(1, 4).toString()).toBe("PNG");
+  });
+
+  it("is what render_chart attaches, asked by catalogue query, never by a question", async () => {
+    const attached: ReplyChart[] = [];
+    const ctx = {
+      environments: engineEnvironments,
+      now: () => f.now * 1000,
+      signal: AbortSignal.timeout(20_000),
+      charts: engine,
+      attach: (c: ReplyChart) => void attached.push(c),
+    };
+    const r = await runTool("render_chart", { metric: "cpu", host: "web-1", range: "6h" }, ctx);
+    expect(r).toEqual({
+      status: "success",
+      data: { attached: "CPU on web-1 — last 6h", shows: attached[0]?.alt },
+    });
+    expect(attached).toHaveLength(1);
+    const unknown = await runTool("render_chart", { metric: "cpu", host: "nope-9", range: "6h" }, ctx);
+    expect(unknown.status).toBe("error");
+    expect(unknown.error).toContain('no host called "nope-9"');
   });
 });
 

@@ -8,11 +8,11 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { BuiltinEngine } from "../../src/assistant/engine.js";
 import { RESOURCE_IDS, RESOURCES, type Resource } from "../../src/assistant/resources.js";
 import { renderLineChart } from "../../src/charts/line-chart.js";
-import { loadConfig } from "../../src/config/config.js";
+import { loadConfig, prometheusSettings } from "../../src/config/config.js";
 import { namedQuery } from "../../src/metrics/catalogue.js";
 import { Environments } from "../../src/metrics/environments.js";
 import { formatValue } from "../../src/metrics/units.js";
-import type { Answer } from "../../src/reply/reply.js";
+import { type Answer, plainText } from "../../src/reply/reply.js";
 import { FIXTURE, type HostName } from "../support/node-fixture.js";
 
 /** How an on-call engineer names each signal. */
@@ -88,7 +88,7 @@ beforeAll(() => {
   const end = Date.parse(inject("fixtureEnd"));
   const config = loadConfig({ PROMETHEUS_URL: inject("prometheusUrl") });
   engine = new BuiltinEngine({
-    environments: new Environments(config),
+    environments: new Environments(prometheusSettings(config)),
     renderChart: renderLineChart,
     deadlineMs: 20_000,
     now: () => end,
@@ -137,7 +137,7 @@ describe.each(RESOURCE_IDS.map((r) => [r]))("signal %s on the fixture", (signal)
     const a = await ask(`top 3 hosts by ${q}`);
     expect(a.intent).toBe("top_hosts");
     const highest = Math.max(...HOSTS.map((h) => fixtureValue(signal, h)));
-    expect(a.reply.text.split("\n")[0]).toMatch(shown(signal, highest));
+    expect(plainText(a.reply.text).split("\n")[0]).toMatch(shown(signal, highest));
   });
 
   it("says plainly that a host has no data, naming the metric family", async () => {

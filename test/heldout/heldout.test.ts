@@ -13,7 +13,7 @@ import { BuiltinEngine } from "../../src/assistant/engine.js";
 import type { Resource } from "../../src/assistant/intent.js";
 import { parseQuestion } from "../../src/assistant/parse-question.js";
 import { renderLineChart } from "../../src/charts/line-chart.js";
-import { loadConfig } from "../../src/config/config.js";
+import { loadConfig, prometheusSettings } from "../../src/config/config.js";
 import { Environments } from "../../src/metrics/environments.js";
 
 interface Phrasing {
@@ -89,9 +89,11 @@ describe("held-out phrasings answered from Prometheus", () => {
     engine = new BuiltinEngine({
       // Both environments the questions name, on the fixture.
       environments: new Environments(
-        loadConfig({
-          PROMETHEUS_ENVIRONMENTS: `prod=${inject("prometheusUrl")},staging=${inject("prometheusUrl")}`,
-        }),
+        prometheusSettings(
+          loadConfig({
+            PROMETHEUS_ENVIRONMENTS: `prod=${inject("prometheusUrl")},staging=${inject("prometheusUrl")}`,
+          }),
+        ),
       ),
       renderChart: renderLineChart,
       deadlineMs: 30_000,

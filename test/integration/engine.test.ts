@@ -5,9 +5,9 @@
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { BuiltinEngine } from "../../src/assistant/engine.js";
 import { renderLineChart } from "../../src/charts/line-chart.js";
-import { loadConfig } from "../../src/config/config.js";
+import { loadConfig, prometheusSettings } from "../../src/config/config.js";
 import { Environments } from "../../src/metrics/environments.js";
-import type { Reply } from "../../src/reply/reply.js";
+import { plainText, type Reply } from "../../src/reply/reply.js";
 import { FIXTURE } from "../support/node-fixture.js";
 
 let engine: BuiltinEngine;
@@ -20,7 +20,7 @@ beforeAll(() => {
     GRAFANA_URL: "http://grafana.example:3000",
   });
   engine = new BuiltinEngine({
-    environments: new Environments(config),
+    environments: new Environments(prometheusSettings(config)),
     renderChart: renderLineChart,
     deadlineMs: 10_000,
     grafanaUrl: config.grafanaUrl,
@@ -28,11 +28,13 @@ beforeAll(() => {
   });
 });
 
-async function ask(text: string): Promise<Reply> {
+/** The engine's answer, its text as plain characters (these answers carry no mentions or links). */
+async function ask(text: string): Promise<Reply & { text: string }> {
   const a = await engine.answer({ platform: "api", user: "t", channel: "t", text });
+  const reply = { ...a.reply, text: plainText(a.reply.text) };
   expect(a.provider).toBe("builtin");
-  expect(a.reply.tone, a.reply.text).not.toBe("error");
-  return a.reply;
+  expect(reply.tone, reply.text).not.toBe("error");
+  return reply;
 }
 
 const field = (r: Reply, label: RegExp) => r.fields.find((f) => label.test(f.label))?.value;

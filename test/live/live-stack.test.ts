@@ -12,7 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { FEATURES, featureQuery } from "../../src/anomaly/features.js";
 import { runTool, TOOLS } from "../../src/assistant/llm/tools.js";
-import { loadConfig } from "../../src/config/config.js";
+import { loadConfig, prometheusSettings } from "../../src/config/config.js";
 import { allQueries } from "../../src/metrics/catalogue.js";
 import { Environments } from "../../src/metrics/environments.js";
 import { type FakeSlack, startFakeSlack } from "../fakes/fake-slack.js";
@@ -116,7 +116,7 @@ describe("live: every shipped query on this machine's real exporters", () => {
   it("LLM tools: query_metric for every metric, now and over 10 minutes; promql_query; list_targets", async () => {
     const config = loadConfig({ PROMETHEUS_URL: live.prometheusUrl });
     const ctx = {
-      environments: new Environments(config),
+      environments: new Environments(prometheusSettings(config)),
       now: () => at * 1000,
       signal: AbortSignal.timeout(60_000),
     };

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluate, loadEvalCases } from "../../src/assistant/llm/evaluate.js";
 import { OpenAiProvider } from "../../src/assistant/llm/openai-provider.js";
-import { loadConfig } from "../../src/config/config.js";
+import { loadConfig, prometheusSettings } from "../../src/config/config.js";
 import { Environments } from "../../src/metrics/environments.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { startFakeOpenAi } from "../fakes/fake-llm.js";
@@ -77,7 +77,7 @@ describe("LLM evaluation harness", () => {
 
 function environments() {
   return {
-    environments: new Environments(loadConfig({ PROMETHEUS_URL: "http://127.0.0.1:9" })),
+    environments: new Environments(prometheusSettings(loadConfig({ PROMETHEUS_URL: "http://127.0.0.1:9" }))),
     now: Date.now,
   };
 }

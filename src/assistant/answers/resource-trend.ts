@@ -1,4 +1,6 @@
 /** "cpu trends for the last hour", "memory this week vs last week": numbers over time, with a chart. */
+
+import type { LineChartSpec } from "../../charts/line-chart.js";
 import { namedQuery } from "../../metrics/catalogue.js";
 import {
   COVERAGE_NEEDED,
@@ -23,7 +25,7 @@ import {
 import type { RangeSeries } from "../../metrics/prometheus-client.js";
 import type { LabelMatcher } from "../../metrics/promql.js";
 import { formatClock, formatDelta, formatValue } from "../../metrics/units.js";
-import { makeReply, type Reply, type ReplyField, askButton } from "../../reply/reply.js";
+import { askButton, makeReply, type Reply, type ReplyChart, type ReplyField } from "../../reply/reply.js";
 import type { Resource, TimeRange } from "../intent.js";
 import { LEVEL_EMOJI, levelOf, RESOURCES, type ResourceSpec, worstLevel } from "../resources.js";
 import { DIRECTION_WORD, direction, type SeriesStats, summarise } from "../stats.js";
@@ -63,9 +65,12 @@ interface Family {
   latest: Map<string, number>;
 }
 
+/** What a trend chart needs of a signal: its queries, unit, name and warning level. */
+export type ChartedSpec = Pick<ResourceSpec, "label" | "queries" | "unit" | "warning">;
+
 async function fetchRange(
   ctx: AnswerContext,
-  spec: ResourceSpec,
+  spec: Pick<ResourceSpec, "queries">,
   win: QueryWindow,
 ): Promise<{ label: string; series: RangeSeries[] }[]> {
   return Promise.all(
@@ -222,6 +227,46 @@ async function peakTime(ctx: AnswerContext, peak: SeriesSummary): Promise<number
   return (match && firstTimeAt(match.points, peak.stats.max)) ?? peak.stats.maxAt;
 }
 
+/**
+ * The trend chart: one line per host (and per query when the signal has several), the warning level
+ * drawn. The trend answer and the engine's chart seam both draw it from here.
+ */
+function trendChartSpec(
+  ctx: AnswerContext,
+  spec: ChartedSpec,
+  families: { label: string; series: RangeSeries[] }[],
+  rangeLabel: string,
+): LineChartSpec {
+  const multi = families.length > 1;
+  return {
+    title: `${spec.label}${ctx.host ? ` on ${ctx.host.name}` : ""} — ${rangeLabel}${envSuffix(ctx)}`,
+    unit: spec.unit,
+    series: families.flatMap((f) =>
+      // Per-container queries (cAdvisor) have a line per container on each host: name both.
+      toChartSeries(
+        f.series,
+        (l) =>
+          `${displayHost(l.instance)}${l.name ? ` ${l.name}` : ""}${multi ? ` ${f.label.toLowerCase()}` : ""}`,
+      ),
+    ),
+    threshold:
+      spec.warning !== undefined
+        ? { value: spec.warning, label: `warning ${formatValue(spec.warning, spec.unit)}` }
+        : undefined,
+  };
+}
+
+/** The trend chart of a signal over `range`, alone (no numbers, no reply); undefined with no data. */
+export async function trendChart(
+  ctx: AnswerContext,
+  spec: ChartedSpec,
+  range: TimeRange,
+): Promise<ReplyChart | undefined> {
+  const families = await fetchRange(ctx, spec, queryWindow(range, ctx.now));
+  if (families.every((f) => f.series.length === 0)) return undefined;
+  return ctx.renderChart(trendChartSpec(ctx, spec, families, range.label));
+}
+
 export async function answerResourceTrend(
   ctx: AnswerContext,
   resource: Resource,
@@ -265,16 +310,7 @@ export async function answerResourceTrend(
   }));
   if (summaries.length > 20)
     fields.push({ label: "More series", value: `${summaries.length - 20} not shown` });
-  const chartTitle = `${spec.label}${ctx.host ? ` on ${ctx.host.name}` : ""} — ${range.label}${envSuffix(ctx)}`;
-  const chart = ctx.renderChart({
-    title: chartTitle,
-    unit: spec.unit,
-    series: families.flatMap((f) =>
-      toChartSeries(f.series, (l) => `${displayHost(l.instance)}${multi ? ` ${f.label.toLowerCase()}` : ""}`),
-    ),
-    threshold:
-      spec.warning !== undefined ? { value: spec.warning, label: `warning ${fmt(spec.warning)}` } : undefined,
-  });
+  const chart = ctx.renderChart(trendChartSpec(ctx, spec, families, range.label));
   const hostPart = ctx.host ? ` on ${ctx.host.name}` : "";
   return makeReply({
     title: `${LEVEL_EMOJI[tone]} ${spec.label} ${range.label}${ctx.host ? ` on ${ctx.host.name}` : ""}${envSuffix(ctx)}`,

@@ -15,7 +15,7 @@ export function createAssistant(deps: {
   engine: BuiltinEngine;
   logger: Logger;
   /** What the tools read besides Prometheus (anomalies, alerts), and the clock. */
-  tools: Omit<ToolContext, "signal" | "attach" | "canned" | "drawChart" | "grafanaUrl">;
+  tools: Omit<ToolContext, "signal" | "attach" | "canned" | "charts" | "grafanaUrl">;
   memory?: ChainOptions["memory"];
   onOutcome?: ChainOptions["onOutcome"];
 }): Assistant {
@@ -28,17 +28,8 @@ export function createAssistant(deps: {
     tools: {
       ...deps.tools,
       ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
-      // render_chart draws what the engine would for the same question.
-      drawChart: async (question, environment) =>
-        (
-          await engine.answer({
-            platform: "api",
-            user: "llm",
-            channel: "llm",
-            text: question,
-            ...(environment ? { environment } : {}),
-          })
-        ).reply.chart,
+      // render_chart draws what the engine's trend answer would, from data (no question to parse).
+      charts: engine,
     },
     ...(deps.memory ? { memory: deps.memory } : {}),
     logger: deps.logger,

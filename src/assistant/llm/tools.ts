@@ -20,6 +20,7 @@ import type { PrometheusClient, RangeSeries } from "../../metrics/prometheus-cli
 import { hostMatcher } from "../../metrics/promql.js";
 import { formatValue } from "../../metrics/units.js";
 import type { ReplyChart } from "../../reply/reply.js";
+import type { ChartRequest } from "../engine.js";
 import type { ToolSpec } from "./llm-provider.js";
 
 export interface ToolResult {
@@ -28,17 +29,40 @@ export interface ToolResult {
   error?: string;
 }
 
+/**
+ * An open alert group as get_alerts reads it: the fields of alerts/alert-list's `OpenAlertGroup` (which
+ * the alert service returns) that the model is shown. Declared here because alerts/ imports assistant/,
+ * so assistant/ must not import alerts/.
+ */
+export interface OpenAlert {
+  id: string;
+  name: string;
+  instance?: string;
+  firing: number;
+  /** Epoch ms the earliest firing alert started. */
+  since: number;
+  severity: string;
+  environment?: string;
+  ack?: { by: { name: string }; at: number };
+  silencedUntil?: number;
+}
+
+/** Draws a chart from data (the built-in engine's seam). */
+export interface ChartDrawer {
+  chart(request: ChartRequest, signal?: AbortSignal): Promise<ReplyChart | undefined>;
+}
+
 export interface ToolContext {
   environments: Environments;
   anomalies?: AnomalyStore;
-  /** Open alerts, one line each. */
-  openAlerts?: () => Promise<string[]>;
+  /** The open alert groups, as data. */
+  openAlerts?: () => Promise<OpenAlert[]>;
   grafanaUrl?: string;
   /** Epoch ms. */
   now: () => number;
   signal: AbortSignal;
-  /** Draws a chart by asking the built-in engine; the chain attaches it to the reply. */
-  drawChart?: (question: string, environment?: string) => Promise<ReplyChart | undefined>;
+  /** Draws render_chart's chart (the built-in engine); the chain attaches it to the reply. */
+  charts?: ChartDrawer;
   /** Receives a chart a tool drew. */
   attach?: (chart: ReplyChart) => void;
   /** Evaluation runs: results per tool name, returned (after validation) instead of running the tool. */
@@ -367,13 +391,34 @@ const getAnomalies: Tool<{ environment?: string }> = {
 };
 
 const getAlerts: Tool<Record<string, never>> = {
-  spec: { name: "get_alerts", description: "The alerts firing now, one line each.", parameters: {} },
+  spec: {
+    name: "get_alerts",
+    description:
+      "The alert groups firing now: id, alert name, host, how many alerts fire, since when, severity, environment, who acknowledged, silenced until.",
+    parameters: {},
+  },
   args: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
   async run(_a, ctx) {
-    const lines = (await ctx.openAlerts?.()) ?? [];
-    return lines.length === 0
-      ? { status: "no_data", data: { note: "nothing is firing" } }
-      : { status: "success", data: { alerts: lines.slice(0, 30) } };
+    const groups = (await ctx.openAlerts?.()) ?? [];
+    if (groups.length === 0) return { status: "no_data", data: { note: "nothing is firing" } };
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return {
+      status: "success",
+      data: {
+        count: groups.length,
+        alerts: groups.slice(0, 30).map((g) => ({
+          id: g.id,
+          name: g.name,
+          ...(g.instance ? { instance: g.instance } : {}),
+          firing: g.firing,
+          since: iso(g.since),
+          severity: g.severity,
+          ...(g.environment ? { environment: g.environment } : {}),
+          ...(g.ack ? { acknowledgedBy: g.ack.by.name, acknowledgedAt: iso(g.ack.at) } : {}),
+          ...(g.silencedUntil !== undefined ? { silencedUntil: iso(g.silencedUntil) } : {}),
+        })),
+      },
+    };
   },
 };
 
@@ -404,32 +449,6 @@ const grafanaLink: Tool<{ dashboard: "system" | "containers" | "anomalies"; host
     },
   };
 
-const CHART_QUESTION: Record<keyof typeof METRICS, string> = {
-  cpu: "cpu",
-  memory: "memory",
-  disk: "disk usage",
-  load: "load",
-  network_rx: "network",
-  network_tx: "network",
-  cpu_user: "user cpu",
-  cpu_system: "system cpu",
-  iowait: "iowait",
-  steal: "cpu steal",
-  load5: "load5",
-  swap: "swap",
-  disk_read: "disk reads",
-  disk_write: "disk writes",
-  disk_io: "disk io",
-  network_errors: "network errors",
-  tcp: "tcp connections",
-  context_switches: "context switches",
-  blocked: "blocked processes",
-  uptime: "uptime",
-  targets_down: "targets down",
-  container_cpu: "container cpu",
-  container_memory: "container memory",
-};
-
 const renderChart: Tool<{
   metric: keyof typeof METRICS;
   host?: string;
@@ -449,10 +468,18 @@ const renderChart: Tool<{
     range: duration,
   }),
   async run(a, ctx) {
-    if (!ctx.drawChart) return { status: "no_data", data: { note: "charts are not available here" } };
-    const question = `${CHART_QUESTION[a.metric]} trend${a.host ? ` on ${a.host}` : ""} last ${a.range}`;
-    const chart = await ctx.drawChart(question, a.environment);
-    if (!chart) return { status: "no_data", data: { note: "no data to chart", question } };
+    if (!ctx.charts) return { status: "no_data", data: { note: "charts are not available here" } };
+    const chart = await ctx.charts.chart(
+      {
+        query: METRICS[a.metric],
+        rangeSeconds: toSeconds(a.range),
+        ...(a.host ? { host: a.host } : {}),
+        ...(a.environment ? { environment: a.environment } : {}),
+      },
+      ctx.signal,
+    );
+    if (!chart)
+      return { status: "no_data", data: { note: "no data to chart", metric: a.metric, range: a.range } };
     ctx.attach?.(chart);
     return { status: "success", data: { attached: chart.title, shows: chart.alt } };
   },
