@@ -3,6 +3,7 @@
  * Requests are signed exactly as Slack signs them.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { encodeAction } from "../../../src/reply/action.js";
 import { type FakeSlack, startFakeSlack } from "../../fakes/fake-slack.js";
 import { startTestApp, type TestApp } from "../../support/app.js";
 import { metricValue } from "../../support/metrics.js";
@@ -96,11 +97,13 @@ describe("Slack app", () => {
   });
 
   it("/cloudops help is shown only to the asker", async () => {
-    const r = await postSigned(events, sign(slashCommand("help"), FORM));
+    const r = await postSigned(events, sign(slashCommand("help", { responseUrl: slack.responseUrl }), FORM));
     expect(r.status).toBe(200);
-    const body = JSON.parse(r.body) as { response_type: string; blocks: unknown[] };
-    expect(body.response_type).toBe("ephemeral");
-    expect(JSON.stringify(body.blocks)).toContain("What I can answer");
+    const [resp] = await slack.waitFor("response_url");
+    expect(resp?.args.response_type).toBe("ephemeral");
+    expect(JSON.stringify(resp?.args.blocks)).toContain("What I can answer");
+    // The commands are listed once, by the dispatcher, for every platform.
+    expect(JSON.stringify(resp?.args.blocks)).toContain("ack ID");
     expect(slack.callsOf("chat.postMessage")).toHaveLength(0);
   });
 
@@ -145,14 +148,42 @@ describe("Slack app", () => {
     await postSigned(
       events,
       sign(
-        blockAction("cloudops:ask:1", "cpu trend last 24h on web-1", { messageTs: "1700000777.000100" }),
+        blockAction("cloudops:ask:1", encodeAction({ kind: "ask", text: "cpu trend last 24h on web-1" }), {
+          messageTs: "1700000777.000100",
+        }),
         FORM,
       ),
     );
     const [update] = await slack.waitFor("chat.update");
     expect(update?.args.ts).toBe("1700000777.000100");
     expect(blocksText(update?.args ?? {})).toMatch(/CPU last 24h on web-1/);
+    expect(blocksText(update?.args ?? {})).toContain("answered by builtin");
     expect(slack.callsOf("chat.postMessage")).toHaveLength(0);
+  });
+
+  it("refuses a forged button value clearly, and does nothing", async () => {
+    for (const value of ["3fa2c19b 1h", '{"kind":"alert.ack","id":"3fa2c19b; rm"}', "cpu trend last 24h"]) {
+      slack.reset();
+      const r = await postSigned(events, sign(blockAction("cloudops:alert.ack:0", value), FORM));
+      expect(r.status).toBe(200);
+      const [refusal] = await slack.waitFor("chat.postEphemeral");
+      expect(refusal?.args.user).toBe("U0ANA");
+      expect(blocksText(refusal?.args ?? {})).toContain("not one this bot made");
+      // (The previous test's chart upload may still arrive; only chat calls are this test's.)
+      expect(slack.calls.filter((c) => c.method.startsWith("chat.")).map((c) => c.method)).toEqual([
+        "chat.postEphemeral",
+      ]);
+    }
+  });
+
+  it("link buttons are only acknowledged", async () => {
+    const r = await postSigned(events, sign(blockAction("cloudops:link:0", ""), FORM));
+    expect(r.status).toBe(200);
+    await postSigned(events, sign(directMessage("memory on web-2"), JSON_TYPE));
+    await slack.waitFor("chat.postMessage");
+    expect(slack.calls.filter((c) => c.method.startsWith("chat.")).map((c) => c.args.channel)).toEqual([
+      "D0DM",
+    ]);
   });
 
   it("a 429 with Retry-After: 1 on the first post → the message arrives once, after ≥ 1 s", async () => {
@@ -202,10 +233,12 @@ describe("Slack app", () => {
     try {
       const r = await postSigned(
         `${a.url}/slack/events`,
-        sign(slashCommand("health", { channel: "C0OTHER" }), FORM),
+        sign(slashCommand("health", { channel: "C0OTHER", responseUrl: other.responseUrl }), FORM),
       );
       expect(r.status).toBe(200);
-      expect(r.body).toContain("SLACK_ALLOWED_CHANNELS");
+      const [resp] = await other.waitFor("response_url");
+      expect(resp?.args.response_type).toBe("ephemeral");
+      expect(JSON.stringify(resp?.args.blocks)).toContain("SLACK_ALLOWED_CHANNELS");
       expect(other.callsOf("chat.postMessage")).toHaveLength(0);
     } finally {
       await a.close();
@@ -214,13 +247,69 @@ describe("Slack app", () => {
   });
 
   it("publishes the App Home with a health overview, the open alerts and the commands", async () => {
-    await postSigned(events, sign(JSON.stringify(JSON.parse(appHomeEvent())), JSON_TYPE));
+    await postSigned(events, sign(appHomeEvent(), JSON_TYPE));
     const [publish] = await slack.waitFor("views.publish");
     expect(publish?.args.user_id).toBe("U0ANA");
     const view = JSON.stringify(publish?.args.view);
     expect(view).toMatch(/System health/);
     expect(view).toMatch(/No open alerts/);
     expect(view).toMatch(/What I can answer/);
+  });
+});
+
+describe("a user outside SLACK_ALLOWED_USERS", () => {
+  let other: FakeSlack;
+  let a: TestApp;
+  let url: string;
+  beforeAll(async () => {
+    other = await startFakeSlack();
+    a = await startTestApp({
+      SLACK_BOT_TOKEN: "xoxb-4",
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: other.apiUrl,
+      SLACK_ALLOWED_USERS: "U0BEN",
+    });
+    url = `${a.url}/slack/events`;
+  });
+  afterAll(async () => {
+    await a.close();
+    await other.close();
+  });
+  beforeEach(() => other.reset());
+
+  /** Everything the bot sent to Slack, as one string. */
+  const sent = () => JSON.stringify(other.calls.filter((c) => c.method !== "users.info").map((c) => c.args));
+
+  it("gets only the refusal in the App Home: nothing about health or alerts", async () => {
+    await postSigned(url, sign(appHomeEvent(), JSON_TYPE));
+    const [publish] = await other.waitFor("views.publish");
+    const view = JSON.stringify(publish?.args.view);
+    expect(view).toContain("SLACK_ALLOWED_USERS");
+    for (const word of ["System health", "open alert", "No open alerts", "What I can answer", "CPU"])
+      expect(view).not.toContain(word);
+  });
+
+  it("gets only the refusal for a command, a mention, a DM and a button", async () => {
+    await postSigned(url, sign(slashCommand("alerts", { responseUrl: other.responseUrl }), FORM));
+    const [resp] = await other.waitFor("response_url");
+    expect(JSON.stringify(resp?.args.blocks)).toContain("SLACK_ALLOWED_USERS");
+    await postSigned(url, sign(appMention("health"), JSON_TYPE));
+    await postSigned(url, sign(directMessage("health"), JSON_TYPE));
+    await postSigned(
+      url,
+      sign(blockAction("cloudops:ask:0", encodeAction({ kind: "ask", text: "health" })), FORM),
+    );
+    const ephemeral = await other.waitFor("chat.postEphemeral", 3);
+    for (const e of ephemeral) expect(JSON.stringify(e.args.blocks)).toContain("SLACK_ALLOWED_USERS");
+    expect(other.callsOf("chat.postMessage")).toHaveLength(0);
+    expect(other.callsOf("chat.update")).toHaveLength(0);
+    expect(sent()).not.toMatch(/System health|CPU|web-1/);
+  });
+
+  it("the allowed user is answered", async () => {
+    await postSigned(url, sign(directMessage("memory on web-2", { user: "U0BEN" }), JSON_TYPE));
+    const [post] = await other.waitFor("chat.postMessage");
+    expect(blocksText(post?.args ?? {})).toMatch(/Memory 75\.0% on web-2/);
   });
 });
 
