@@ -14,7 +14,6 @@ import { createAlertPipeline, kickChannel } from "./alerts/alert-pipeline.js";
 import { alertmanagerRouter } from "./alerts/alertmanager-route.js";
 import { anomalyAlerts } from "./alerts/anomaly-alerts.js";
 import { ChatRules } from "./alerts/chat-rules.js";
-import { alertWebClient, SlackAlertNotifier } from "./alerts/slack-alert-notifier.js";
 import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyService } from "./anomaly/anomaly-service.js";
 import { AnomalyStore } from "./anomaly/anomaly-store.js";
@@ -23,7 +22,8 @@ import { ConversationMemory } from "./assistant/llm/conversation-memory.js";
 import { createAssistant } from "./assistant/llm/create-assistant.js";
 import { renderLineChart } from "./charts/line-chart.js";
 import { ActionDispatcher } from "./chat/dispatcher.js";
-import { createSlackPlatform, type SlackPlatform } from "./chat/slack/slack-platform.js";
+import { alertWebClient, SlackAlertNotifier } from "./chat/slack/slack-alert-notifier.js";
+import { createSlackPlatform, type SlackChatPlatform } from "./chat/slack/slack-platform.js";
 import { ConversationReferences } from "./chat/teams/conversation-references.js";
 import { TeamsAlertNotifier } from "./chat/teams/teams-alert-notifier.js";
 import {
@@ -148,16 +148,25 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   const kicks = redis.duplicate();
   kicks.on("error", (err: Error) => logger.debug({ err: err.message }, "redis subscriber error"));
   kicks.on("message", () => void alertDelivery?.kick());
-  let slack: SlackPlatform | undefined;
+  let slack: SlackChatPlatform | undefined;
   if (config.slack.botToken) {
     slack = createSlackPlatform({
       config: config.slack,
-      alerts,
-      rules,
-      assistant,
+      // The one dispatcher's policy, metrics and audit (the lead shares one instance across platforms).
+      dispatcher: new ActionDispatcher({
+        assistant,
+        metrics,
+        environmentNames: () => environments.names(),
+        alerts,
+        rules,
+        access: {
+          slack: { channels: config.slack.allowedChannels, users: config.slack.allowedUsers },
+          teams: { tenants: config.teams.allowedTenants, users: config.teams.allowedUsers },
+          actors: config.alerts.actors,
+        },
+      }),
       metrics,
       logger,
-      environmentNames: () => environments.names(),
     });
     if (slack.router) http.use(slack.router);
   }
@@ -220,10 +229,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     environments,
     metrics,
     async listen(port = config.port, host = config.host) {
-      if (slack) {
-        const who = await slack.start();
-        logger.info({ botUserId: who.botUserId, team: who.team }, "connected to Slack");
-      }
+      await slack?.start();
       if (alertDelivery) {
         alertDelivery.start();
         await kicks
