@@ -81,27 +81,28 @@ const durationMs = (fallback: string, minMs: number, maxMs: number) =>
       return ms;
     });
 
-/** Comma-separated Slack/Teams ids (C0123, U0456); empty means "everyone". */
-const idList = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx) => {
-    const ids = (v ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
-    for (const id of ids) {
-      if (!/^[A-Za-z0-9_:.@-]{1,128}$/.test(id)) {
-        ctx.addIssue({
-          code: "custom",
-          message: `has an invalid id "${id}" (expected ids like C0123ABC, comma-separated)`,
-        });
-        return z.NEVER;
+/** Comma-separated Slack/Teams ids (C0123, U0456, a tenant's GUID); empty means "everyone". */
+const idList = (example = "C0123ABC") =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      const ids = (v ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const id of ids) {
+        if (!/^[A-Za-z0-9_:.@-]{1,128}$/.test(id)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `has an invalid id "${id}" (expected ids like ${example}, comma-separated)`,
+          });
+          return z.NEVER;
+        }
       }
-    }
-    return ids;
-  });
+      return ids;
+    });
 
 const ENV_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
@@ -206,21 +207,23 @@ const envSchema = z.object({
   ALERT_GROUP_WAIT: durationMs("0s", 0, 3_600_000),
   ALERT_REOPEN_WINDOW: durationMs("30m", 0, 7 * 86_400_000),
   ALERT_REPEAT_INTERVAL: durationMs("4h", 0, 7 * 86_400_000),
-  ALERT_ACTORS: idList,
+  ALERT_ACTORS: idList("U0123ABC"),
   ALERT_RULE_EVERY: durationMs("30s", 1000, 3_600_000),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_API_URL: optionalUrl,
   SLACK_ALERT_CHANNEL: optionalString,
-  SLACK_ALLOWED_CHANNELS: idList,
-  SLACK_ALLOWED_USERS: idList,
+  SLACK_ALLOWED_CHANNELS: idList("C0123ABC"),
+  SLACK_ALLOWED_USERS: idList("U0123ABC"),
   TEAMS_APP_ID: optionalString,
   TEAMS_APP_PASSWORD: optionalString,
   TEAMS_APP_TENANT_ID: optionalString,
   TEAMS_APP_TYPE: z.enum(["MultiTenant", "SingleTenant", "UserAssignedMSI"]).optional(),
   TEAMS_EMULATOR: bool(false),
   TEAMS_ALERT_CONVERSATION: optionalString,
+  TEAMS_ALLOWED_TENANTS: idList("11111111-2222-3333-4444-555555555555"),
+  TEAMS_ALLOWED_USERS: idList("00000000-0000-0000-0000-000000000001"),
   PUBLIC_URL: optionalUrl,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,
@@ -298,6 +301,10 @@ export interface Config {
     emulator: boolean;
     /** Default Teams conversation id for alerts no route takes. */
     alertConversation?: string;
+    /** Entra (Azure AD) tenant ids the bot answers; empty = every tenant. */
+    allowedTenants: string[];
+    /** Teams user ids (Entra object ids) the bot answers; empty = everyone in an allowed tenant. */
+    allowedUsers: string[];
   };
   /** URL at which chat platforms can reach this bot (chart images in Teams cards). */
   publicUrl?: string;
@@ -414,6 +421,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appType: e.TEAMS_APP_TYPE,
       emulator: e.TEAMS_EMULATOR,
       ...(e.TEAMS_ALERT_CONVERSATION ? { alertConversation: e.TEAMS_ALERT_CONVERSATION } : {}),
+      allowedTenants: e.TEAMS_ALLOWED_TENANTS,
+      allowedUsers: e.TEAMS_ALLOWED_USERS,
     },
     publicUrl: e.PUBLIC_URL,
     llm: {

@@ -68,10 +68,25 @@ describe("loadConfig", () => {
     [{ ALERT_GROUP_BY: "alertname,bad-label" }, /ALERT_GROUP_BY must be label names/],
     [{ ALERT_REPEAT_INTERVAL: "often" }, /ALERT_REPEAT_INTERVAL must be a duration/],
     [{ ALERT_ACTORS: "U1,<script>" }, /ALERT_ACTORS has an invalid id/],
+    [{ TEAMS_ALLOWED_TENANTS: "a b" }, /TEAMS_ALLOWED_TENANTS has an invalid id "a b"/],
+    [{ TEAMS_ALLOWED_USERS: "29:1abc,<at>x</at>" }, /TEAMS_ALLOWED_USERS has an invalid id/],
   ])("rejects %j with one line naming the variable", (env, pattern) => {
     const msg = errorOf(env as Record<string, string>);
     expect(msg).toMatch(pattern);
     expect(msg).not.toContain("\n");
+  });
+
+  it("reads the Teams allow-lists like Slack's: comma lists, empty meaning everyone", () => {
+    expect(loadConfig({}).teams).toMatchObject({ allowedTenants: [], allowedUsers: [] });
+    const c = loadConfig({
+      TEAMS_ALLOWED_TENANTS: " 11111111-2222-3333-4444-555555555555 , contoso.onmicrosoft.com",
+      TEAMS_ALLOWED_USERS: "00000000-0000-0000-0000-000000000001,29:1AbC-d_e",
+    });
+    expect(c.teams.allowedTenants).toEqual([
+      "11111111-2222-3333-4444-555555555555",
+      "contoso.onmicrosoft.com",
+    ]);
+    expect(c.teams.allowedUsers).toEqual(["00000000-0000-0000-0000-000000000001", "29:1AbC-d_e"]);
   });
 
   it("reads and validates the alert routes file at start-up, naming the variable and the place", () => {
