@@ -9,6 +9,7 @@ import {
   type LlmResult,
   MalformedOutputError,
   type ToolSpec,
+  unparseableAsMalformed,
 } from "./llm-provider.js";
 
 function toContents(messages: ChatMessage[]): Content[] {
@@ -61,28 +62,30 @@ export class GeminiProvider implements LlmProvider {
 
   async send(messages: ChatMessage[], tools: ToolSpec[], opts: { signal: AbortSignal }): Promise<LlmResult> {
     const system = messages.filter((m) => m.role === "system").map((m) => m.content);
-    const res = await this.client.models.generateContent({
-      model: this.model,
-      contents: toContents(messages),
-      config: {
-        abortSignal: opts.signal,
-        temperature: 0,
-        ...(system.length ? { systemInstruction: system.join("\n\n") } : {}),
-        ...(tools.length
-          ? {
-              tools: [
-                {
-                  functionDeclarations: tools.map((t) => ({
-                    name: t.name,
-                    description: t.description,
-                    parametersJsonSchema: t.parameters,
-                  })),
-                },
-              ],
-            }
-          : {}),
-      },
-    });
+    const res = await this.client.models
+      .generateContent({
+        model: this.model,
+        contents: toContents(messages),
+        config: {
+          abortSignal: opts.signal,
+          temperature: 0,
+          ...(system.length ? { systemInstruction: system.join("\n\n") } : {}),
+          ...(tools.length
+            ? {
+                tools: [
+                  {
+                    functionDeclarations: tools.map((t) => ({
+                      name: t.name,
+                      description: t.description,
+                      parametersJsonSchema: t.parameters,
+                    })),
+                  },
+                ],
+              }
+            : {}),
+        },
+      })
+      .catch(unparseableAsMalformed);
     const parts = res.candidates?.[0]?.content?.parts ?? [];
     const calls = parts.filter((p) => p.functionCall?.name);
     if (calls.length > 0)

@@ -42,3 +42,13 @@ export interface LlmProvider {
 export class MalformedOutputError extends Error {
   override name = "MalformedOutputError";
 }
+
+/**
+ * For a provider's SDK call: the SDKs parse the body themselves, so a body that is not JSON (a
+ * proxy's HTML error page) surfaces as a bare SyntaxError; it is an unusable answer like any other.
+ */
+export function unparseableAsMalformed(e: unknown): never {
+  if (e instanceof SyntaxError)
+    throw new MalformedOutputError(`the answer is not JSON: ${e.message}`, { cause: e });
+  throw e;
+}

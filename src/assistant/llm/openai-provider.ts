@@ -10,6 +10,7 @@ import {
   type LlmResult,
   MalformedOutputError,
   type ToolSpec,
+  unparseableAsMalformed,
 } from "./llm-provider.js";
 
 type OpenAiMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
@@ -50,22 +51,24 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   async send(messages: ChatMessage[], tools: ToolSpec[], opts: { signal: AbortSignal }): Promise<LlmResult> {
-    const res = await this.client.chat.completions.create(
-      {
-        model: this.model,
-        messages: messages.map(toOpenAi),
-        ...(tools.length
-          ? {
-              tools: tools.map((t) => ({
-                type: "function" as const,
-                function: { name: t.name, description: t.description, parameters: t.parameters },
-              })),
-            }
-          : {}),
-        temperature: 0,
-      },
-      { signal: opts.signal },
-    );
+    const res = await this.client.chat.completions
+      .create(
+        {
+          model: this.model,
+          messages: messages.map(toOpenAi),
+          ...(tools.length
+            ? {
+                tools: tools.map((t) => ({
+                  type: "function" as const,
+                  function: { name: t.name, description: t.description, parameters: t.parameters },
+                })),
+              }
+            : {}),
+          temperature: 0,
+        },
+        { signal: opts.signal },
+      )
+      .catch(unparseableAsMalformed);
     const choice = res.choices?.[0]?.message;
     if (!choice) throw new MalformedOutputError("the answer has no choices");
     const calls = (choice.tool_calls ?? []).filter((c) => c.type === "function");
