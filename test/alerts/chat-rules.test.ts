@@ -95,7 +95,10 @@ describe("chat rules", () => {
     expect(created).toContain("Rule created");
     const id = /Rule ([0-9a-f]{8}):/.exec(created)?.[1];
     expect(id).toBeDefined();
-    expect(await command("rules")).toContain(`${id}\` CPU busy > 50.0% for 2 min on every host (default)`);
+    // The rule's id is shown as code, the rule and who made it as literal text.
+    const rules = await command("rules");
+    expect(rules).toContain(`{"type":"text","text":"${id}","style":{"code":true}}`);
+    expect(rules).toContain(" CPU busy > 50.0% for 2 min on every host (default) · by ");
 
     // Before the burst: nothing. Six minutes in (the 5-minute rate is all burst): pending, not yet firing.
     await advanceTo(BURST_START - 300);
