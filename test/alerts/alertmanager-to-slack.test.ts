@@ -6,6 +6,7 @@
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { decodeAction } from "../../src/reply/action.js";
 import { type FakeSlack, type SlackCall, startFakeSlack } from "../fakes/fake-slack.js";
 import { outboxDrained } from "../support/alert-outbox.js";
 import { startTestApp, type TestApp } from "../support/app.js";
@@ -81,8 +82,45 @@ async function postFor(name: string): Promise<SlackCall> {
   });
   return found as SlackCall;
 }
-const groupIdIn = (call: SlackCall | undefined) =>
-  /alert ([0-9a-f]{8})/.exec(JSON.stringify(call?.args.blocks))?.[1] ?? "";
+
+interface SentBlock {
+  type: string;
+  elements?: { type: string; text?: { text: string }; action_id?: string; value?: string }[];
+}
+
+/** The button labelled `label` on a posted message, as Slack sends it back when pressed. */
+function buttonOf(call: SlackCall | undefined, label: string): { actionId: string; value: string } {
+  for (const block of (call?.args.blocks ?? []) as SentBlock[])
+    for (const e of block.elements ?? [])
+      if (e.type === "button" && e.text?.text === label && e.action_id && e.value)
+        return { actionId: e.action_id, value: e.value };
+  throw new Error(`no button "${label}" on the message`);
+}
+
+/** The group a message is about: the id its "Show details" button carries (as data, not read from text). */
+function groupIdIn(call: SlackCall | undefined): string {
+  const action = decodeAction(buttonOf(call, "Show details").value);
+  return action && "id" in action ? action.id : "";
+}
+
+/** Presses a button of a posted message, as Slack posts the interaction (signed). */
+async function press(call: SlackCall, label: string, user = "U0ANA"): Promise<Response | { status: number }> {
+  const { actionId, value } = buttonOf(call, label);
+  return postSigned(
+    `${app.url}/slack/events`,
+    sign(
+      blockAction(actionId, value, {
+        channel: String(call.args.channel),
+        messageTs: String(call.response?.ts),
+        user,
+      }),
+      FORM,
+    ),
+  );
+}
+
+/** Slack's rich_text mention of a user, as the message's blocks carry it. */
+const mentionOf = (user: string) => `{"type":"user","user_id":"${user}"}`;
 
 async function send(url: string, body: unknown, token = TOKEN): Promise<Response> {
   return fetch(`${url}/api/v1/alertmanager`, {
@@ -149,33 +187,29 @@ describe("Alertmanager → Slack", () => {
     await send(app.url, webhook("firing", fp(), { name }));
     const post = await postFor(name);
     const group = groupIdIn(post);
-    const res = await postSigned(
-      `${app.url}/slack/events`,
-      sign(
-        blockAction("cloudops:alert-ack:0", group, {
-          channel: "C0ALERTS",
-          messageTs: String(post?.response?.ts),
-        }),
-        FORM,
-      ),
-    );
+    const res = await press(post, "Acknowledge");
     expect(res.status).toBe(200);
     const [update] = await slack.waitFor("chat.update");
     expect(update?.args.ts).toBe(post?.response?.ts);
-    expect(JSON.stringify(update?.args.blocks)).toContain("ACKNOWLEDGED by <@U0ANA> at ");
-    expect(JSON.stringify(update?.args.blocks)).not.toContain('"Acknowledge"');
+    const blocks = JSON.stringify(update?.args.blocks);
+    expect(blocks).toContain(`"ACKNOWLEDGED by "},${mentionOf("U0ANA")},{"type":"text","text":" at `);
+    expect(blocks).not.toContain('"Acknowledge"');
+    expect(String(update?.args.text)).toContain("ACKNOWLEDGED by @Ana at ");
     const thread = (await slack.waitFor("chat.postMessage", 2)).find((c) => c.args.thread_ts);
-    expect(String(thread?.args.text)).toContain("👀 Acknowledged by <@U0ANA>");
+    expect(String(thread?.args.text)).toContain("👀 Acknowledged by @Ana");
+    expect(JSON.stringify(thread?.args.blocks)).toContain(`"👀 Acknowledged by "},${mentionOf("U0ANA")}`);
+    // The person who pressed hears nothing more: the message shows it for everyone.
+    expect(slack.callsOf("chat.postEphemeral")).toEqual([]);
     const redis = new Redis(inject("redisUrl"));
     try {
       expect(
         JSON.parse((await redis.hget(`${app.redisPrefix}:alerts:group:${group}`, "ack")) ?? "{}"),
       ).toMatchObject({
-        by: "<@U0ANA>",
+        by: { platform: "slack", id: "U0ANA", name: "Ana" },
       });
       const audit = await redis.xrevrange(`${app.redisPrefix}:audit`, "+", "-", "COUNT", 1);
       expect(audit[0]?.[1]).toEqual(
-        expect.arrayContaining(["action", "ack", "subject", group, "actor", "<@U0ANA>"]),
+        expect.arrayContaining(["action", "ack", "subject", group, "actor", "Ana (slack:U0ANA)"]),
       );
     } finally {
       redis.disconnect();
@@ -188,10 +222,7 @@ describe("Alertmanager → Slack", () => {
     await send(app.url, webhook("firing", id, { name }));
     const post = await postFor(name);
     const group = groupIdIn(post);
-    await postSigned(
-      `${app.url}/slack/events`,
-      sign(blockAction("cloudops:alert-silence:1", `${group} 1h`, { channel: "C0ALERTS" }), FORM),
-    );
+    await press(post, "Silence 1h");
     const [update] = await slack.waitFor("chat.update");
     expect(JSON.stringify(update?.args.blocks)).toContain("🔕 SILENCED until");
     expect(JSON.stringify(update?.args.blocks)).toContain("Unsilence");
@@ -201,7 +232,7 @@ describe("Alertmanager → Slack", () => {
       const silence = JSON.parse(
         (await redis.hget(`${app.redisPrefix}:alerts:group:${group}`, "silence")) ?? "{}",
       );
-      expect(silence.by).toBe("<@U0ANA>");
+      expect(silence.by).toEqual({ platform: "slack", id: "U0ANA", name: "Ana" });
       const [entry] = await redis.xrevrange(`${app.redisPrefix}:audit`, "+", "-", "COUNT", 1);
       const fields = entry?.[1] ?? [];
       expect(fields).toEqual(expect.arrayContaining(["action", "silence", "subject", group]));
@@ -233,7 +264,8 @@ describe("Alertmanager → Slack", () => {
     expect(JSON.stringify(after?.args.blocks)).not.toContain("SILENCED until");
     expect(JSON.stringify(after?.args.blocks)).toContain("Silence 1h");
     const line = (await slack.waitFor("chat.postMessage")).find((c) => c.args.thread_ts);
-    expect(String(line?.args.text)).toContain("🔔 Silence lifted by <@U0ANA>");
+    expect(String(line?.args.text)).toContain("🔔 Silence lifted by @Ana");
+    expect(JSON.stringify(line?.args.blocks)).toContain(mentionOf("U0ANA"));
   });
 
   it("lists, acknowledges and audits from /cloudops, and refuses people not on ALERT_ACTORS", async () => {
@@ -250,22 +282,59 @@ describe("Alertmanager → Slack", () => {
       const [reply] = (await slack.waitFor("response_url", before + 1)).slice(before);
       return JSON.stringify(reply?.args);
     };
-    expect(await command("alerts")).toContain(`${group}\` ${name} db-1:9100`);
+    const list = await command("alerts");
+    expect(list).toContain(
+      `{"type":"text","text":"${group}","style":{"code":true}},{"type":"text","text":" ${name} db-1:9100`,
+    );
     expect(await command(`ack ${group}`, "U0EVE")).toContain("not on the list of people allowed");
     expect(await command(`silence ${group} forever`)).toContain("not a duration");
-    expect(await command(`ack ${group}`, "U0BEN")).toContain("acknowledged by <@U0BEN>");
+    const acked = await command(`ack ${group}`, "U0BEN");
+    expect(acked).toContain(`acknowledged by "},${mentionOf("U0BEN")}`);
     await slack.waitFor("chat.update");
-    expect(await command("audit")).toContain(`<@U0BEN> ack ${group}`);
+    const audit = await command("audit");
+    expect(audit).toContain(`Ben (slack:U0BEN) ack ${group}`);
+    // The refused attempt is audited too, under who tried.
+    expect(audit).toContain(`Eve (slack:U0EVE) denied alert.ack (${group})`);
+  });
+
+  it("refuses a button pressed by someone not on ALERT_ACTORS, privately, and changes nothing", async () => {
+    const name = uniqueName();
+    await send(app.url, webhook("firing", fp(), { name }));
+    const post = await postFor(name);
+    await press(post, "Acknowledge", "U0EVE");
+    const [refusal] = await slack.waitFor("chat.postEphemeral");
+    expect(refusal?.args.user).toBe("U0EVE");
+    expect(JSON.stringify(refusal?.args.blocks)).toContain("ALERT_ACTORS");
+    await outboxDrained(app);
+    expect(slack.callsOf("chat.update")).toEqual([]);
+  });
+
+  it("an alert's text from outside reaches Slack as text: no @channel, no disguised link", async () => {
+    const name = uniqueName();
+    const hostile = webhook("firing", fp(), { name });
+    for (const a of hostile.alerts)
+      a.annotations.summary = "<!channel> ping <https://evil.example|click to ack> <@U0BOSS>";
+    await send(app.url, hostile);
+    const post = await postFor(name);
+    const blocks = JSON.stringify(post.args.blocks);
+    // Inside a rich_text text element, shown literally.
+    expect(blocks).toMatch(
+      /\{"type":"text","text":"[^"]*<!channel> ping <https:\/\/evil\.example\|click to ack> <@U0BOSS>/,
+    );
+    expect(blocks).not.toContain('"mrkdwn"');
+    expect(blocks).not.toContain('"type":"link"');
+    expect(blocks).not.toContain('"type":"broadcast"');
+    expect(String(post.args.text)).toContain(
+      "&lt;!channel&gt; ping &lt;https://evil.example|click to ack&gt;",
+    );
+    expect(String(post.args.text)).not.toMatch(/[<>]/);
   });
 
   it("shows the details of every alert of the group only to who asked", async () => {
     const name = uniqueName();
     await send(app.url, webhook("firing", fp(), { name, hosts: 2 }));
     const post = await postFor(name);
-    await postSigned(
-      `${app.url}/slack/events`,
-      sign(blockAction("cloudops:alert-details:5", groupIdIn(post), { channel: "C0ALERTS" }), FORM),
-    );
+    await press(post, "Show details");
     const [details] = await slack.waitFor("chat.postEphemeral");
     expect(details?.args.user).toBe("U0ANA");
     expect(JSON.stringify(details?.args.blocks)).toContain("summary: Disk /data on db-2 is 93% full");

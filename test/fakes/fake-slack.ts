@@ -48,6 +48,8 @@ export interface FakeSlack {
 
 export const BOT_USER_ID = "U0BOT";
 export const TEAM_ID = "T0TEAM";
+/** Names users.info gives the test users (others are named after their id). */
+export const USER_NAMES: Record<string, string> = { U0ANA: "Ana", U0BEN: "Ben", U0EVE: "Eve" };
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -279,9 +281,16 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case "conversations.info":
         send(200, { ok: true, channel: { id: args.channel, name: "ops", is_member: true } });
         return;
-      case "users.info":
-        send(200, { ok: true, user: { id: args.user, name: "ana", real_name: "Ana", tz: "UTC" } });
+      case "users.info": {
+        // Each test user has a name of their own, so an audit entry shows whose action it was.
+        const id = String(args.user);
+        const name = USER_NAMES[id] ?? id.toLowerCase();
+        send(200, {
+          ok: true,
+          user: { id, name: name.toLowerCase(), real_name: name, tz: "UTC", profile: { display_name: "" } },
+        });
         return;
+      }
       default:
         send(200, { ok: false, error: "unknown_method" });
     }
