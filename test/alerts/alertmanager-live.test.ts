@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeAction } from "../../src/reply/action.js";
 import { type FakeSlack, type SlackCall, startFakeSlack } from "../fakes/fake-slack.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { freePort } from "../support/prometheus-process.js";
@@ -113,7 +114,14 @@ describe("with a real Alertmanager", () => {
 
     await postSigned(
       `${app.url}/slack/events`,
-      sign(blockAction("cloudops:alert-silence:2", `${group} 4h`, { channel: "C0AM" }), FORM),
+      sign(
+        blockAction(
+          "cloudops:alert.silence:2",
+          encodeAction({ kind: "alert.silence", id: group, for: "4h" }),
+          { channel: "C0AM" },
+        ),
+        FORM,
+      ),
     );
     let silences: AmSilence[] = [];
     await until("the silence in Alertmanager", async () => {
