@@ -1,142 +1,251 @@
 /**
- * Alerts in Microsoft Teams through the same pipeline as Slack, with the real botbuilder against a
- * fake Bot Framework connector: after the bot is installed in a channel, an Alertmanager alert routed
- * there arrives as a proactive Adaptive Card; resolving it updates that same activity; an Action.Execute
- * Acknowledge updates the card for everyone and writes the state and the audit entry.
+ * Alerts in Microsoft Teams through the same pipeline and the same dispatcher as Slack, with the real
+ * botbuilder against a fake Bot Framework connector. After the bot is installed in a channel, alerts
+ * routed there arrive as proactive Adaptive Cards; a person lists, acknowledges, silences, unsilences
+ * and resolves them by typing and by pressing the card's buttons (Action.Execute invokes). Each action
+ * updates the alert's card in place, writes the same audit entry as Slack (the person's name and their
+ * teams:id) and puts a line under the card.
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type ConnectorCall, type FakeConnector, startFakeConnector } from "../fakes/fake-connector.js";
+import { auditActor } from "../../src/alerts/audit-log.js";
+import type { Action } from "../../src/reply/action.js";
+import {
+  ANA,
+  BO,
+  cardActions,
+  cardText,
+  type InvokeAnswer,
+  install,
+  post,
+  press,
+  say,
+} from "../chat/teams/activities.js";
+import type { ConnectorCall, FakeConnector } from "../fakes/fake-connector.js";
+import { startFakeConnector } from "../fakes/fake-connector.js";
 import { startTestApp, type TestApp } from "../support/app.js";
-import { alertActionActivity, installActivity } from "../support/teams-activities.js";
 
 const CONVERSATION = "19:alerts@thread.tacv2";
 let connector: FakeConnector;
 let app: TestApp;
+let redis: Redis;
 
 beforeAll(async () => {
   connector = await startFakeConnector();
-  app = await startTestApp({ TEAMS_EMULATOR: "true", TEAMS_ALERT_CONVERSATION: CONVERSATION });
+  app = await startTestApp({
+    TEAMS_EMULATOR: "true",
+    TEAMS_ALERT_CONVERSATION: CONVERSATION,
+    ALERT_RULE_EVERY: "1s",
+    TEAMS_ALLOWED_USERS: `${ANA.aadObjectId},${BO.aadObjectId}`,
+  });
+  redis = new Redis(inject("redisUrl"));
 });
 afterAll(async () => {
+  redis?.disconnect();
   await app?.close();
   await connector?.close();
 });
 
-async function post(path: string, body: unknown) {
-  const res = await fetch(`${app.url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, text: await res.text() };
-}
+const where = (from = ANA) => ({
+  serviceUrl: connector.url,
+  conversationId: CONVERSATION,
+  conversationType: "channel" as const,
+  from,
+});
+const anaAudit = auditActor({ platform: "teams", id: ANA.aadObjectId, name: ANA.name });
+const boAudit = auditActor({ platform: "teams", id: BO.aadObjectId, name: BO.name });
 
-function webhook(status: "firing" | "resolved") {
+function webhook(name: string, fingerprint: string, status: "firing" | "resolved" = "firing") {
   return {
     version: "4",
-    groupKey: '{}:{alertname="TeamsDiskFull"}',
+    groupKey: `{}:{alertname="${name}"}`,
     status,
     receiver: "cloudops",
-    groupLabels: { alertname: "TeamsDiskFull" },
-    commonLabels: { alertname: "TeamsDiskFull" },
+    groupLabels: { alertname: name },
+    commonLabels: { alertname: name },
     commonAnnotations: {},
     externalURL: "http://alertmanager:9093",
     alerts: [
       {
         status,
-        labels: { alertname: "TeamsDiskFull", instance: "db-9:9100", severity: "critical" },
-        annotations: { summary: "Disk /data on db-9 is 96% full" },
+        labels: { alertname: name, instance: "db-9:9100", severity: "critical" },
+        annotations: { summary: `${name}: /data on db-9 is 96% full` },
         startsAt: "2026-11-25T04:00:00Z",
         endsAt: status === "resolved" ? "2026-11-25T04:10:00Z" : "0001-01-01T00:00:00Z",
         generatorURL: "http://prometheus:9090/graph",
-        fingerprint: "feedbeef00000001",
+        fingerprint,
       },
     ],
   };
 }
 
-const cardOf = (c: ConnectorCall | undefined) =>
-  JSON.stringify(
-    ((c?.body.attachments as { contentType: string; content: unknown }[] | undefined) ?? []).find(
-      (a) => a.contentType === "application/vnd.microsoft.card.adaptive",
-    )?.content ?? null,
+async function alertmanager(body: unknown) {
+  const res = await fetch(`${app.url}/api/v1/alertmanager`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+}
+
+/** The alert card posted (top level) in the conversation that mentions `text`; its activity id and group. */
+async function postedCard(text: string, kind: Action["kind"] = "alert.details") {
+  const [call] = await connector.waitFor(
+    (c) => c.method === "POST" && c.activityId === undefined && cardText(c.body).includes(text),
   );
+  const action = cardActions(cardText(call?.body)).find((a) => a.kind === kind);
+  const group = action && "id" in action ? action.id : "";
+  expect(group).toMatch(/^[0-9a-f]{8}$/);
+  return { activityId: call?.responseId ?? "", call: call as ConnectorCall, group };
+}
+
+/** Sends a message and returns the bot's reply card in the conversation. */
+async function typed(text: string, from = ANA): Promise<string> {
+  const activity = say(text, where(from));
+  await post(app.url, activity);
+  const [reply] = await connector.waitFor(
+    (c) => c.method === "POST" && c.activityId === activity.id && cardText(c.body) !== "",
+  );
+  return cardText(reply?.body);
+}
+
+async function pressed(action: Action, from = ANA): Promise<InvokeAnswer> {
+  const r = await post(app.url, press(action, where(from)));
+  expect(r.status).toBe(200);
+  return JSON.parse(r.body) as InvokeAnswer;
+}
+
+/** An update (PUT) of the card `activityId` whose content matches. */
+async function updated(activityId: string, pattern: RegExp): Promise<string> {
+  const calls = await connector.waitFor(
+    (c) => c.method === "PUT" && c.activityId === activityId && pattern.test(cardText(c.body)),
+  );
+  return cardText(calls.at(-1)?.body);
+}
+
+/** A line posted under the card `activityId`. */
+async function threadLine(activityId: string, pattern: RegExp): Promise<void> {
+  await connector.waitFor(
+    (c) => c.method === "POST" && c.body.replyToId === activityId && pattern.test(cardText(c.body)),
+  );
+}
+
+async function lastAudit(): Promise<Record<string, string>> {
+  const [entry] = await redis.xrevrange(`${app.redisPrefix}:audit`, "+", "-", "COUNT", 1);
+  const fields = entry?.[1] ?? [];
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i] as string] = fields[i + 1] as string;
+  return out;
+}
 
 describe("alerts in Teams", () => {
-  it("posts a proactive card after install, updates the same activity on resolve, and acks from the card", async () => {
-    await post(
-      "/api/messages",
-      installActivity({
-        serviceUrl: connector.url,
-        conversationId: CONVERSATION,
-        conversationType: "channel",
-      }),
-    );
+  it("posts a proactive card after install and updates the same activity on resolve", async () => {
+    await post(app.url, install(where()));
     await connector.waitFor(
-      (c) => c.conversationId === CONVERSATION && cardOf(c).includes("What I can answer"),
+      (c) => c.conversationId === CONVERSATION && cardText(c.body).includes("What I can answer"),
     );
-
-    expect((await post("/api/v1/alertmanager", webhook("firing"))).status).toBe(200);
-    const [posted] = await connector.waitFor(
-      (c) => c.method === "POST" && c.conversationId === CONVERSATION && cardOf(c).includes("TeamsDiskFull"),
-    );
-    const card = cardOf(posted);
+    await alertmanager(webhook("TeamsDiskFull", "feedbeef00000001"));
+    const { call, activityId, group } = await postedCard("TeamsDiskFull");
+    const card = cardText(call.body);
     expect(card).toContain("🔴 TeamsDiskFull on db-9:9100");
-    expect(card).toContain("Disk /data on db-9 is 96% full");
-    expect(card).toContain('"verb":"cloudops.alert"');
+    expect(card).toContain("TeamsDiskFull: /data on db-9 is 96% full");
     expect(card).toContain('"title":"Acknowledge"');
-    const group = /alert ([0-9a-f]{8})/.exec(card)?.[1] ?? "";
-
-    // Acknowledge from the card: the clicker gets the refreshed card, everyone gets the update.
-    const invoke = await post(
-      "/api/messages",
-      alertActionActivity("alert-ack", group, { serviceUrl: connector.url, conversationId: CONVERSATION }),
-    );
-    expect(invoke.status).toBe(200);
-    const response = JSON.parse(invoke.text) as { statusCode: number; type: string; value: unknown };
-    expect(response.type).toBe("application/vnd.microsoft.card.adaptive");
-    expect(JSON.stringify(response.value)).toContain("ACKNOWLEDGED by Ana at ");
-    const [ackUpdate] = await connector.waitFor(
-      (c) => c.method === "PUT" && cardOf(c).includes("ACKNOWLEDGED by Ana"),
-    );
-    // The card posted is the one updated (its id is what the connector answered to the post).
-    expect(ackUpdate?.conversationId).toBe(CONVERSATION);
-    expect(posted?.activityId).toBeUndefined();
-    expect(ackUpdate?.activityId).toMatch(/^activity-\d+$/);
-    const redis = new Redis(inject("redisUrl"));
-    try {
-      const ack = JSON.parse((await redis.hget(`${app.redisPrefix}:alerts:group:${group}`, "ack")) ?? "{}");
-      expect(ack.by).toBe("Ana");
-      const [entry] = await redis.xrevrange(`${app.redisPrefix}:audit`, "+", "-", "COUNT", 1);
-      expect(entry?.[1]).toEqual(expect.arrayContaining(["action", "ack", "actor", "Ana", "subject", group]));
-    } finally {
-      redis.disconnect();
-    }
-    const reply = await connector.waitFor(
-      (c) => c.method === "POST" && String(c.body.text ?? "").includes("Acknowledged by Ana"),
-    );
-    expect(reply[0]?.body.replyToId).toBe(ackUpdate?.activityId);
-
-    // Resolved: the same activity changes.
-    await post("/api/v1/alertmanager", webhook("resolved"));
-    const [resolved] = await connector.waitFor(
-      (c) => c.method === "PUT" && cardOf(c).includes("✅ TeamsDiskFull"),
-    );
-    expect(resolved?.activityId).toBe(ackUpdate?.activityId);
-    expect(cardOf(resolved)).toContain("RESOLVED after 10 min");
+    await alertmanager(webhook("TeamsDiskFull", "feedbeef00000001", "resolved"));
+    expect(await updated(activityId, /✅ TeamsDiskFull/)).toContain("RESOLVED after 10 min");
+    await threadLine(activityId, /db-9:9100 resolved at/);
+    expect(group).toMatch(/^[0-9a-f]{8}$/);
   });
 
-  it("answers an action on an unknown alert with a message, leaving the card alone", async () => {
-    const invoke = await post(
-      "/api/messages",
-      alertActionActivity("alert-ack", "00000000", {
-        serviceUrl: connector.url,
-        conversationId: CONVERSATION,
-      }),
+  it("lists, acknowledges, silences and unsilences by text", async () => {
+    await alertmanager(webhook("TeamsTextFull", "feedbeef00000002"));
+    const { activityId, group } = await postedCard("TeamsTextFull");
+
+    const list = await typed("alerts");
+    expect(list).toContain(group);
+    expect(list).toContain("TeamsTextFull");
+
+    expect(await typed(`ack ${group}`)).toContain("Acknowledged");
+    expect(await updated(activityId, /ACKNOWLEDGED by /)).toContain(
+      '{"type":"TextRun","text":"Ana","weight":"Bolder"}',
     );
-    const response = JSON.parse(invoke.text) as { type: string; value: string };
+    expect(await lastAudit()).toMatchObject({ actor: anaAudit, action: "ack", subject: group });
+    await threadLine(activityId, /Acknowledged by /);
+
+    expect(await typed(`silence ${group} 2h`, BO)).toContain("Silenced");
+    expect(await updated(activityId, /SILENCED until/)).toContain('"text":"Bo"');
+    expect(await lastAudit()).toMatchObject({ actor: boAudit, action: "silence", subject: group });
+
+    expect(await typed(`unsilence ${group}`)).toContain("Unsilenced");
+    await threadLine(activityId, /Silence lifted by /);
+    expect(await lastAudit()).toMatchObject({ actor: anaAudit, action: "unsilence", subject: group });
+    const after = connector.calls.filter((c) => c.method === "PUT" && c.activityId === activityId).at(-1);
+    expect(cardText(after?.body)).not.toContain("SILENCED");
+  });
+
+  it("acknowledges, silences and unsilences by button; the presser gets the card as it is now", async () => {
+    await alertmanager(webhook("TeamsButtonFull", "feedbeef00000003"));
+    const { activityId, group } = await postedCard("TeamsButtonFull");
+
+    const ack = await pressed({ kind: "alert.ack", id: group });
+    expect(ack.type).toBe("application/vnd.microsoft.card.adaptive");
+    expect(JSON.stringify(ack.value)).toContain("ACKNOWLEDGED by ");
+    await updated(activityId, /ACKNOWLEDGED by /);
+    expect(await lastAudit()).toMatchObject({ actor: anaAudit, action: "ack", subject: group });
+
+    const silence = await pressed({ kind: "alert.silence", id: group, for: "1h" }, BO);
+    expect(JSON.stringify(silence.value)).toContain("SILENCED until");
+    // The silenced card offers Unsilence instead of Silence.
+    expect(cardActions(JSON.stringify(silence.value))).toContainEqual({ kind: "alert.unsilence", id: group });
+    await updated(activityId, /SILENCED until/);
+    expect(await lastAudit()).toMatchObject({ actor: boAudit, action: "silence", subject: group });
+
+    const unsilence = await pressed({ kind: "alert.unsilence", id: group });
+    expect(JSON.stringify(unsilence.value)).not.toContain("SILENCED");
+    expect(await lastAudit()).toMatchObject({ actor: anaAudit, action: "unsilence", subject: group });
+    await threadLine(activityId, /Silence lifted by /);
+
+    // Details are posted below the card, which keeps its buttons.
+    const details = await pressed({ kind: "alert.details", id: group });
+    expect(details.type).toBe("application/vnd.microsoft.activity.message");
+    await connector.waitFor((c) => cardText(c.body).includes(`Alert ${group}: details`));
+  });
+
+  it("resolves alerts of chat rules made from Teams, by text and by button", async () => {
+    const created = await typed("alert when cpu > 50% on web-2");
+    expect(created).toContain("Rule created");
+    const rule = /Rule ([0-9a-f]{8})/.exec(created)?.[1] ?? "";
+    const cpu = await postedCard("CPUBusyRule", "alert.resolve");
+    expect(await typed(`resolve ${cpu.group}`)).toContain("Resolved");
+    expect(await lastAudit()).toMatchObject({ actor: anaAudit, action: "resolve", subject: cpu.group });
+    await updated(cpu.activityId, /✅ CPUBusyRule/);
+    // The condition still holds, so the rule would fire again: done with it.
+    expect(await typed(`rule delete ${rule}`)).toContain("Rule deleted");
+
+    const created2 = await typed("alert when memory > 50% on web-2", BO);
+    const rule2 = /Rule ([0-9a-f]{8})/.exec(created2)?.[1] ?? "";
+    const [memCall] = await connector.waitFor(
+      (c) =>
+        c.method === "POST" &&
+        c.activityId === undefined &&
+        cardText(c.body).includes("From a chat rule") &&
+        !cardText(c.body).includes("CPUBusyRule"),
+    );
+    const mem = cardActions(cardText(memCall?.body)).find((a) => a.kind === "alert.resolve");
+    const memGroup = mem && "id" in mem ? mem.id : "";
+    const resolved = await pressed({ kind: "alert.resolve", id: memGroup }, BO);
+    expect(resolved.type).toBe("application/vnd.microsoft.card.adaptive");
+    expect(JSON.stringify(resolved.value)).toContain("RESOLVED");
+    expect(await lastAudit()).toMatchObject({ actor: boAudit, action: "resolve", subject: memGroup });
+    await updated(memCall?.responseId ?? "", /RESOLVED/);
+    expect(await typed(`rule delete ${rule2}`, BO)).toContain("Rule deleted");
+  });
+
+  it("answers an action on an unknown alert with a toast, leaving every card alone", async () => {
+    const before = connector.calls.length;
+    const response = await pressed({ kind: "alert.ack", id: "00000000" });
     expect(response.type).toBe("application/vnd.microsoft.activity.message");
-    expect(response.value).toMatch(/There is no alert 00000000/);
+    expect(String(response.value)).toMatch(/There is no alert 00000000/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(connector.calls.slice(before).filter((c) => c.method === "PUT")).toEqual([]);
   });
 });

@@ -12,6 +12,8 @@ export interface ConnectorCall {
   conversationId: string;
   activityId?: string;
   body: Record<string, unknown>;
+  /** The id the connector answered with (a new activity's id, or the updated one's). */
+  responseId?: string;
   at: number;
 }
 
@@ -60,18 +62,20 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     } catch {
       // recorded as empty
     }
+    const responseId = req.method === "PUT" ? m[2] : `activity-${++seq}`;
     const call: ConnectorCall = {
       method: req.method ?? "",
       path: req.url ?? "",
       conversationId: decodeURIComponent(m[1] ?? ""),
       activityId: m[2] ? decodeURIComponent(m[2]) : undefined,
       body,
+      responseId,
       at: Date.now(),
     };
     calls.push(call);
     for (const l of listeners) l(call);
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ id: req.method === "PUT" ? m[2] : `activity-${++seq}` }));
+    res.end(JSON.stringify({ id: responseId }));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
