@@ -9,12 +9,18 @@ import { AlertService, type AlertServiceDeps } from "./alert-service.js";
 import { AlertStore } from "./alert-store.js";
 import { AlertmanagerSilences } from "./alertmanager-silences.js";
 import { AuditLog } from "./audit-log.js";
+import type { GroupMessageOptions } from "./group-message.js";
 import { AlertRouter } from "./routing.js";
 import { SilenceStore } from "./silences.js";
 
 export interface AlertPipeline {
   store: AlertStore;
   service: AlertService;
+}
+
+/** How alert messages are drawn, the same for the service's replies and every notifier. */
+export function alertMessageOptions(config: Config, now?: () => number): GroupMessageOptions {
+  return { ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}), ...(now ? { now } : {}) };
 }
 
 export function kickChannel(prefix: string): string {
@@ -47,10 +53,7 @@ export function createAlertPipeline(deps: {
     router,
     logger: deps.logger,
     ...(config.alertmanagerUrl ? { alertmanager: new AlertmanagerSilences(config.alertmanagerUrl) } : {}),
-    messageOptions: {
-      ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
-      ...(deps.now ? { now: deps.now } : {}),
-    },
+    messageOptions: alertMessageOptions(config, deps.now),
     onQueued: deps.onQueued,
     ...(deps.onReceived ? { onReceived: deps.onReceived } : {}),
     ...(deps.now ? { now: deps.now } : {}),

@@ -5,7 +5,6 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Assistant } from "../assistant/assistant.js";
 import { plainText, type Reply } from "../reply/reply.js";
 import { parseVerbArgs } from "./args.js";
 import { DeferredCharts } from "./deferred-charts.js";
@@ -35,13 +34,17 @@ export async function run(args: string[]): Promise<number> {
   }
   const now = at === undefined ? Date.now : () => at as number;
 
-  const [{ loadConfig, prometheusSettings }, { Environments }, { BuiltinEngine }, { renderText }] =
-    await Promise.all([
-      import("../config/config.js"),
-      import("../metrics/environments.js"),
-      import("../assistant/engine.js"),
-      import("../reply/render-text.js"),
-    ]);
+  const [
+    { loadConfig, prometheusSettings },
+    { Environments },
+    { createQuestionFlow },
+    { renderText, terminalSafe },
+  ] = await Promise.all([
+    import("../config/config.js"),
+    import("../metrics/environments.js"),
+    import("../flows/question-flow.js"),
+    import("../reply/render-text.js"),
+  ]);
   const config = loadConfig();
   const environments = new Environments(prometheusSettings(config));
   const useLlm = config.llm.providers.some((p) => p !== "builtin");
@@ -51,27 +54,18 @@ export async function run(args: string[]): Promise<number> {
   const renderChart = useLlm ? (await import("../charts/line-chart.js")).renderLineChart : charts.render;
   const anomalies = lazyAnomalyStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   try {
-    const engine = new BuiltinEngine({
+    // The same question flow the bot answers with.
+    const { assistant } = createQuestionFlow({
+      config,
       environments,
       renderChart,
-      deadlineMs: config.answerDeadlineMs,
-      grafanaUrl: config.grafanaUrl,
-      now: at === undefined ? undefined : now,
       anomalies: anomalies.store,
+      ...(at === undefined ? {} : { now }),
+      logger: async () =>
+        (await import("../observability/logger.js")).createLogger(
+          config.logLevel === "info" ? "warn" : config.logLevel,
+        ),
     });
-    let assistant: Assistant = engine;
-    if (useLlm) {
-      const [{ createAssistant }, { createLogger }] = await Promise.all([
-        import("../assistant/llm/create-assistant.js"),
-        import("../observability/logger.js"),
-      ]);
-      assistant = createAssistant({
-        config,
-        engine,
-        logger: createLogger(config.logLevel === "info" ? "warn" : config.logLevel),
-        tools: { environments, now, anomalies: anomalies.store },
-      });
-    }
     const answer = await assistant.answer({
       platform: "cli",
       user: "cli",
@@ -82,7 +76,8 @@ export async function run(args: string[]): Promise<number> {
     const reply = await withDrawnChart(answer.reply, charts);
     if (reply.tone === "error") {
       // One clear line for scripts and humans; the exit code says it failed.
-      process.stderr.write(`${reply.title.replace(/^\S+\s/, "")}: ${plainText(reply.text).split("\n")[0]}\n`);
+      const firstLine = plainText(reply.text).split("\n")[0];
+      process.stderr.write(terminalSafe(`${reply.title.replace(/^\S+\s/, "")}: ${firstLine}\n`));
       return 1;
     }
     if (values.chart && reply.chart) writeFileSync(path.resolve(values.chart), reply.chart.png);

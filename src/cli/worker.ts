@@ -9,16 +9,15 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length > 0) throw usageError("worker", `unexpected argument "${positionals[0]}"`);
   const { loadConfig, prometheusSettings } = await import("../config/config.js");
   const config = loadConfig();
-  const [{ createLogger }, { Redis }, { AnomalyStore }, { startAnomalyJobs }, { Environments }] =
+  const [{ createLogger }, { Redis }, { AnomalyStore }, { startScanFlow }, { Environments }] =
     await Promise.all([
       import("../observability/logger.js"),
       import("ioredis"),
       import("../anomaly/anomaly-store.js"),
-      import("../app.js"),
+      import("../flows/scan-flow.js"),
       import("../metrics/environments.js"),
     ]);
   const { createAlertPipeline, kickChannel } = await import("../alerts/alert-pipeline.js");
-  const { anomalyAlerts } = await import("../alerts/anomaly-alerts.js");
   const logger = createLogger(config.logLevel);
   const environments = new Environments(prometheusSettings(config));
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
@@ -30,14 +29,15 @@ export async function run(args: string[]): Promise<number> {
     logger,
     onQueued: () => void redis.publish(kickChannel(prefix), "1").catch(() => {}),
   });
-  const workers = await startAnomalyJobs(
+  // The same scan flow the bot runs; findings go to the alert pipeline, which tells the bot to post.
+  const workers = await startScanFlow({
     config,
     logger,
     environments,
-    new AnomalyStore(redis, `${prefix}:anomaly`),
+    store: new AnomalyStore(redis, `${prefix}:anomaly`),
     prefix,
-    { onScanChanges: async (_env, changes) => void (await alerts.service.ingest(anomalyAlerts(changes))) },
-  );
+    alerts: alerts.service,
+  });
   logger.info({ environments: environments.names() }, "anomaly workers running");
   const stop = () => {
     workers.close().finally(() => {

@@ -129,7 +129,8 @@ describe("with a real Alertmanager", () => {
       return silences.some((s) => s.status.state === "active");
     });
     const active = silences.find((s) => s.status.state === "active");
-    expect(active?.createdBy).toBe("<@U0ANA>");
+    // Alertmanager shows who silenced it by name and platform id, as the audit log does.
+    expect(active?.createdBy).toBe("Ana (slack:U0ANA)");
     expect(active?.matchers).toEqual([
       { name: "alertname", value: "LiveDiskFull", isRegex: false, isEqual: true },
     ]);

@@ -33,7 +33,8 @@ describe("bad questions against the real fixture Prometheus", () => {
   afterAll(() => app.close());
 
   it.each([
-    ["empty", "", /empty/i],
+    // Nothing typed is a request for help, as in Slack and Teams.
+    ["empty", "", /empty|What I can answer/i],
     ["whitespace and control characters", " \u0000\u0007\t\n\u001b[31m ", /empty|did not understand/i],
     ["PromQL-looking text", '} or vector(1) or up{job="', /did not understand|Not sure/i],
     ["SQL-ish text", '"; DROP TABLE hosts; --', /did not understand|Not sure/i],

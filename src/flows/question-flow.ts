@@ -1,0 +1,67 @@
+/**
+ * The question flow's wiring, shared by the bot (`cloudops start`) and `cloudops ask`: the built-in
+ * engine over the environments, and in front of it the LLM chain when providers are configured.
+ */
+import type { AnomalyStore } from "../anomaly/anomaly-store.js";
+import type { Assistant } from "../assistant/assistant.js";
+import { BuiltinEngine, type BuiltinEngineOptions } from "../assistant/engine.js";
+import type { ChainOptions } from "../assistant/llm/llm-chain.js";
+import type { ToolContext } from "../assistant/llm/tools.js";
+import type { Config } from "../config/config.js";
+import type { Environments } from "../metrics/environments.js";
+import type { Logger } from "../observability/logger.js";
+
+export interface QuestionFlow {
+  /** Answers from Prometheus alone; also draws charts asked for as data. */
+  engine: BuiltinEngine;
+  /** What chat asks: the LLM chain ending with the engine, or the engine alone. */
+  assistant: Assistant;
+}
+
+export interface QuestionFlowDeps {
+  config: Config;
+  environments: Environments;
+  /** The logger, or how to make one (the CLI makes one only when an LLM provider needs it). */
+  logger: Logger | (() => Promise<Logger>);
+  renderChart: BuiltinEngineOptions["renderChart"];
+  anomalies?: AnomalyStore;
+  now?: () => number;
+  /** The open alerts, for the LLM's get_alerts tool. */
+  openAlerts?: ToolContext["openAlerts"];
+  memory?: ChainOptions["memory"];
+  onOutcome?: ChainOptions["onOutcome"];
+}
+
+export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
+  const { config } = deps;
+  const engine = new BuiltinEngine({
+    environments: deps.environments,
+    renderChart: deps.renderChart,
+    deadlineMs: config.answerDeadlineMs,
+    grafanaUrl: config.grafanaUrl,
+    now: deps.now,
+    ...(deps.anomalies ? { anomalies: deps.anomalies } : {}),
+  });
+  if (!config.llm.providers.some((p) => p !== "builtin")) return { engine, assistant: engine };
+  // The LLM chain (and the vendor SDKs under it) loads on first use: `cloudops ask` starts fast.
+  const chain = (async () => {
+    const [{ createAssistant }, logger] = await Promise.all([
+      import("../assistant/llm/create-assistant.js"),
+      typeof deps.logger === "function" ? deps.logger() : deps.logger,
+    ]);
+    return createAssistant({
+      config,
+      engine,
+      logger,
+      tools: {
+        environments: deps.environments,
+        now: deps.now ?? Date.now,
+        ...(deps.anomalies ? { anomalies: deps.anomalies } : {}),
+        ...(deps.openAlerts ? { openAlerts: deps.openAlerts } : {}),
+      },
+      ...(deps.memory ? { memory: deps.memory } : {}),
+      ...(deps.onOutcome ? { onOutcome: deps.onOutcome } : {}),
+    });
+  })();
+  return { engine, assistant: { answer: async (inbound, signal) => (await chain).answer(inbound, signal) } };
+}
