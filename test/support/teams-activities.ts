@@ -1,4 +1,4 @@
-/** Activities as Teams sends them to a bot: channelData, mentions, conversationUpdate, invoke. */
+/** Activities as Teams sends them to a bot: channelData, mentions, conversationUpdate (card presses: test/chat/teams/activities.ts). */
 
 let seq = 0;
 export const BOT = { id: "28:cloudops-bot", name: "cloudops" };
@@ -48,24 +48,4 @@ export function messageActivity(text: string, o: Base & { mention?: boolean }) {
 
 export function installActivity(o: Base) {
   return { ...base(o), type: "conversationUpdate", membersAdded: [{ id: BOT.id }] };
-}
-
-/** An Action.Execute invoke, as Teams sends it when a card button is pressed. */
-function executeInvoke(verb: string, data: Record<string, unknown>, o: Base & { replyToId?: string }) {
-  return {
-    ...base(o),
-    type: "invoke",
-    name: "adaptiveCard/action",
-    replyToId: o.replyToId ?? "activity-1",
-    value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
-  };
-}
-
-export function executeActivity(question: string, o: Base & { replyToId?: string }) {
-  return executeInvoke("cloudops.ask", { question }, o);
-}
-
-/** Action.Execute on an alert card's button (acknowledge, silence, …). */
-export function alertActionActivity(action: string, value: string, o: Base & { replyToId?: string }) {
-  return executeInvoke("cloudops.alert", { action, value }, o);
 }

@@ -78,11 +78,22 @@ export class ProactiveSender {
   ): Promise<void> {
     const reference = await this.references.get(conversationId);
     if (!reference) throw new NoConversationReference(conversationId);
+    // A failure inside the turn must reach the caller (alert delivery retries on it). Left to the
+    // adapter, it would go to onTurnError, which logs it, posts "something went wrong" into the
+    // channel and returns normally — a lost alert update that looks delivered.
+    let failure: { error: unknown } | undefined;
     await this.adapter.continueConversationAsync(
       this.appId,
       // Validated on save and load; its shape is the one TurnContext.getConversationReference produced.
       reference as unknown as Partial<ConversationReference>,
-      work,
+      async (context) => {
+        try {
+          await work(context);
+        } catch (error) {
+          failure = { error };
+        }
+      },
     );
+    if (failure) throw failure.error;
   }
 }

@@ -1,0 +1,41 @@
+/**
+ * What a person reads, recovered from a platform's wire format, for the contract suites: Slack blocks
+ * (rich_text pieces and plain_text; mrkdwn must not appear at all) and Adaptive Cards (TextRuns, which
+ * Teams never reads as Markdown).
+ */
+
+export function slackVisible(blocks: unknown): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!v || typeof v !== "object") return;
+    const o = v as Record<string, unknown>;
+    if (o.type === "mrkdwn") throw new Error(`mrkdwn text reached Slack: ${JSON.stringify(o).slice(0, 200)}`);
+    if ((o.type === "text" || o.type === "plain_text") && typeof o.text === "string") out.push(o.text);
+    if (o.type === "user") out.push(`@${String(o.user_id)}`);
+    if (o.type === "link") out.push(String(o.text ?? o.url));
+    for (const [k, child] of Object.entries(o)) if (k !== "text" || typeof child !== "string") walk(child);
+  };
+  walk(blocks);
+  return out.join("");
+}
+
+/** Slack's fallback text is mrkdwn: &, < and > must arrive escaped, so none of Slack's controls is live. */
+export function assertSlackFallbackInert(text: unknown): void {
+  if (typeof text !== "string") throw new Error("no fallback text");
+  if (/[<>]|&(?!amp;|lt;|gt;)/.test(text))
+    throw new Error(`live markup in Slack fallback text: ${text.slice(0, 200)}`);
+}
+
+export function cardVisible(activity: Record<string, unknown> | undefined): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!v || typeof v !== "object") return;
+    const o = v as Record<string, unknown>;
+    if (o.type === "TextRun" && typeof o.text === "string") out.push(o.text);
+    for (const child of Object.values(o)) walk(child);
+  };
+  walk(activity?.attachments);
+  return out.join("");
+}
