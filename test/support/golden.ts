@@ -11,6 +11,8 @@ export function expectGolden(dir: string, name: string, value: unknown): void {
   const file = path.join(dir, `${name}.json`);
   const text = `${JSON.stringify(value, null, 2)}\n`;
   if (process.env.UPDATE_GOLDEN === "1") {
+    // In CI nothing may write its own expectation.
+    if (process.env.CI === "true") expect.fail("UPDATE_GOLDEN=1 is refused under CI=true");
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, text);
   }

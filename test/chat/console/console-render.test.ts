@@ -1,0 +1,136 @@
+/**
+ * The console's JSON (also the ask API's): golden files for every message kind the console shows —
+ * answers, refusals, errors, alert listings and audit, each alert state, thread lines — and the
+ * console's ChatPlatform transcript. A missing golden file fails; UPDATE_GOLDEN=1 writes one.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "vitest";
+import type { Alert } from "../../../src/alerts/alert.js";
+import { alertListReply, auditReply } from "../../../src/alerts/alert-list.js";
+import type { GroupEvent, GroupState } from "../../../src/alerts/alert-store.js";
+import { eventLine, groupDetails, groupReply } from "../../../src/alerts/group-message.js";
+import { answerHelp } from "../../../src/assistant/answers/static.js";
+import { refuse } from "../../../src/chat/access.js";
+import { renderConsoleReply } from "../../../src/chat/console/console-render.js";
+import { makeReply, plainText, type Reply, type UserRef } from "../../../src/reply/reply.js";
+import { expectGolden } from "../../support/golden.js";
+import { healthReply } from "../../support/sample-replies.js";
+
+const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden");
+const T0 = Date.UTC(2026, 10, 25, 3, 0);
+const NOW = T0 + 30 * 60_000;
+const ana: UserRef = { platform: "slack", id: "U0ANA", name: "Ana" };
+const chartUrl = () => "/charts/abc.png";
+
+function alert(i: number, over: Partial<Alert> = {}): Alert {
+  return {
+    fingerprint: `fp${i}`,
+    status: "firing",
+    labels: { alertname: "HostDiskFull", severity: "critical", instance: `db-${i}:9100`, job: "node" },
+    annotations: {
+      summary: `Disk /data on db-${i} is 93% full`,
+      runbook_url: "https://runbooks.example/disk",
+    },
+    startsAt: T0,
+    source: "alertmanager",
+    ...over,
+  };
+}
+
+function state(alerts: Alert[], over: Partial<GroupState["group"]> = {}): GroupState {
+  return {
+    group: {
+      id: "3fa2c19b",
+      target: { platform: "slack", channel: "C0ALERTS", route: "default" },
+      labels: { alertname: "HostDiskFull" },
+      createdAt: T0,
+      ...over,
+    },
+    alerts,
+    events: [],
+    rev: 1,
+  };
+}
+
+const opts = { grafanaUrl: "https://grafana.example", now: () => NOW };
+const resolvedAt = T0 + 23 * 60_000;
+const refusal = refuse(
+  { slack: { channels: [], users: [] }, teams: { tenants: [], users: [] }, actors: [] },
+  {
+    actor: { platform: "api", id: "anonymous", name: "console user" },
+    place: { id: "api", kind: "console" },
+    via: "message",
+    action: { kind: "alert.ack", id: "3fa2c19b" },
+  },
+) as Reply;
+
+const KINDS: Record<string, Reply> = {
+  "answer-health": healthReply,
+  help: answerHelp(["prod", "staging"]),
+  refusal,
+  error: makeReply({
+    title: "⚠️ Prometheus did not answer",
+    text: "connect ECONNREFUSED 127.0.0.1:9090",
+    tone: "error",
+  }),
+  "alert-list": alertListReply([
+    {
+      id: "3fa2c19b",
+      name: "HostDiskFull",
+      instance: "db-1:9100",
+      firing: 1,
+      since: T0,
+      severity: "critical",
+      ack: { by: ana, at: T0 + 60_000 },
+    },
+    {
+      id: "0a1b2c3d",
+      name: "HostHighCpu",
+      firing: 3,
+      since: T0 + 120_000,
+      severity: "warning",
+      silencedUntil: T0 + 3_600_000,
+    },
+  ]),
+  audit: auditReply([
+    { at: T0, actor: "Ana (slack:U0ANA)", action: "ack", subject: "3fa2c19b", detail: "HostDiskFull" },
+  ]),
+  "alert-firing": groupReply(state([alert(1)]), opts),
+  "alert-acknowledged": groupReply(state([alert(1)], { ack: { by: ana, at: T0 + 5 * 60_000 } }), opts),
+  "alert-silenced": groupReply(
+    state([alert(1)], { silence: { id: "s1", until: T0 + 3_600_000, by: ana } }),
+    opts,
+  ),
+  "alert-resolved": groupReply(
+    state([alert(1, { status: "resolved", endsAt: resolvedAt })], { resolvedAt }),
+    opts,
+  ),
+  "alert-multi": groupReply(
+    state([alert(1), alert(2), alert(3, { status: "resolved", endsAt: resolvedAt })]),
+    opts,
+  ),
+  "alert-details": groupDetails(state([alert(1)])),
+};
+
+const EVENTS: GroupEvent[] = [
+  { kind: "started", at: T0, where: "db-1:9100" },
+  { kind: "ack", at: T0 + 60_000, by: ana },
+  { kind: "silenced", at: T0 + 120_000, by: ana, forMs: 3_600_000 },
+  { kind: "unsilenced", at: T0 + 180_000, by: ana },
+  { kind: "resolved", at: resolvedAt, where: "db-1:9100" },
+];
+
+describe("console JSON (golden)", () => {
+  it.each(Object.keys(KINDS))("%s", (kind) => {
+    expectGolden(GOLDEN, kind, renderConsoleReply(KINDS[kind] as Reply, chartUrl));
+  });
+
+  it("thread lines", () => {
+    expectGolden(
+      GOLDEN,
+      "thread-lines",
+      EVENTS.map((e) => plainText(eventLine(e))),
+    );
+  });
+});
