@@ -77,7 +77,7 @@ export async function run(args: string[]): Promise<number> {
     if (reply.tone === "error") {
       // One clear line for scripts and humans; the exit code says it failed.
       const firstLine = plainText(reply.text).split("\n")[0];
-      process.stderr.write(terminalSafe(`${reply.title.replace(/^\S+\s/, "")}: ${firstLine}\n`));
+      process.stderr.write(terminalSafe(`${reply.title}: ${firstLine}\n`));
       return 1;
     }
     if (values.chart && reply.chart) writeFileSync(path.resolve(values.chart), reply.chart.png);

@@ -174,7 +174,8 @@ describe("cloudops ask: anomaly results from the bot's Redis", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/^Anomaly results unavailable/);
+    // The title as the reply has it (its status marker first), then the reason.
+    expect(r.stderr).toMatch(/^\S+ Anomaly results unavailable: /);
     expect(r.stderr).toContain(`Redis at ${new URL(url).host} unreachable (connection refused)`);
     expect(r.stderr).not.toMatch(/no anomalies|not (completed a )?scan/i);
   });

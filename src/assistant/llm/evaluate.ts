@@ -65,7 +65,7 @@ export async function evaluate(
     });
     const started = performance.now();
     const answer = await chain.answer({ platform: "cli", user: "eval", channel: "eval", text: c.question });
-    const text = `${answer.reply.title}\n${answer.reply.text}`.toLowerCase();
+    const text = `${answer.reply.title}\n${plainText(answer.reply.text)}`.toLowerCase();
     const missing = c.mustContain.filter((f) => !text.includes(f.toLowerCase()));
     const unwanted = c.mustNotContain.filter((f) => text.includes(f.toLowerCase()));
     out.push({
