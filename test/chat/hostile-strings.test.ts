@@ -70,7 +70,10 @@ describe.each(HOSTILE)("hostile strings: %s", (_name, h) => {
     const facts: { title: string; value: string }[] = [];
     const markdownBlocks: string[] = [];
     const walk = (v: unknown): void => {
-      if (Array.isArray(v)) return v.forEach(walk);
+      if (Array.isArray(v)) {
+        v.forEach(walk);
+        return;
+      }
       if (!v || typeof v !== "object") return;
       const o = v as Record<string, unknown>;
       if (o.type === "FactSet") facts.push(...(o.facts as typeof facts));

@@ -5,7 +5,7 @@ import type { FeatureDeviation, HostScore } from "../../anomaly/host-detector.js
 import { DASHBOARDS, grafanaPanelLink } from "../../grafana/links.js";
 import { hostMatcher, hostOfInstance, renderMatchers } from "../../metrics/promql.js";
 import { formatClock, formatDuration, formatValue } from "../../metrics/units.js";
-import { makeReply, type Reply, askButton } from "../../reply/reply.js";
+import { askButton, makeReply, type Reply } from "../../reply/reply.js";
 import { type AnswerContext, environmentContext, envSuffix, toChartSeries } from "./context.js";
 import { answerAnomaliesNotYet } from "./static.js";
 

@@ -4,7 +4,7 @@ import { DASHBOARDS, grafanaPanelLink } from "../../grafana/links.js";
 import { namedQuery } from "../../metrics/catalogue.js";
 import type { InstantSample } from "../../metrics/prometheus-client.js";
 import { formatValue } from "../../metrics/units.js";
-import { makeReply, type Reply, askButton } from "../../reply/reply.js";
+import { askButton, makeReply, type Reply } from "../../reply/reply.js";
 import type { Intent } from "../intent.js";
 import { type AnswerContext, displayHost, environmentContext, envSuffix, hostMatchers } from "./context.js";
 

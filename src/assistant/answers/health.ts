@@ -1,7 +1,7 @@
 /** "what's the current system health?": CPU, memory, disk and load of every host, worst first. */
 import { namedQuery } from "../../metrics/catalogue.js";
 import { formatValue } from "../../metrics/units.js";
-import { makeReply, type Reply, type ReplyField, askButton } from "../../reply/reply.js";
+import { askButton, makeReply, type Reply, type ReplyField } from "../../reply/reply.js";
 import type { Resource } from "../intent.js";
 import { LEVEL_EMOJI, type Level, levelOf, RESOURCES, worstLevel } from "../resources.js";
 import { type AnswerContext, displayHost, environmentContext, envSuffix, hostMatchers } from "./context.js";
@@ -110,12 +110,8 @@ export async function answerHealth(ctx: AnswerContext): Promise<Reply> {
     actions: [
       askButton("CPU trend 1h", `cpu trend last 1h${ctx.host ? ` on ${ctx.host.name}` : ""}`),
       ...(single ? [] : [askButton("Top hosts by CPU", "top 5 hosts by cpu")]),
-      ...(downNames.length > 0
-        ? [askButton("Targets down", "which targets are down?")]
-        : []),
-      ...(busiest && !single
-        ? [askButton(`${busiest.host} details`, `health of ${busiest.host}`)]
-        : []),
+      ...(downNames.length > 0 ? [askButton("Targets down", "which targets are down?")] : []),
+      ...(busiest && !single ? [askButton(`${busiest.host} details`, `health of ${busiest.host}`)] : []),
     ],
     context: [
       ...environmentContext(ctx),

@@ -10,7 +10,7 @@ import {
 import { isWindowed, RATE_WINDOW_S } from "../../metrics/extremes.js";
 import type { InstantSample } from "../../metrics/prometheus-client.js";
 import { formatValue } from "../../metrics/units.js";
-import { makeReply, type Reply, type ReplyField, askButton } from "../../reply/reply.js";
+import { askButton, makeReply, type Reply, type ReplyField } from "../../reply/reply.js";
 import type { Resource } from "../intent.js";
 import { LEVEL_EMOJI, levelOf, RESOURCES, type ResourceSpec, worstLevel } from "../resources.js";
 import {

@@ -1,6 +1,6 @@
 /** Answers that need no Prometheus: help, not understood, and errors explained. */
 import { isPrometheusError } from "../../metrics/prometheus-error.js";
-import { makeReply, type Reply, askButton } from "../../reply/reply.js";
+import { askButton, makeReply, type Reply } from "../../reply/reply.js";
 import { EXAMPLE_QUESTIONS, suggestQuestions } from "../parse-question.js";
 
 export function answerHelp(environments: readonly string[]): Reply {

@@ -1,7 +1,7 @@
 /** "which targets are down?", "list targets": scrape health, with the scrape error when Prometheus has one. */
 import { namedQuery } from "../../metrics/catalogue.js";
 import type { ScrapeTarget } from "../../metrics/prometheus-client.js";
-import { makeReply, type Reply, askButton } from "../../reply/reply.js";
+import { askButton, makeReply, type Reply } from "../../reply/reply.js";
 import { type AnswerContext, environmentContext, envSuffix, hostMatchers } from "./context.js";
 
 /** Scrape errors by instance, best effort: Thanos and Mimir have no targets endpoint. */

@@ -3,7 +3,7 @@ import { namedQuery } from "../../metrics/catalogue.js";
 import { coverageOfCount, spanText, windowQueries } from "../../metrics/coverage.js";
 import { RATE_WINDOW_S } from "../../metrics/extremes.js";
 import { formatValue } from "../../metrics/units.js";
-import { makeReply, type Reply, askButton } from "../../reply/reply.js";
+import { askButton, makeReply, type Reply } from "../../reply/reply.js";
 import type { Resource, TimeRange } from "../intent.js";
 import { LEVEL_EMOJI, levelOf, RESOURCES, worstLevel } from "../resources.js";
 import { type AnswerContext, displayHost, environmentContext, envSuffix } from "./context.js";
@@ -55,7 +55,14 @@ export async function answerTopHosts(
       value: `${LEVEL_EMOJI[levelOf(spec, s.value)]} ${formatValue(s.value, spec.unit)}${partial(s.labels.instance)}`,
     })),
     links: resourceLinks(ctx, spec, length || 3600),
-    actions: shown.slice(0, 3).map((s) => (askButton(`${displayHost(s.labels.instance)} trend`, `${resource} trend last 6h on ${displayHost(s.labels.instance)}`))),
+    actions: shown
+      .slice(0, 3)
+      .map((s) =>
+        askButton(
+          `${displayHost(s.labels.instance)} trend`,
+          `${resource} trend last 6h on ${displayHost(s.labels.instance)}`,
+        ),
+      ),
     context: [
       ...environmentContext(ctx),
       `${first.label} — ${range ? when : nowWords(spec)}`,

@@ -6,7 +6,7 @@
 import { namedQuery } from "../../metrics/catalogue.js";
 import type { RangeSeries } from "../../metrics/prometheus-client.js";
 import { formatDuration } from "../../metrics/units.js";
-import { makeReply, type Reply, type ReplyField, askButton } from "../../reply/reply.js";
+import { askButton, makeReply, type Reply, type ReplyField } from "../../reply/reply.js";
 import type { TimeRange } from "../intent.js";
 import { LEVEL_EMOJI, type Level, RESOURCES } from "../resources.js";
 import {

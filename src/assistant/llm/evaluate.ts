@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { Logger } from "../../observability/logger.js";
-import { makeReply } from "../../reply/reply.js";
+import { makeReply, plainText } from "../../reply/reply.js";
 import { LlmChain } from "./llm-chain.js";
 import type { LlmProvider } from "./llm-provider.js";
 import type { ToolContext, ToolResult } from "./tools.js";

@@ -6,52 +6,24 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "vitest";
-import type { Alert } from "../../../src/alerts/alert.js";
 import { alertListReply, auditReply } from "../../../src/alerts/alert-list.js";
-import type { GroupEvent, GroupState } from "../../../src/alerts/alert-store.js";
+import type { GroupEvent } from "../../../src/alerts/alert-store.js";
 import { eventLine, groupDetails, groupReply } from "../../../src/alerts/group-message.js";
 import { answerHelp } from "../../../src/assistant/answers/static.js";
 import { refuse } from "../../../src/chat/access.js";
 import { renderConsoleReply } from "../../../src/chat/console/console-render.js";
 import { makeReply, plainText, type Reply, type UserRef } from "../../../src/reply/reply.js";
+import { sampleAlert, sampleGroup, T0 } from "../../support/alert-fixtures.js";
 import { expectGolden } from "../../support/golden.js";
 import { healthReply } from "../../support/sample-replies.js";
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden");
-const T0 = Date.UTC(2026, 10, 25, 3, 0);
 const NOW = T0 + 30 * 60_000;
 const ana: UserRef = { platform: "slack", id: "U0ANA", name: "Ana" };
 const chartUrl = () => "/charts/abc.png";
 
-function alert(i: number, over: Partial<Alert> = {}): Alert {
-  return {
-    fingerprint: `fp${i}`,
-    status: "firing",
-    labels: { alertname: "HostDiskFull", severity: "critical", instance: `db-${i}:9100`, job: "node" },
-    annotations: {
-      summary: `Disk /data on db-${i} is 93% full`,
-      runbook_url: "https://runbooks.example/disk",
-    },
-    startsAt: T0,
-    source: "alertmanager",
-    ...over,
-  };
-}
-
-function state(alerts: Alert[], over: Partial<GroupState["group"]> = {}): GroupState {
-  return {
-    group: {
-      id: "3fa2c19b",
-      target: { platform: "slack", channel: "C0ALERTS", route: "default" },
-      labels: { alertname: "HostDiskFull" },
-      createdAt: T0,
-      ...over,
-    },
-    alerts,
-    events: [],
-    rev: 1,
-  };
-}
+const alert = sampleAlert;
+const state = sampleGroup;
 
 const opts = { grafanaUrl: "https://grafana.example", now: () => NOW };
 const resolvedAt = T0 + 23 * 60_000;

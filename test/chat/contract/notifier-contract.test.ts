@@ -8,15 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AlertNotifier } from "../../../src/alerts/alert-delivery.js";
 import type { GroupState, MessageRef } from "../../../src/alerts/alert-store.js";
 import { alertWebClient, SlackAlertNotifier } from "../../../src/chat/slack/slack-alert-notifier.js";
-import { ConversationReferences } from "../../../src/chat/teams/conversation-references.js";
 import { TeamsAlertNotifier } from "../../../src/chat/teams/teams-alert-notifier.js";
-import { TeamsChatPlatform } from "../../../src/chat/teams/teams-chat-platform.js";
-import { loadConfig } from "../../../src/config/config.js";
-import { createBotMetrics } from "../../../src/observability/bot-metrics.js";
-import { silentLogger } from "../../../src/observability/logger.js";
-import { startFakeConnector } from "../../fakes/fake-connector.js";
 import { startFakeSlack } from "../../fakes/fake-slack.js";
-import { dropKeysAndDisconnect, testPrefix, testRedis } from "../../support/redis.js";
+import { teamsOnFakeConnector } from "./teams-setup.js";
 import { assertSlackFallbackInert, cardVisible, slackVisible } from "./visible.js";
 
 interface Harness {
@@ -90,24 +84,7 @@ const harnesses: Record<string, () => Promise<Harness>> = {
     };
   },
   async teams() {
-    const connector = await startFakeConnector();
-    const redis = testRedis();
-    const prefix = testPrefix("contract-notifier");
-    const references = new ConversationReferences(redis, `${prefix}:references`);
-    const channel = "19:alerts@thread.tacv2";
-    await references.save({
-      serviceUrl: connector.url,
-      channelId: "msteams",
-      conversation: { id: channel, conversationType: "channel", isGroup: true },
-      bot: { id: "28:cloudops-bot", name: "cloudops" },
-    });
-    const platform = new TeamsChatPlatform({
-      config: loadConfig({ TEAMS_EMULATOR: "true", LOG_LEVEL: "silent" }).teams,
-      dispatcher: { dispatch: () => Promise.reject(new Error("nothing comes in here")) },
-      references,
-      metrics: createBotMetrics(),
-      logger: silentLogger(),
-    });
+    const { connector, platform, channel, close } = await teamsOnFakeConnector("contract-notifier");
     return {
       notifier: new TeamsAlertNotifier(platform, options),
       channel,
@@ -122,10 +99,7 @@ const harnesses: Record<string, () => Promise<Harness>> = {
       // The Bot Framework client retries a 5xx by itself (with backoff); fail every try.
       failNextTransiently: () => connector.failNext(...Array<number>(20).fill(503)),
       lastingFailure: () => state("teams", "19:never-installed@thread.tacv2"),
-      async close() {
-        await connector.close();
-        await dropKeysAndDisconnect(redis, prefix);
-      },
+      close,
     };
   },
 };

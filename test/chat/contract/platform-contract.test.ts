@@ -9,16 +9,12 @@ import { ConsoleChatPlatform } from "../../../src/chat/console/console-platform.
 import type { ActionDispatcher } from "../../../src/chat/dispatcher.js";
 import type { ChatPlatform, PostedMessage } from "../../../src/chat/platform.js";
 import { createSlackPlatform } from "../../../src/chat/slack/slack-platform.js";
-import { ConversationReferences } from "../../../src/chat/teams/conversation-references.js";
-import { TeamsChatPlatform } from "../../../src/chat/teams/teams-chat-platform.js";
-import { loadConfig } from "../../../src/config/config.js";
 import { createBotMetrics } from "../../../src/observability/bot-metrics.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { makeReply, plainText, type RichText } from "../../../src/reply/reply.js";
-import { startFakeConnector } from "../../fakes/fake-connector.js";
 import { startFakeSlack } from "../../fakes/fake-slack.js";
-import { dropKeysAndDisconnect, testPrefix, testRedis } from "../../support/redis.js";
 import { SIGNING_SECRET } from "../../support/slack-requests.js";
+import { teamsOnFakeConnector } from "./teams-setup.js";
 import { assertSlackFallbackInert, cardVisible, slackVisible } from "./visible.js";
 
 /** What a person sees of one message, read back from the platform's wire. */
@@ -82,25 +78,7 @@ const harnesses: Record<string, () => Promise<Harness>> = {
     };
   },
   async teams() {
-    const connector = await startFakeConnector();
-    const redis = testRedis();
-    const prefix = testPrefix("contract-teams");
-    const references = new ConversationReferences(redis, `${prefix}:references`);
-    const channel = "19:contract@thread.tacv2";
-    await references.save({
-      serviceUrl: connector.url,
-      channelId: "msteams",
-      conversation: { id: channel, conversationType: "channel", isGroup: true },
-      bot: { id: "28:cloudops-bot", name: "cloudops" },
-    });
-    const platform = new TeamsChatPlatform({
-      config: loadConfig({ TEAMS_EMULATOR: "true", LOG_LEVEL: "silent" }).teams,
-      dispatcher: { dispatch: () => Promise.reject(new Error("nothing comes in here")) },
-      references,
-      metrics: createBotMetrics(),
-      logger: silentLogger(),
-    });
-    await platform.start();
+    const { connector, platform, channel, close } = await teamsOnFakeConnector("contract-teams");
     return {
       platform,
       channel,
@@ -119,11 +97,7 @@ const harnesses: Record<string, () => Promise<Harness>> = {
         }
         return shown;
       },
-      async close() {
-        await platform.stop();
-        await connector.close();
-        await dropKeysAndDisconnect(redis, prefix);
-      },
+      close,
     };
   },
   async console() {

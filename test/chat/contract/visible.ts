@@ -7,7 +7,10 @@
 export function slackVisible(blocks: unknown): string {
   const out: string[] = [];
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(walk);
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+      return;
+    }
     if (!v || typeof v !== "object") return;
     const o = v as Record<string, unknown>;
     if (o.type === "mrkdwn") throw new Error(`mrkdwn text reached Slack: ${JSON.stringify(o).slice(0, 200)}`);
@@ -30,7 +33,10 @@ export function assertSlackFallbackInert(text: unknown): void {
 export function cardVisible(activity: Record<string, unknown> | undefined): string {
   const out: string[] = [];
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(walk);
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+      return;
+    }
     if (!v || typeof v !== "object") return;
     const o = v as Record<string, unknown>;
     if (o.type === "TextRun" && typeof o.text === "string") out.push(o.text);

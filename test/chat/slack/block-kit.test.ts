@@ -6,7 +6,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { Alert } from "../../../src/alerts/alert.js";
 import { alertListReply } from "../../../src/alerts/alert-list.js";
 import type { GroupEvent, GroupState } from "../../../src/alerts/alert-store.js";
 import { eventLine } from "../../../src/alerts/group-message.js";
@@ -25,13 +24,13 @@ import { UNKNOWN_BUTTON } from "../../../src/chat/slack/listeners/buttons.js";
 import { SlackAlertNotifier } from "../../../src/chat/slack/slack-alert-notifier.js";
 import { decodeAction, encodeAction } from "../../../src/reply/action.js";
 import { askButton, makeReply, type Reply, type UserRef } from "../../../src/reply/reply.js";
+import { sampleAlert, sampleGroup, T0 } from "../../support/alert-fixtures.js";
 import { expectGolden as expectGoldenIn } from "../../support/golden.js";
 import { healthReply } from "../../support/sample-replies.js";
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden");
 const expectGolden = (name: string, value: unknown) => expectGoldenIn(GOLDEN, name, value);
 
-const T0 = Date.parse("2026-11-25T03:00:00Z");
 const NOW = T0 + 40 * 60_000;
 const ana: UserRef = { platform: "slack", id: "U0ANA", name: "Ana" };
 
@@ -53,36 +52,8 @@ const refusal = refuse(
   { actor: ana, place: { id: "C0OPS", kind: "channel" }, via: "command", action: { kind: "help" } },
 ) as Reply;
 
-function alert(i: number, over: Partial<Alert> = {}): Alert {
-  return {
-    fingerprint: `a1b2c3d4${i.toString(16).padStart(8, "0")}`,
-    status: "firing",
-    labels: { alertname: "HostDiskFull", severity: "critical", instance: `db-${i}:9100`, job: "node" },
-    annotations: {
-      summary: `Disk /data on db-${i} is 93% full`,
-      runbook_url: "https://runbooks.example/disk",
-    },
-    startsAt: T0,
-    generatorUrl: "http://prometheus:9090/graph?g0.expr=disk",
-    source: "alertmanager",
-    ...over,
-  };
-}
-
-function groupState(alerts: Alert[], over: Partial<GroupState["group"]> = {}): GroupState {
-  return {
-    group: {
-      id: "3fa2c19b",
-      target: { platform: "slack", channel: "C0ALERTS", route: "default" },
-      labels: { alertname: "HostDiskFull" },
-      createdAt: T0,
-      ...over,
-    },
-    alerts,
-    events: [],
-    rev: 1,
-  };
-}
+const alert = sampleAlert;
+const groupState = sampleGroup;
 
 const notifier = new SlackAlertNotifier(
   // render() never calls Slack; the client is only for posting.
