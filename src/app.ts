@@ -77,6 +77,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     environmentNames: () => environments.names(),
     alerts: alerts.service,
     rules: alerts.rules,
+    ...(now ? { now } : {}),
   });
 
   const charts = new ChartStore();

@@ -8,6 +8,7 @@ import { alertListReply, auditReply } from "../alerts/alert-list.js";
 import type { ActionResult } from "../alerts/alert-service.js";
 import { auditActor } from "../alerts/audit-log.js";
 import type { RuleCommands } from "../alerts/chat-rules.js";
+import { clock } from "../alerts/group-message.js";
 import { answerHelp } from "../assistant/answers/static.js";
 import type { Assistant } from "../assistant/assistant.js";
 import type { BotMetrics } from "../observability/bot-metrics.js";
@@ -35,6 +36,8 @@ export interface DispatcherDeps {
   environmentNames: () => string[];
   alerts?: AlertActions;
   rules?: RuleCommands;
+  /** Clock for the App Home's "Updated" line, epoch ms. */
+  now?: () => number;
 }
 
 /** What to show for a request. */
@@ -207,7 +210,10 @@ export class ActionDispatcher {
     const more: Reply[] = [];
     if (this.deps.alerts) more.push(alertListReply(await this.deps.alerts.list()));
     more.push(this.help());
-    return { ...health, more, audience: "actor" };
+    // The home view stays as it was published until opened again: say how fresh it is.
+    const updated = `Updated ${clock(this.deps.now?.() ?? Date.now())}`;
+    const reply = { ...health.reply, context: [...health.reply.context, updated] };
+    return { ...health, reply, more, audience: "actor" };
   }
 }
 

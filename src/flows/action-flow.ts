@@ -25,6 +25,7 @@ export function createActionFlow(deps: {
   environmentNames: () => string[];
   alerts: AlertService;
   rules: RuleCommands;
+  now?: () => number;
 }): ActionDispatcher {
   return new ActionDispatcher({
     assistant: deps.assistant,
@@ -33,5 +34,6 @@ export function createActionFlow(deps: {
     alerts: deps.alerts,
     rules: deps.rules,
     access: accessLists(deps.config),
+    ...(deps.now ? { now: deps.now } : {}),
   });
 }

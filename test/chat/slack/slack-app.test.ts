@@ -254,6 +254,8 @@ describe("Slack app", () => {
     expect(view).toMatch(/System health/);
     expect(view).toMatch(/No open alerts/);
     expect(view).toMatch(/What I can answer/);
+    // A home view is not refreshed until it is opened again: it says when it was drawn.
+    expect(view).toMatch(/Updated \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
   });
 });
 
