@@ -73,6 +73,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   const dispatcher = createActionFlow({
     config,
     assistant: questions.assistant,
+    engine: questions.engine,
     metrics,
     environmentNames: () => environments.names(),
     alerts: alerts.service,

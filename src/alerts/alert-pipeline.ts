@@ -53,7 +53,6 @@ export function createAlertPipeline(deps: {
     router,
     logger: deps.logger,
     ...(config.alertmanagerUrl ? { alertmanager: new AlertmanagerSilences(config.alertmanagerUrl) } : {}),
-    messageOptions: alertMessageOptions(config, deps.now),
     onQueued: deps.onQueued,
     ...(deps.onReceived ? { onReceived: deps.onReceived } : {}),
     ...(deps.now ? { now: deps.now } : {}),

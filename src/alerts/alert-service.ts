@@ -11,7 +11,7 @@ import type { OpenAlertGroup } from "./alert-list.js";
 import type { AlertStore, Change, GroupState } from "./alert-store.js";
 import type { AlertmanagerSilences } from "./alertmanager-silences.js";
 import { type AuditEntry, type AuditLog, auditActor } from "./audit-log.js";
-import { clock, duration, type GroupMessageOptions, groupDetails, groupReply } from "./group-message.js";
+import { clock, duration, groupDetails } from "./group-message.js";
 import type { AlertRouter } from "./routing.js";
 import type { SilenceStore } from "./silences.js";
 
@@ -21,8 +21,6 @@ export interface AlertServiceDeps {
   audit: AuditLog;
   router: AlertRouter;
   logger: Logger;
-  /** How group messages are drawn (Grafana links, clock): `message(id)` shows what the channel shows. */
-  messageOptions: GroupMessageOptions;
   /** Set when ALERTMANAGER_URL is: chat silences of Alertmanager alerts are mirrored there. */
   alertmanager?: AlertmanagerSilences;
   /** Called after changes were queued, to deliver them now. */
@@ -214,12 +212,6 @@ export class AlertService {
   async details(id: string): Promise<Reply | undefined> {
     const state = await this.deps.store.groupState(id);
     return state ? groupDetails(state) : undefined;
-  }
-
-  /** The group's message as it stands now: what its card in the channel shows. */
-  async message(id: string): Promise<Reply | undefined> {
-    const state = await this.deps.store.groupState(id);
-    return state ? groupReply(state, this.deps.messageOptions) : undefined;
   }
 
   /** The open alert groups, oldest first (at most 30). */

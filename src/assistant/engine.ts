@@ -105,6 +105,26 @@ export class BuiltinEngine {
     };
   }
 
+  /**
+   * The health overview of an environment (the default one unless named), asked for as data: the App
+   * Home's first section. No question is parsed and no LLM is involved.
+   */
+  async overview(environment?: string, signal?: AbortSignal): Promise<Answer> {
+    const envs = this.opts.environments;
+    const envName = environment ?? envs.defaultName;
+    const client = envs.get(envName);
+    if (!client) return this.unknownEnvironment(envName);
+    const deadline = AbortSignal.timeout(this.opts.deadlineMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    try {
+      const hosts = await envs.hosts(envName, combined).catch(() => []);
+      const reply = await answerHealth(this.context(envName, client, hosts, undefined, combined));
+      return { reply, provider: "builtin", intent: "health" };
+    } catch (e) {
+      return { reply: answerError(e, envName), provider: "builtin", intent: "health" };
+    }
+  }
+
   async answer(inbound: Inbound, signal?: AbortSignal): Promise<Answer> {
     const envs = this.opts.environments;
     const requestedEnv = inbound.environment?.trim().toLowerCase();

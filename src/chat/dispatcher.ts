@@ -24,13 +24,13 @@ export interface AlertActions extends AlertListing, AuditListing {
   unsilence(id: string, actor: UserRef): Promise<ActionResult>;
   resolve(id: string, actor: UserRef): Promise<ActionResult>;
   details(id: string): Promise<Reply | undefined>;
-  /** The alert's message as it stands now (what its card shows). */
-  message(id: string): Promise<Reply | undefined>;
   audit(entry: { actor: string; action: string; subject: string; detail: string }): Promise<void>;
 }
 
 export interface DispatcherDeps {
   assistant: Assistant;
+  /** The health overview the App Home opens with, asked for as data (the built-in engine, no LLM). */
+  overview: { overview(environment?: string, signal?: AbortSignal): Promise<Answer> };
   metrics: BotMetrics;
   access: AccessLists;
   environmentNames: () => string[];
@@ -54,8 +54,6 @@ export interface Outcome {
    * the alert's message, which the alert pipeline updates for everyone.
    */
   quiet: boolean;
-  /** For actions on an alert: its message as it stands after the action (Teams replaces the card). */
-  alertMessage?: Reply;
   /** For questions: the assistant's answer (provider, intent). */
   answer?: Answer;
 }
@@ -65,6 +63,25 @@ const COMMANDS =
 
 export class ActionDispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
+
+  /**
+   * Whether the platform may keep anything for this person and place (a Teams conversation
+   * reference, say): the access policy's answer for a request that only asks for help.
+   */
+  admits(who: Omit<ActionRequest, "action" | "via">): boolean {
+    return refuse(this.deps.access, { ...who, via: "message", action: { kind: "help" } }) === undefined;
+  }
+
+  /**
+   * A button or card action whose payload is not one we made (altered, or from an older version):
+   * nothing is done, and the person is told so, or refused if they may not use the bot at all.
+   */
+  unknownAction(who: Omit<ActionRequest, "action" | "via">): Outcome {
+    const denied = refuse(this.deps.access, { ...who, via: "button", action: { kind: "help" } });
+    if (denied) return this.outcome(denied, { audience: "actor", ok: false });
+    this.deps.metrics.errors.inc({ component: "dispatcher", reason: "unknown-action" });
+    return this.outcome(UNKNOWN_ACTION, { audience: "actor", ok: false });
+  }
 
   async dispatch(request: ActionRequest): Promise<Outcome> {
     const denied = refuse(this.deps.access, request);
@@ -147,12 +164,10 @@ export class ActionDispatcher {
               : action.kind === "alert.unsilence"
                 ? await alerts.unsilence(action.id, actor)
                 : await alerts.resolve(action.id, actor);
-        const message = result.ok ? await alerts.message(action.id) : undefined;
         return this.outcome(result.reply, {
           audience: "actor",
           ok: result.ok,
           quiet: result.ok && request.via === "button",
-          ...(message ? { alertMessage: message } : {}),
         });
       }
       case "rule.create":
@@ -203,19 +218,24 @@ export class ActionDispatcher {
   }
 
   private async home(request: ActionRequest): Promise<Outcome> {
-    const health = await this.ask(
-      { ...request, action: { kind: "ask", text: "what's the current system health?" } },
-      "what's the current system health?",
-    );
+    // A view refreshed at every open: the engine's overview as data, not a question to the LLM.
+    const health = await this.deps.overview.overview(undefined, request.signal);
     const more: Reply[] = [];
     if (this.deps.alerts) more.push(alertListReply(await this.deps.alerts.list()));
     more.push(this.help());
     // The home view stays as it was published until opened again: say how fresh it is.
     const updated = `Updated ${clock(this.deps.now?.() ?? Date.now())}`;
     const reply = { ...health.reply, context: [...health.reply.context, updated] };
-    return { ...health, reply, more, audience: "actor" };
+    return this.outcome(reply, { more, audience: "actor", ok: true });
   }
 }
+
+/** The answer to a button whose payload does not decode. */
+export const UNKNOWN_ACTION = makeReply({
+  title: "🚫 Unknown button",
+  text: "That button's value is not one this bot made (it may be altered, or from an older version). Nothing was done.",
+  tone: "warning",
+});
 
 function noAlerts(): Reply {
   return makeReply({ title: "Alerts are off", text: "This bot does not handle alerts.", tone: "error" });

@@ -5,6 +5,7 @@
 import type { AlertService } from "../alerts/alert-service.js";
 import type { RuleCommands } from "../alerts/chat-rules.js";
 import type { Assistant } from "../assistant/assistant.js";
+import type { BuiltinEngine } from "../assistant/engine.js";
 import type { AccessLists } from "../chat/access.js";
 import { ActionDispatcher } from "../chat/dispatcher.js";
 import type { Config } from "../config/config.js";
@@ -21,6 +22,8 @@ export function accessLists(config: Config): AccessLists {
 export function createActionFlow(deps: {
   config: Config;
   assistant: Assistant;
+  /** The built-in engine: the App Home's overview comes from it directly. */
+  engine: BuiltinEngine;
   metrics: BotMetrics;
   environmentNames: () => string[];
   alerts: AlertService;
@@ -29,6 +32,7 @@ export function createActionFlow(deps: {
 }): ActionDispatcher {
   return new ActionDispatcher({
     assistant: deps.assistant,
+    overview: deps.engine,
     metrics: deps.metrics,
     environmentNames: deps.environmentNames,
     alerts: deps.alerts,

@@ -9,13 +9,19 @@ import { alertListReply } from "../../src/alerts/alert-list.js";
 import { AlertService } from "../../src/alerts/alert-service.js";
 import { AlertStore } from "../../src/alerts/alert-store.js";
 import { AuditLog } from "../../src/alerts/audit-log.js";
-import { eventLine } from "../../src/alerts/group-message.js";
+import { eventLine, groupReply } from "../../src/alerts/group-message.js";
 import { AlertRouter, groupId } from "../../src/alerts/routing.js";
 import { SilenceStore } from "../../src/alerts/silences.js";
 import type { AlertActions } from "../../src/chat/dispatcher.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { plainText, type UserRef } from "../../src/reply/reply.js";
 import { dropKeysAndDisconnect, testPrefix } from "../support/redis.js";
+
+/** The group's message as delivery would draw it now. */
+async function messageOf(store: AlertStore, id: string) {
+  const state = await store.groupState(id);
+  return state ? groupReply(state, { now: () => clock }) : undefined;
+}
 
 let redis: Redis;
 const prefix = testPrefix("alert-service");
@@ -42,7 +48,6 @@ function pipeline(name: string) {
     audit,
     router: new AlertRouter({ defaultSlackChannel: "C0ALERTS", defaultGroupBy: ["alertname", "instance"] }),
     logger: createLogger("silent"),
-    messageOptions: { now: () => clock },
     now: () => clock,
   });
   return { store, audit, service };
@@ -81,7 +86,7 @@ describe("AlertService", () => {
     const ack = await service.acknowledge(id, ana);
     expect(ack.ok).toBe(true);
     expect(ack.reply.text).toEqual([`Alert ${id} acknowledged by `, { mention: ana }, "."]);
-    const acked = await service.message(id);
+    const acked = await messageOf(store, id);
     expect(acked?.text).toEqual([
       "ACKNOWLEDGED by ",
       { mention: ana },
@@ -94,7 +99,7 @@ describe("AlertService", () => {
     clock = T0 + 60_000;
     const silenced = await service.silence(id, "2h", ben);
     expect(silenced.ok).toBe(true);
-    const shown = await service.message(id);
+    const shown = await messageOf(store, id);
     expect(plainText(shown?.text ?? "")).toContain("🔕 SILENCED until 2026-03-10 14:01 UTC by @Ben");
     expect(shown?.actions.map((b) => b.action)).toContainEqual({ kind: "alert.unsilence", id });
 
@@ -132,7 +137,7 @@ describe("AlertService", () => {
 
   it("resolves a chat rule's alert by hand, in the person's name", async () => {
     clock = T0;
-    const { service } = pipeline("resolve");
+    const { store, service } = pipeline("resolve");
     const a = alert("f003", {
       source: "rule",
       ruleId: "abcd0123",
@@ -142,7 +147,7 @@ describe("AlertService", () => {
     const told: string[] = [];
     service.onRuleAlertResolved(async (rule, fp) => void told.push(`${rule}/${fp}`));
     await service.ingest([a]);
-    expect((await service.message(id))?.actions.map((b) => b.action)).toContainEqual({
+    expect((await messageOf(store, id))?.actions.map((b) => b.action)).toContainEqual({
       kind: "alert.resolve",
       id,
     });

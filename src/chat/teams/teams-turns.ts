@@ -90,9 +90,9 @@ export function teamsTurns(deps: TurnDeps): (context: TurnContext) => Promise<vo
       return;
     }
     const outcome = await dispatch(request);
-    if (outcome.alertMessage) {
-      await context.sendActivity(card(outcome.alertMessage));
-    } else if (outcome.answer) {
+    // An action on an alert answers with a short message; the alert pipeline updates the card itself,
+    // for everyone, so a card sent back here could never land after (and hide) a newer one.
+    if (outcome.answer) {
       // A follow-up question: its answer replaces the card it was asked from.
       await context.sendActivity(card(outcome.reply));
     } else if (!outcome.ok || outcome.quiet) {
