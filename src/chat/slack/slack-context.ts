@@ -11,6 +11,8 @@ export interface SlackContext {
   responder: SlackResponder;
   /** The one dispatcher (the App Home shows its outcome itself). */
   dispatch: (request: ActionRequest) => Promise<Outcome>;
+  /** What to say about a button whose payload is not one we made (the policy applies first). */
+  unknownAction: (who: Omit<ActionRequest, "action" | "via">) => Outcome;
   logger: Logger;
 }
 

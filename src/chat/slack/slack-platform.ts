@@ -23,7 +23,7 @@ export { SlackStartError } from "./slack-errors.js";
 
 export interface SlackPlatformDeps {
   config: Config["slack"];
-  dispatcher: Pick<ActionDispatcher, "dispatch">;
+  dispatcher: Pick<ActionDispatcher, "dispatch" | "unknownAction">;
   metrics: BotMetrics;
   logger: Logger;
 }
@@ -42,6 +42,7 @@ export function createSlackPlatform(deps: SlackPlatformDeps): SlackChatPlatform 
   const ctx: SlackContext = {
     platform,
     dispatch,
+    unknownAction: (who) => deps.dispatcher.unknownAction(who),
     responder: new SlackResponder({ platform, dispatch, logger: deps.logger }),
     logger: deps.logger,
   };

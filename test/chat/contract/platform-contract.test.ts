@@ -13,6 +13,7 @@ import { createBotMetrics } from "../../../src/observability/bot-metrics.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { makeReply, plainText, type RichText } from "../../../src/reply/reply.js";
 import { startFakeSlack } from "../../fakes/fake-slack.js";
+import { NO_REQUESTS } from "../../support/no-requests.js";
 import { SIGNING_SECRET } from "../../support/slack-requests.js";
 import { teamsOnFakeConnector } from "./teams-setup.js";
 import { assertSlackFallbackInert, cardVisible, slackVisible } from "./visible.js";
@@ -44,7 +45,7 @@ const harnesses: Record<string, () => Promise<Harness>> = {
         allowedChannels: [],
         allowedUsers: [],
       },
-      dispatcher: { dispatch: () => Promise.reject(new Error("nothing comes in here")) },
+      dispatcher: NO_REQUESTS,
       metrics: createBotMetrics(),
       logger: silentLogger(),
     });

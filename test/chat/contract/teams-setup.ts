@@ -8,6 +8,7 @@ import { loadConfig } from "../../../src/config/config.js";
 import { createBotMetrics } from "../../../src/observability/bot-metrics.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { type FakeConnector, startFakeConnector } from "../../fakes/fake-connector.js";
+import { NO_REQUESTS } from "../../support/no-requests.js";
 import { dropKeysAndDisconnect, testPrefix, testRedis } from "../../support/redis.js";
 
 export interface TeamsSetup {
@@ -31,7 +32,7 @@ export async function teamsOnFakeConnector(name: string): Promise<TeamsSetup> {
   });
   const platform = new TeamsChatPlatform({
     config: loadConfig({ TEAMS_EMULATOR: "true", LOG_LEVEL: "silent" }).teams,
-    dispatcher: { dispatch: () => Promise.reject(new Error("no turns come in here")) },
+    dispatcher: NO_REQUESTS,
     references,
     metrics: createBotMetrics(),
     logger: silentLogger(),

@@ -6,11 +6,12 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { alertListReply } from "../../../src/alerts/alert-list.js";
+import { alertListReply, auditReply } from "../../../src/alerts/alert-list.js";
 import type { GroupEvent, GroupState } from "../../../src/alerts/alert-store.js";
-import { eventLine } from "../../../src/alerts/group-message.js";
+import { eventLine, groupDetails } from "../../../src/alerts/group-message.js";
 import { answerHelp } from "../../../src/assistant/answers/static.js";
 import { refuse } from "../../../src/chat/access.js";
+import { UNKNOWN_ACTION } from "../../../src/chat/dispatcher.js";
 import {
   type Block,
   fallbackText,
@@ -20,7 +21,6 @@ import {
   renderReply,
   type SlackMessage,
 } from "../../../src/chat/slack/block-kit.js";
-import { UNKNOWN_BUTTON } from "../../../src/chat/slack/listeners/buttons.js";
 import { SlackAlertNotifier } from "../../../src/chat/slack/slack-alert-notifier.js";
 import { decodeAction, encodeAction } from "../../../src/reply/action.js";
 import { askButton, makeReply, type Reply, type UserRef } from "../../../src/reply/reply.js";
@@ -105,7 +105,7 @@ describe("Block Kit renderer (golden)", () => {
     expectGolden("not-understood", renderReply(notUnderstood));
     expectGolden("error", renderReply(failed));
     expectGolden("refusal", renderReply(refusal));
-    expectGolden("unknown-button", renderReply(UNKNOWN_BUTTON));
+    expectGolden("unknown-button", renderReply(UNKNOWN_ACTION));
   });
 
   it("alert groups: firing, acknowledged, silenced, resolved, several alerts, a route's mention", () => {
@@ -117,6 +117,45 @@ describe("Block Kit renderer (golden)", () => {
 
   it("thread lines", () => {
     expectGolden("thread-lines", renderLines(EVENTS.map(eventLine)));
+  });
+
+  it("alert listing, audit log, alert details and help, as commands show them", () => {
+    expectGolden(
+      "alert-list",
+      renderReply(
+        alertListReply([
+          {
+            id: "3fa2c19b",
+            name: "HostDiskFull",
+            instance: "db-1:9100",
+            firing: 1,
+            since: T0,
+            severity: "critical",
+            ack: { by: ana, at: T0 + 60_000 },
+          },
+          {
+            id: "0a1b2c3d",
+            name: "HostHighCpu",
+            firing: 3,
+            since: T0 + 120_000,
+            severity: "warning",
+            silencedUntil: T0 + 3_600_000,
+          },
+        ]),
+        { actions: false },
+      ),
+    );
+    expectGolden(
+      "audit",
+      renderReply(
+        auditReply([
+          { at: T0, actor: "Ana (slack:U0ANA)", action: "ack", subject: "3fa2c19b", detail: "HostDiskFull" },
+        ]),
+        { actions: false },
+      ),
+    );
+    expectGolden("alert-details", renderReply(groupDetails(groupState([alert(1)])), { actions: false }));
+    expectGolden("help", renderReply(answerHelp(["prod", "staging"])));
   });
 
   it("App Home: allowed (health, open alerts, commands) and refused (the refusal alone)", () => {

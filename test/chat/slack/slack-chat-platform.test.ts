@@ -8,6 +8,7 @@ import { createBotMetrics } from "../../../src/observability/bot-metrics.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { makeReply, type UserRef } from "../../../src/reply/reply.js";
 import { type FakeSlack, startFakeSlack } from "../../fakes/fake-slack.js";
+import { NO_REQUESTS } from "../../support/no-requests.js";
 import { SIGNING_SECRET } from "../../support/slack-requests.js";
 
 let slack: FakeSlack;
@@ -24,9 +25,7 @@ beforeAll(async () => {
       allowedChannels: [],
       allowedUsers: [],
     },
-    dispatcher: {
-      dispatch: () => Promise.reject(new Error("no requests come in this test")),
-    },
+    dispatcher: NO_REQUESTS,
     metrics: createBotMetrics(),
     logger: silentLogger(),
   });

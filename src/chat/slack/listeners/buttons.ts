@@ -7,15 +7,8 @@
  */
 import type { App, BlockButtonAction } from "@slack/bolt";
 import { decodeAction } from "../../../reply/action.js";
-import { makeReply } from "../../../reply/reply.js";
 import { ACTION_PREFIX } from "../block-kit.js";
 import { placeKind, type SlackContext, slackRequest } from "../slack-context.js";
-
-export const UNKNOWN_BUTTON = makeReply({
-  title: "🚫 Unknown button",
-  text: "That button's value is not one this bot made (it may be altered, or from an older version). Nothing was done.",
-  tone: "warning",
-});
 
 export function registerButtons(app: App, ctx: SlackContext): void {
   app.action<BlockButtonAction>(new RegExp(`^${ACTION_PREFIX}:`), async ({ ack, body, action }) => {
@@ -33,22 +26,18 @@ export function registerButtons(app: App, ctx: SlackContext): void {
       ...(threadTs ? { threadTs } : {}),
       ...(messageTs ? { updateTs: messageTs } : {}),
     };
+    const team = body.team?.id;
+    const from = { user, channel, place: placeKind(channel), ...(team ? { team } : {}) };
     const decoded = decodeAction(action.value);
     if (!decoded) {
       ctx.logger.warn(
         { user, channel, actionId: action.action_id },
         "refused a button with an unknown value",
       );
-      await ctx.responder.privately(dest, [UNKNOWN_BUTTON]);
+      const { action: _none, via: _via, ...who } = await slackRequest(ctx, from, "button", { kind: "help" });
+      await ctx.responder.privately(dest, [ctx.unknownAction(who).reply]);
       return;
     }
-    const team = body.team?.id;
-    const request = await slackRequest(
-      ctx,
-      { user, channel, place: placeKind(channel), ...(team ? { team } : {}) },
-      "button",
-      decoded,
-    );
-    await ctx.responder.handle(request, dest);
+    await ctx.responder.handle(await slackRequest(ctx, from, "button", decoded), dest);
   });
 }
