@@ -1,9 +1,10 @@
 /**
  * Who may use the bot where, and who may act on alerts: one policy for every platform, applied by
  * the dispatcher before anything else happens. Lists come from configuration; an empty list allows
- * everyone, except acting from places without a signed-in person (console, API), which is refused.
+ * everyone, except acting from places without a signed-in person (console, API), which is refused,
+ * and, once any user list is set, reading alerts and the audit log from such places.
  */
-import { isActing } from "../reply/action.js";
+import { type Action, isActing } from "../reply/action.js";
 import { makeReply, type Reply } from "../reply/reply.js";
 import type { ActionRequest } from "./platform.js";
 
@@ -12,6 +13,19 @@ export interface AccessLists {
   teams: { tenants: readonly string[]; users: readonly string[] };
   /** ALERT_ACTORS: user ids allowed to acknowledge, silence, resolve and change rules. */
   actors: readonly string[];
+}
+
+/** Requests that show who did what to which alert. */
+const READS_ALERTS: ReadonlySet<Action["kind"]> = new Set([
+  "alerts.list",
+  "alerts.audit",
+  "alert.details",
+  "rules.list",
+]);
+
+/** Whether the bot serves only listed people somewhere. */
+function restricted(lists: AccessLists): boolean {
+  return lists.slack.users.length > 0 || lists.teams.users.length > 0 || lists.teams.tenants.length > 0;
 }
 
 const refusal = (text: string): Reply => makeReply({ title: "🚫 Not allowed", text, tone: "warning" });
@@ -39,8 +53,15 @@ export function refuse(lists: AccessLists, request: ActionRequest): Reply | unde
         "You are not on this bot's list of users (TEAMS_ALLOWED_USERS). Ask the team that runs it to add you.",
       );
   }
+  const signedIn = actor.platform === "slack" || actor.platform === "teams";
+  // Where the bot serves only listed people, who acknowledged what (the audit log, alert listings)
+  // is theirs to read: not for a console or API caller nobody has signed in.
+  if (!signedIn && READS_ALERTS.has(request.action.kind) && restricted(lists))
+    return refusal(
+      "Alerts and the audit log are for the people on this bot's allow-lists: ask in Slack or Teams.",
+    );
   if (!isActing(request.action)) return undefined;
-  if (actor.platform !== "slack" && actor.platform !== "teams")
+  if (!signedIn)
     return refusal(
       "Acting on alerts needs a signed-in person: acknowledge, silence and resolve from Slack or Teams.",
     );

@@ -77,4 +77,18 @@ describe("access policy", () => {
       refuse(lists, request("teams", "aad-9", { kind: "rule.create", text: "cpu > 90%" }))?.text,
     ).toMatch(/ALERT_ACTORS/);
   });
+
+  it("keeps alerts and the audit log from the console once the bot serves only listed people", () => {
+    const console = { id: "api", kind: "console" as const };
+    const read = (lists: AccessLists, action: Action) =>
+      refuse(lists, request("api", "anonymous", action, console));
+    expect(read(open, { kind: "alerts.list" })).toBeUndefined();
+    const listed = { ...open, slack: { channels: [], users: ["U1"] } };
+    for (const kind of ["alerts.list", "alerts.audit", "rules.list"] as const)
+      expect(read(listed, { kind })?.text).toMatch(/allow-lists/);
+    expect(read(listed, { kind: "alert.details", id: "3fa2c19b" })?.text).toMatch(/allow-lists/);
+    expect(read({ ...open, teams: { tenants: ["t-1"], users: [] } }, { kind: "alerts.audit" })).toBeDefined();
+    // Questions about the systems stay open to the console (API tokens are a separate setting).
+    expect(read(listed, ask)).toBeUndefined();
+  });
 });
