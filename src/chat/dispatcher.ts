@@ -13,7 +13,7 @@ import { answerHelp } from "../assistant/answers/static.js";
 import type { Assistant } from "../assistant/assistant.js";
 import type { BotMetrics } from "../observability/bot-metrics.js";
 import { isActing } from "../reply/action.js";
-import { type Answer, makeReply, type Reply, type UserRef } from "../reply/reply.js";
+import { type Answer, answeredBy, makeReply, type Reply, type UserRef } from "../reply/reply.js";
 import { type AccessLists, refuse } from "./access.js";
 import type { ActionRequest } from "./platform.js";
 
@@ -207,7 +207,8 @@ export class ActionDispatcher {
     });
     metrics.answerSeconds.observe({ provider: answer.provider }, (performance.now() - started) / 1000);
     if (answer.reply.tone === "error") metrics.errors.inc({ component: "assistant", reason: answer.intent });
-    const reply = { ...answer.reply, context: [...answer.reply.context, `answered by ${answer.provider}`] };
+    // Said once, here, for every platform: who wrote the answer (and from what, for an LLM).
+    const reply = { ...answer.reply, context: [...answer.reply.context, answeredBy(answer)] };
     const notAnswered = answer.reply.tone === "error" || answer.intent === "unknown";
     return this.outcome(reply, {
       // A typed command that was not understood, or failed, is worth telling the asker, not the channel.

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { plainText, type Reply } from "../reply/reply.js";
+import { answeredBy, plainText, type Reply } from "../reply/reply.js";
 import { parseVerbArgs } from "./args.js";
 import { DeferredCharts } from "./deferred-charts.js";
 import { lazyAnomalyStore } from "./lazy-anomaly-store.js";
@@ -73,7 +73,11 @@ export async function run(args: string[]): Promise<number> {
       text,
       environment: values.env,
     });
-    const reply = await withDrawnChart(answer.reply, charts);
+    // An LLM's answer says which model wrote it, as in chat; the built-in engine's needs no footer here.
+    const written = answer.model
+      ? { ...answer.reply, context: [...answer.reply.context, answeredBy(answer)] }
+      : answer.reply;
+    const reply = await withDrawnChart(written, charts);
     if (reply.tone === "error") {
       // One clear line for scripts and humans; the exit code says it failed.
       const firstLine = plainText(reply.text).split("\n")[0];

@@ -109,6 +109,8 @@ export interface Answer {
   provider: ProviderName;
   /** The intent the built-in engine recognised, for metrics ("unknown" when none). */
   intent: string;
+  /** The LLM model that wrote it, when an LLM did. */
+  model?: string;
 }
 
 /** The text as plain characters: mentions by name, links as "label (url)"; for logs, the CLI and LLMs. */
@@ -127,4 +129,11 @@ export function plainText(text: RichText): string {
 /** A follow-up question as a button. */
 export function askButton(label: string, text: string): ReplyAction {
   return { label, action: { kind: "ask", text } };
+}
+
+/** Who wrote an answer (and from what, for an LLM): the line every platform shows under it. */
+export function answeredBy(answer: Pick<Answer, "provider" | "model">): string {
+  return answer.model
+    ? `answered by ${answer.provider} (${answer.model}) from live Prometheus data`
+    : `answered by ${answer.provider}`;
 }

@@ -81,7 +81,10 @@ describe("LLM chain", () => {
     // The fixture's numbers, which only Prometheus had: they reached the model through the tool.
     expect(body.reply.text).toContain("web-2:9100 60.0%");
     expect(body.reply.text).toContain("web-1:9100 25.0%");
-    expect(body.reply.context.join(" ")).toMatch(/answered by openai/);
+    // Who answered, said once: the provider, its model, and where the numbers came from.
+    expect(body.reply.context.filter((c: string) => c.startsWith("answered by"))).toEqual([
+      expect.stringMatching(/^answered by openai \(.+\) from live Prometheus data$/),
+    ]);
     // The model saw the read-only tools, with JSON Schemas generated from their validators.
     const tools = (openai.requests[0]?.tools ?? []) as {
       function: { name: string; parameters: { properties: object } };

@@ -95,10 +95,10 @@ export class LlmChain implements Assistant {
           reply: makeReply({
             title,
             text: body,
-            context: [`answered by ${provider.name} (${provider.model}) from live Prometheus data`],
             ...(chart ? { chart } : {}),
           }),
           provider: provider.name,
+          model: provider.model,
           intent: "llm",
         };
       } catch (e) {
