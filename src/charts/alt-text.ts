@@ -19,7 +19,7 @@ function listNames(names: string[], max = 5): string {
 }
 
 export function altText(spec: LineChartSpec, data: Prepared): string {
-  const subject = spec.title.split(/\s+[—–]\s+/)[0]?.trim() || "metric";
+  const subject = spec.subject ?? spec.title;
   const [t0, t1] = data.timeRange ?? [Number.NaN, Number.NaN];
   const oneDay = data.timeRange !== undefined && isoUtc(t0).slice(0, 10) === isoUtc(t1).slice(0, 10);
   const when = oneDay ? utcClock : utcDateClock;

@@ -10,8 +10,10 @@ export interface ChartSeries {
 
 /** What to draw. Values are in `unit`'s base unit: percent 0–100, bytes, seconds, ratio 0–1. */
 export interface LineChartSpec {
-  /** e.g. "CPU busy % — last 6h"; the part before " — " names the metric in the alt text. */
+  /** e.g. "CPU busy % on web-1 — last 6h". */
   title: string;
+  /** What the chart is of, for the alt text ("CPU busy % on web-1"); the title when not given. */
+  subject?: string;
   unit: Unit;
   /** One line per host. At most {@link MAX_SERIES} are drawn: those with the highest peaks. */
   series: ChartSeries[];

@@ -140,6 +140,7 @@ function wave(name: string, base: number, amp: number, n = 360, stepMs = 20_000)
 function cpuSpec(extra: Partial<LineChartSpec> = {}): LineChartSpec {
   return {
     title: "CPU busy % — last 2h",
+    subject: "CPU busy %",
     unit: "percent",
     series: [
       wave("web-1", 40, 10),
@@ -250,6 +251,7 @@ describe("renderLineChart", () => {
   it("puts dates in the alt text when the window spans days", () => {
     const chart = renderLineChart({
       title: "Memory used — last 7d",
+      subject: "Memory used",
       unit: "bytes",
       series: [wave("db-1", 4 * 2 ** 30, 2 ** 30, 7 * 24, 3_600_000)],
     });
@@ -261,10 +263,16 @@ describe("renderLineChart", () => {
 
   it("says No data for no series, empty series and all-null series, still as a valid PNG", () => {
     const specs: LineChartSpec[] = [
-      { title: "Disk used % — last 6h", unit: "percent", series: [] },
-      { title: "Disk used % — last 6h", unit: "percent", series: [{ name: "web-1", points: [] }] },
+      { title: "Disk used % — last 6h", subject: "Disk used %", unit: "percent", series: [] },
       {
         title: "Disk used % — last 6h",
+        subject: "Disk used %",
+        unit: "percent",
+        series: [{ name: "web-1", points: [] }],
+      },
+      {
+        title: "Disk used % — last 6h",
+        subject: "Disk used %",
         unit: "percent",
         series: [
           {
@@ -292,7 +300,12 @@ describe("renderLineChart", () => {
 
   it("draws at most 10 series, the highest peaks, and names the rest in the legend and alt", () => {
     const series = Array.from({ length: 13 }, (_, i) => wave(`web-${i + 1}`, 10 + i * 5, 3));
-    const chart = renderLineChart({ title: "CPU busy % — last 2h", unit: "percent", series });
+    const chart = renderLineChart({
+      title: "CPU busy % — last 2h",
+      subject: "CPU busy %",
+      unit: "percent",
+      series,
+    });
     decodePng(chart.png);
     expect(chart.alt).toContain("for web-4, web-5, web-6, web-7, web-8 and 5 more");
     expect(chart.alt).toContain("3 more series with lower peaks not drawn (web-3, web-2 and web-1)");

@@ -136,6 +136,7 @@ async function featureChart(ctx: AnswerContext, score: HostScore) {
   const mine = series.filter((s) => s.labels.instance === score.instance);
   return ctx.renderChart({
     title: `${spec.label} on ${host} — last 6h`,
+    subject: `${spec.label} on ${host}`,
     unit: spec.unit,
     series: toChartSeries(mine.length > 0 ? mine : series),
     threshold: { value: top.baseline, label: `usual ${formatValue(top.baseline, spec.unit)}` },

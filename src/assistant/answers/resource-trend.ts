@@ -240,6 +240,7 @@ function trendChartSpec(
   const multi = families.length > 1;
   return {
     title: `${spec.label}${ctx.host ? ` on ${ctx.host.name}` : ""} — ${rangeLabel}${envSuffix(ctx)}`,
+    subject: `${spec.label}${ctx.host ? ` on ${ctx.host.name}` : ""}`,
     unit: spec.unit,
     series: families.flatMap((f) =>
       // Per-container queries (cAdvisor) have a line per container on each host: name both.
@@ -435,6 +436,7 @@ export async function answerResourceCompare(
     fields,
     chart: ctx.renderChart({
       title: `${spec.label} — ${range.label} vs ${thenLabel}`,
+      subject: spec.label,
       unit: spec.unit,
       series: chartSeries,
     }),

@@ -152,6 +152,7 @@ export async function answerUptimeTrend(ctx: AnswerContext, range: TimeRange): P
     fields,
     chart: ctx.renderChart({
       title: `Uptime${scope} — ${range.label}${envSuffix(ctx)}`,
+      subject: `Uptime${scope}`,
       unit: SPEC.unit,
       series: toChartSeries(series),
     }),
