@@ -4,12 +4,15 @@
  * routed there arrive as proactive Adaptive Cards; a person lists, acknowledges, silences, unsilences
  * and resolves them by typing and by pressing the card's buttons (Action.Execute invokes). Each action
  * updates the alert's card in place, writes the same audit entry as Slack (the person's name and their
- * teams:id) and puts a line under the card.
+ * teams:id) and puts a line under the card. What a command answers its typist alone (listings, results)
+ * reaches their 1:1 chat, never the channel. A card the connector refused is posted once on retry; a
+ * card it took without saying its id is not posted twice.
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { auditActor } from "../../src/alerts/audit-log.js";
 import type { Action } from "../../src/reply/action.js";
+import type { Person } from "../chat/teams/activities.js";
 import {
   ANA,
   BO,
@@ -99,14 +102,28 @@ async function postedCard(text: string, kind: Action["kind"] = "alert.details") 
   return { activityId: call?.responseId ?? "", call: call as ConnectorCall, group };
 }
 
-/** Sends a message and returns the bot's reply card in the conversation. */
-async function typed(text: string, from = ANA): Promise<string> {
+/**
+ * Sends a message in the channel and returns the answer's card, which reaches the person's 1:1 chat
+ * (the channel gets only the neutral line, as a reply to the message).
+ */
+async function typed(text: string, from: Person = ANA): Promise<string> {
+  const before = connector.calls.length;
   const activity = say(text, where(from));
   await post(app.url, activity);
-  const [reply] = await connector.waitFor(
-    (c) => c.method === "POST" && c.activityId === activity.id && cardText(c.body) !== "",
-  );
-  return cardText(reply?.body);
+  const after = connector.calls.slice(before);
+  const answer = after.find((c) => c.conversationId === `a:1-${from.id}` && cardText(c.body) !== "");
+  const line = after.filter((c) => c.activityId === activity.id && cardText(c.body) !== "");
+  expect(line).toHaveLength(1);
+  expect(cardText(line[0]?.body)).toContain("Sent you the answer in a private chat.");
+  return cardText(answer?.body);
+}
+
+/** Waits until the bot has sent nothing for a while (the alert pipeline is done with earlier work). */
+async function quiet(ms = 400): Promise<void> {
+  for (let seen = -1; seen !== connector.calls.length; ) {
+    seen = connector.calls.length;
+    await new Promise((r) => setTimeout(r, ms));
+  }
 }
 
 async function pressed(action: Action, from = ANA): Promise<InvokeAnswer> {
@@ -182,32 +199,34 @@ describe("alerts in Teams", () => {
     expect(cardText(after?.body)).not.toContain("SILENCED");
   });
 
-  it("acknowledges, silences and unsilences by button; the presser gets the card as it is now", async () => {
+  it("acknowledges, silences and unsilences by button; the presser gets a toast, everyone the updated card", async () => {
     await alertmanager(webhook("TeamsButtonFull", "feedbeef00000003"));
     const { activityId, group } = await postedCard("TeamsButtonFull");
 
     const ack = await pressed({ kind: "alert.ack", id: group });
-    expect(ack.type).toBe("application/vnd.microsoft.card.adaptive");
-    expect(JSON.stringify(ack.value)).toContain("ACKNOWLEDGED by ");
+    expect(ack.type).toBe("application/vnd.microsoft.activity.message");
+    expect(String(ack.value)).toContain("Acknowledged");
     await updated(activityId, /ACKNOWLEDGED by /);
     expect(await lastAudit()).toMatchObject({ actor: anaAudit, action: "ack", subject: group });
 
     const silence = await pressed({ kind: "alert.silence", id: group, for: "1h" }, BO);
-    expect(JSON.stringify(silence.value)).toContain("SILENCED until");
+    expect(String(silence.value)).toContain("Silenced");
     // The silenced card offers Unsilence instead of Silence.
-    expect(cardActions(JSON.stringify(silence.value))).toContainEqual({ kind: "alert.unsilence", id: group });
-    await updated(activityId, /SILENCED until/);
+    const silenced = await updated(activityId, /SILENCED until/);
+    expect(cardActions(silenced)).toContainEqual({ kind: "alert.unsilence", id: group });
     expect(await lastAudit()).toMatchObject({ actor: boAudit, action: "silence", subject: group });
 
     const unsilence = await pressed({ kind: "alert.unsilence", id: group });
-    expect(JSON.stringify(unsilence.value)).not.toContain("SILENCED");
+    expect(String(unsilence.value)).toContain("Unsilenced");
     expect(await lastAudit()).toMatchObject({ actor: anaAudit, action: "unsilence", subject: group });
     await threadLine(activityId, /Silence lifted by /);
 
-    // Details are posted below the card, which keeps its buttons.
+    // Details are for the presser: a toast, and the details card in their 1:1 chat, not the channel.
     const details = await pressed({ kind: "alert.details", id: group });
     expect(details.type).toBe("application/vnd.microsoft.activity.message");
-    await connector.waitFor((c) => cardText(c.body).includes(`Alert ${group}: details`));
+    expect(String(details.value)).toContain("Sent you the answer in a private chat.");
+    const [shown] = await connector.waitFor((c) => cardText(c.body).includes(`Alert ${group}: details`));
+    expect(shown?.conversationId).toBe(`a:1-${ANA.id}`);
   });
 
   it("resolves alerts of chat rules made from Teams, by text and by button", async () => {
@@ -233,19 +252,58 @@ describe("alerts in Teams", () => {
     const mem = cardActions(cardText(memCall?.body)).find((a) => a.kind === "alert.resolve");
     const memGroup = mem && "id" in mem ? mem.id : "";
     const resolved = await pressed({ kind: "alert.resolve", id: memGroup }, BO);
-    expect(resolved.type).toBe("application/vnd.microsoft.card.adaptive");
-    expect(JSON.stringify(resolved.value)).toContain("RESOLVED");
+    expect(resolved.type).toBe("application/vnd.microsoft.activity.message");
+    expect(String(resolved.value)).toContain("Resolved");
     expect(await lastAudit()).toMatchObject({ actor: boAudit, action: "resolve", subject: memGroup });
     await updated(memCall?.responseId ?? "", /RESOLVED/);
     expect(await typed(`rule delete ${rule2}`, BO)).toContain("Rule deleted");
   });
 
   it("answers an action on an unknown alert with a toast, leaving every card alone", async () => {
+    await quiet();
     const before = connector.calls.length;
     const response = await pressed({ kind: "alert.ack", id: "00000000" });
     expect(response.type).toBe("application/vnd.microsoft.activity.message");
     expect(String(response.value)).toMatch(/There is no alert 00000000/);
     await new Promise((r) => setTimeout(r, 200));
     expect(connector.calls.slice(before).filter((c) => c.method === "PUT")).toEqual([]);
+  });
+
+  it("posts a card the connector refused (400) once, on a later try", async () => {
+    await quiet();
+    const topLevel = (c: { method: string; path: string }) =>
+      c.method === "POST" && c.path === `/v3/conversations/${encodeURIComponent(CONVERSATION)}/activities`;
+    connector.failNextMatching(topLevel, 400);
+    await alertmanager(webhook("TeamsRefusedOnce", "feedbeef00000005"));
+    await postedCard("TeamsRefusedOnce");
+    await quiet();
+    expect(connector.failed).toContainEqual({
+      method: "POST",
+      path: expect.stringContaining("/activities"),
+      status: 400,
+    });
+    const posts = connector.calls.filter((c) => topLevel(c) && cardText(c.body).includes("TeamsRefusedOnce"));
+    expect(posts).toHaveLength(1);
+  });
+
+  it("does not post again a card the connector took without its id; its next state gets a card of its own", async () => {
+    await quiet();
+    const topLevel = (c: { method: string; path: string }) =>
+      c.method === "POST" && c.path === `/v3/conversations/${encodeURIComponent(CONVERSATION)}/activities`;
+    connector.answerNextPostWithoutId(topLevel);
+    await alertmanager(webhook("TeamsNoId", "feedbeef00000006"));
+    await connector.waitFor((c) => topLevel(c) && cardText(c.body).includes("TeamsNoId"));
+    await quiet();
+    const cards = () => connector.calls.filter((c) => topLevel(c) && cardText(c.body).includes("TeamsNoId"));
+    expect(cards()).toHaveLength(1);
+    expect(cards()[0]?.responseId).toBeUndefined();
+    // Resolved: the card without an id cannot change, so the resolved state is posted once, as a new card.
+    await alertmanager(webhook("TeamsNoId", "feedbeef00000006", "resolved"));
+    await connector.waitFor((c) => topLevel(c) && cardText(c.body).includes("✅ TeamsNoId"));
+    await quiet();
+    expect(cards()).toHaveLength(2);
+    expect(
+      connector.calls.filter((c) => c.method === "PUT" && cardText(c.body).includes("TeamsNoId")),
+    ).toEqual([]);
   });
 });

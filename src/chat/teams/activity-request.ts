@@ -38,9 +38,16 @@ export function placeOf(activity: Incoming): ActionRequest["place"] {
   };
 }
 
-function request(activity: Incoming, action: Action, via: ActionRequest["via"]): ActionRequest {
+/** Who is asking, from where: what the access policy looks at besides the action. */
+export type Who = Omit<ActionRequest, "action" | "via">;
+
+export function whoOf(activity: Incoming): Who {
   const tenant = tenantOf(activity);
-  return { actor: actorOf(activity), ...(tenant ? { tenant } : {}), place: placeOf(activity), via, action };
+  return { actor: actorOf(activity), ...(tenant ? { tenant } : {}), place: placeOf(activity) };
+}
+
+function request(activity: Incoming, action: Action, via: ActionRequest["via"]): ActionRequest {
+  return { ...whoOf(activity), via, action };
 }
 
 /**

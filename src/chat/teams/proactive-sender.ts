@@ -14,6 +14,17 @@ export class NoConversationReference extends Error {
   }
 }
 
+/**
+ * The connector answered a post with success but without the new activity's id: the message is in
+ * the conversation, but it cannot be updated, replied to or deleted.
+ */
+export class PostedWithoutId extends Error {
+  constructor(readonly conversationId: string) {
+    super(`Teams accepted the message in ${conversationId} but returned no activity id`);
+    this.name = "PostedWithoutId";
+  }
+}
+
 /** The part of botframework-connector's ConnectorClient used here (the adapter keeps one per turn). */
 interface ConversationsClient {
   conversations: {
@@ -35,27 +46,14 @@ export class ProactiveSender {
 
   /**
    * Posts `activity`: a new top-level message, or a reply to `replyTo` (in a channel, in its thread).
-   * TurnContext.sendActivity would make every proactive message a reply to the turn's synthetic
-   * activity, so this goes to the connector directly. Returns the new activity's id.
+   * Returns the new activity's id; {@link PostedWithoutId} when Teams posted it but gave none.
    */
   async send(conversationId: string, activity: Partial<Activity>, replyTo?: string): Promise<string> {
     let id: string | undefined;
     await this.continueIn(conversationId, async (context) => {
-      const client = context.turnState.get<ConversationsClient>(context.adapter.ConnectorClientKey);
-      const outgoing = TurnContext.applyConversationReference(
-        { ...activity },
-        TurnContext.getConversationReference(context.activity),
-      );
-      delete outgoing.replyToId;
-      const r = replyTo
-        ? await client.conversations.replyToActivity(conversationId, replyTo, {
-            ...outgoing,
-            replyToId: replyTo,
-          })
-        : await client.conversations.sendToConversation(conversationId, outgoing);
-      id = r.id;
+      id = await postInto(context, activity, replyTo);
     });
-    if (!id) throw new Error("Teams accepted the message but returned no activity id");
+    if (!id) throw new PostedWithoutId(conversationId);
     return id;
   }
 
@@ -78,22 +76,60 @@ export class ProactiveSender {
   ): Promise<void> {
     const reference = await this.references.get(conversationId);
     if (!reference) throw new NoConversationReference(conversationId);
-    // A failure inside the turn must reach the caller (alert delivery retries on it). Left to the
-    // adapter, it would go to onTurnError, which logs it, posts "something went wrong" into the
-    // channel and returns normally — a lost alert update that looks delivered.
-    let failure: { error: unknown } | undefined;
-    await this.adapter.continueConversationAsync(
-      this.appId,
-      // Validated on save and load; its shape is the one TurnContext.getConversationReference produced.
-      reference as unknown as Partial<ConversationReference>,
-      async (context) => {
-        try {
-          await work(context);
-        } catch (error) {
-          failure = { error };
-        }
-      },
+    // A failure inside the turn must reach the caller (alert delivery retries on it).
+    await failingThrough(
+      (logic) =>
+        this.adapter.continueConversationAsync(
+          this.appId,
+          // Validated on save and load; its shape is the one TurnContext.getConversationReference produced.
+          reference as unknown as Partial<ConversationReference>,
+          logic,
+        ),
+      work,
     );
-    if (failure) throw failure.error;
   }
+}
+
+/**
+ * Runs `work` in a turn the bot starts itself (`start` hands it to the adapter) and rejects with its
+ * failure. Left to the adapter, a failure would go to onTurnError, which logs it, posts "something
+ * went wrong" into the conversation and returns normally: a lost message that looks delivered.
+ */
+export async function failingThrough(
+  start: (logic: (context: TurnContext) => Promise<void>) => Promise<void>,
+  work: (context: TurnContext) => Promise<void>,
+): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  await start(async (context) => {
+    try {
+      await work(context);
+    } catch (error) {
+      failure = { error };
+    }
+  });
+  if (failure) throw failure.error;
+}
+
+/**
+ * Posts `activity` into the conversation of `context` through the connector: a new top-level
+ * message, or a reply to `replyTo`. TurnContext.sendActivity would make every such message a reply
+ * to the turn's own (synthetic) activity. Returns the new activity's id, if Teams gave one.
+ */
+export async function postInto(
+  context: TurnContext,
+  activity: Partial<Activity>,
+  replyTo?: string,
+): Promise<string | undefined> {
+  const conversationId = context.activity.conversation?.id;
+  if (!conversationId) throw new Error("the turn has no conversation to post into");
+  const client = context.turnState.get<ConversationsClient>(context.adapter.ConnectorClientKey);
+  const outgoing = TurnContext.applyConversationReference(
+    { ...activity },
+    TurnContext.getConversationReference(context.activity),
+  );
+  delete outgoing.replyToId;
+  const r = replyTo
+    ? await client.conversations.replyToActivity(conversationId, replyTo, { ...outgoing, replyToId: replyTo })
+    : await client.conversations.sendToConversation(conversationId, outgoing);
+  return r.id || undefined;
 }

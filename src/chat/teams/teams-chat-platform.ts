@@ -24,7 +24,7 @@ const MAX_PEOPLE = 5000;
 
 export interface TeamsPlatformDeps {
   config: Config["teams"];
-  dispatcher: Pick<ActionDispatcher, "dispatch">;
+  dispatcher: Pick<ActionDispatcher, "dispatch" | "admits" | "unknownAction">;
   references: ConversationReferences;
   metrics: BotMetrics;
   logger: Logger;
@@ -53,6 +53,7 @@ export class TeamsChatPlatform implements ChatPlatform {
       dispatcher: deps.dispatcher,
       references: deps.references,
       logger: deps.logger,
+      appId: deps.config.appId ?? "",
       cardOptions: (reply) => this.cardOptions(reply),
       onActor: (actor) => this.remember(actor),
     });

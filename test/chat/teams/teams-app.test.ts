@@ -1,12 +1,20 @@
 /**
  * The real botbuilder CloudAdapter on the shared server, against a fake connector and the fixture
- * Prometheus: questions, the welcome, follow-up buttons, authentication, and the allow-lists —
- * someone outside TEAMS_ALLOWED_USERS or from a tenant outside TEAMS_ALLOWED_TENANTS gets a refusal
- * and nothing else, whether they type, press a card button or install the bot.
+ * Prometheus: questions, the welcome, follow-up buttons, authentication; answers meant for the asker
+ * alone reach their 1:1 chat, never a channel or group chat; and the allow-lists — someone outside
+ * TEAMS_ALLOWED_USERS or from a tenant outside TEAMS_ALLOWED_TENANTS gets a refusal and nothing else,
+ * whether they type, press a card button or install the bot, and adds no conversation to Redis.
  */
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type ConnectorCall, type FakeConnector, startFakeConnector } from "../../fakes/fake-connector.js";
+import {
+  type ConnectorCall,
+  CREATE_CONVERSATION,
+  type FakeConnector,
+  startFakeConnector,
+} from "../../fakes/fake-connector.js";
 import { startTestApp, type TestApp } from "../../support/app.js";
+import { testRedis } from "../../support/redis.js";
 import {
   ANA,
   BO,
@@ -16,6 +24,7 @@ import {
   type InvokeAnswer,
   install,
   OTHER_TENANT,
+  type Person,
   post,
   press,
   say,
@@ -24,6 +33,7 @@ import {
 
 let connector: FakeConnector;
 let app: TestApp;
+let redis: Redis;
 
 beforeAll(async () => {
   connector = await startFakeConnector();
@@ -32,14 +42,21 @@ beforeAll(async () => {
     TEAMS_ALLOWED_TENANTS: TENANT,
     TEAMS_ALLOWED_USERS: `${ANA.aadObjectId},${BO.aadObjectId}`,
   });
+  redis = testRedis();
 });
 afterAll(async () => {
+  redis?.disconnect();
   await app?.close();
   await connector?.close();
 });
 beforeEach(() => connector.reset());
 
 const withCard = (c: ConnectorCall) => cardText(c.body) !== "";
+const created = (c: ConnectorCall) => c.path === CREATE_CONVERSATION;
+/** The 1:1 chat the fake connector opens for a person (the same one each time, as Teams does). */
+const privateChat = (p: Person) => `a:1-${p.id}`;
+/** The conversations the bot has stored a reference for. */
+const stored = async () => Object.keys(await redis.hgetall(`${app.redisPrefix}:teams:references`));
 
 describe("Teams bot", () => {
   it("answers a health question with an Adaptive Card holding the fixture's numbers", async () => {
@@ -101,15 +118,26 @@ describe("Teams bot", () => {
     expect(JSON.stringify(body.value)).toMatch(/CPU last 1h on web-1/);
   });
 
-  it("answers a forged or stale button with a toast, touching nothing", async () => {
+  it("answers a forged or stale button with the dispatcher's toast, touching nothing", async () => {
     const forged = press({ kind: "help" }, { serviceUrl: connector.url });
     (forged.value.action.data as { action: string }).action = '{"kind":"alert.ack","id":"../../etc"}';
     const body = JSON.parse((await post(app.url, forged)).body) as InvokeAnswer;
     expect(body.type).toBe("application/vnd.microsoft.activity.message");
-    expect(String(body.value)).toMatch(/not one this bot made/);
+    expect(String(body.value)).toBe(
+      "🚫 Unknown button: That button's value is not one this bot made (it may be altered, or from an older version). Nothing was done.",
+    );
+    expect(connector.calls).toEqual([]);
   });
 
-  it("lists the commands Slack has: help, alerts, audit", async () => {
+  it("answers a forged Action.Submit payload the same way, in the conversation it came from", async () => {
+    const submitted = { ...say("", { serviceUrl: connector.url }), value: { action: "not-ours" } };
+    await post(app.url, submitted);
+    const [reply] = await connector.waitFor(withCard);
+    expect(cardText(reply?.body)).toContain("not one this bot made");
+    expect(reply?.conversationId).toBe("a:personal-ana");
+  });
+
+  it("lists the commands Slack has: help, alerts, audit (in a personal chat, right there)", async () => {
     await post(app.url, say("alerts", { serviceUrl: connector.url, from: BO }));
     const [list] = await connector.waitFor(withCard);
     expect(cardText(list?.body)).toMatch(/No open alerts|open alert/);
@@ -117,6 +145,7 @@ describe("Teams bot", () => {
     await post(app.url, say("audit", { serviceUrl: connector.url, from: BO }));
     const [audit] = await connector.waitFor(withCard);
     expect(cardText(audit?.body)).toContain("Audit log");
+    expect(connector.calls.filter(created)).toEqual([]);
   });
 
   it("refuses unauthenticated activities when app credentials are configured", async () => {
@@ -132,6 +161,108 @@ describe("Teams bot", () => {
     } finally {
       await secured.close();
     }
+  });
+});
+
+describe("answers for the asker alone, asked in a channel or a group chat", () => {
+  const in_ = (conversationType: "channel" | "groupChat", from: Person = BO) => ({
+    serviceUrl: connector.url,
+    conversationType,
+    conversationId: conversationType === "channel" ? "19:ops@thread.tacv2" : "19:group@thread.v2",
+    from,
+  });
+
+  it.each([
+    ["alerts", "channel", /No open alerts|open alert/],
+    ["audit", "groupChat", /Audit log/],
+    ["rules", "channel", /rule/i],
+  ] as const)(
+    "%j in a %s goes to the person's 1:1 chat; the conversation gets a neutral line",
+    async (text, kind, content) => {
+      const asked = say(text, in_(kind));
+      await post(app.url, asked);
+      // Opened with the person, in their tenant, by the bot they spoke to.
+      const [open] = connector.calls.filter(created);
+      expect(open?.body).toMatchObject({
+        isGroup: false,
+        bot: { id: "28:cloudops-bot" },
+        members: [{ id: BO.id }],
+        tenantId: TENANT,
+        channelData: { tenant: { id: TENANT } },
+      });
+      const privately = connector.calls.filter((c) => c.conversationId === privateChat(BO) && withCard(c));
+      expect(privately).toHaveLength(1);
+      expect(cardText(privately[0]?.body)).toMatch(content);
+      expect(privately[0]?.activityId).toBeUndefined();
+      // In the conversation: the line, as a reply to the message, and nothing of the answer.
+      const shared = connector.calls.filter((c) => c.conversationId === asked.conversation.id && withCard(c));
+      expect(shared).toHaveLength(1);
+      expect(shared[0]?.activityId).toBe(asked.id);
+      expect(cardText(shared[0]?.body)).toContain("Sent you the answer in a private chat.");
+      expect(cardText(shared[0]?.body)).not.toMatch(content);
+    },
+  );
+
+  it("answers a question for everyone in the channel, as before", async () => {
+    await post(app.url, say("memory on web-2", in_("channel")));
+    const [answer] = await connector.waitFor(withCard);
+    expect(answer?.conversationId).toBe("19:ops@thread.tacv2");
+    expect(connector.calls.filter(created)).toEqual([]);
+  });
+
+  it("says so in the channel, without the answer, when the 1:1 chat cannot be opened", async () => {
+    connector.failNextMatching((c) => c.path === CREATE_CONVERSATION, 403);
+    const asked = say("alerts", in_("channel"));
+    await post(app.url, asked);
+    expect(connector.failed).toMatchObject([{ method: "POST", path: CREATE_CONVERSATION, status: 403 }]);
+    const cards = connector.calls.filter(withCard);
+    expect(cards).toHaveLength(1);
+    expect(cards[0]?.conversationId).toBe(asked.conversation.id);
+    expect(cardText(cards[0]?.body)).toContain("Could not open a private chat with you");
+    expect(cardText(cards[0]?.body)).not.toMatch(/No open alerts|open alert/);
+  });
+
+  it("a card button for a listing answers the presser with a toast and the cards in their 1:1 chat", async () => {
+    const r = await post(app.url, press({ kind: "alerts.list" }, in_("channel")));
+    const body = JSON.parse(r.body) as InvokeAnswer;
+    expect(body.type).toBe("application/vnd.microsoft.activity.message");
+    expect(String(body.value)).toBe("🔒 Answered privately: Sent you the answer in a private chat.");
+    const cards = connector.calls.filter(withCard);
+    expect(cards.map((c) => c.conversationId)).toEqual([privateChat(BO)]);
+    expect(cardText(cards[0]?.body)).toMatch(/No open alerts|open alert/);
+  });
+});
+
+describe("conversation references", () => {
+  it("are stored for someone the bot serves, on install and on a message", async () => {
+    await post(
+      app.url,
+      install({
+        serviceUrl: connector.url,
+        conversationId: "19:kept@thread.tacv2",
+        conversationType: "channel",
+      }),
+    );
+    await post(
+      app.url,
+      say("help", { serviceUrl: connector.url, conversationId: "a:personal-bo", from: BO }),
+    );
+    expect(await stored()).toEqual(expect.arrayContaining(["19:kept@thread.tacv2", "a:personal-bo"]));
+  });
+
+  it.each([
+    { who: "a user outside TEAMS_ALLOWED_USERS", from: EVE, tenant: TENANT },
+    { who: "a tenant outside TEAMS_ALLOWED_TENANTS", from: ANA, tenant: OTHER_TENANT },
+  ])("are not stored for $who, whatever they send", async ({ from, tenant }) => {
+    const before = await stored();
+    const where = { serviceUrl: connector.url, from, tenant };
+    await post(
+      app.url,
+      install({ ...where, conversationId: `19:not-${from.name}@thread.tacv2`, conversationType: "channel" }),
+    );
+    await post(app.url, say("help", { ...where, conversationId: `a:not-${from.name}` }));
+    await post(app.url, press({ kind: "help" }, { ...where, conversationId: `a:not-${from.name}` }));
+    expect(await stored()).toEqual(before);
   });
 });
 
@@ -178,7 +309,7 @@ describe.each([
     expect(connector.calls.filter(withCard)).toEqual([]);
   });
 
-  it("gets only a refusal as the welcome", async () => {
+  it("gets only a refusal as the welcome, in their 1:1 chat; the channel gets the neutral line", async () => {
     await post(
       app.url,
       install({
@@ -187,11 +318,22 @@ describe.each([
         conversationType: "channel",
       }),
     );
-    await connector.waitFor(withCard);
     await new Promise((r) => setTimeout(r, 200));
-    const cards = connector.calls.filter(withCard).map((c) => cardText(c.body));
-    expect(cards).toHaveLength(1);
-    expect(cards[0]).toMatch(reason);
-    expect(cards[0]).not.toMatch(LEAKS);
+    const cards = connector.calls.filter(withCard);
+    expect(cards.map((c) => c.conversationId)).toEqual([
+      privateChat(from),
+      `19:refused-${from.name}@thread.tacv2`,
+    ]);
+    expect(cardText(cards[0]?.body)).toMatch(reason);
+    for (const card of cards) expect(cardText(card.body)).not.toMatch(LEAKS);
+    expect(cardText(cards[1]?.body)).toContain("Sent you the answer in a private chat.");
+  });
+
+  it("gets only a refusal for a forged button", async () => {
+    const forged = press({ kind: "help" }, where());
+    (forged.value.action.data as { action: string }).action = "forged";
+    const body = JSON.parse((await post(app.url, forged)).body) as InvokeAnswer;
+    expect(String(body.value)).toMatch(reason);
+    expect(String(body.value)).not.toMatch(/Unknown button/);
   });
 });
