@@ -60,6 +60,16 @@ export const ReplyJson = z
   .object({
     title: z.string(),
     text: z.string().openapi({ description: "Literal text; spans between backticks are code" }),
+    rich: z
+      .array(
+        z.union([
+          z.object({ text: z.string() }),
+          z.object({ code: z.string() }),
+          z.object({ mention: z.string() }),
+          z.object({ link: ReplyLink }),
+        ]),
+      )
+      .openapi({ description: "The same text as typed pieces: literal text, code, a person (by name), a link" }),
     tone: z.enum(["info", "ok", "warning", "critical", "error"]),
     fields: z.array(ReplyField),
     links: z.array(ReplyLink),

@@ -151,6 +151,12 @@ describe("web console", () => {
           reply: {
             title: `${tone === "error" ? "⚠️" : "🟠"} <img src=x onerror=alert(9)> ${tone} title`,
             text: '🔴 Down: db-2:9100 (node)\n⚪ web-3: no data\n🟡 learning `up{job="node"}` ✅ done\n🤖 plain line',
+            // What the page draws: the same text as typed pieces (the server splits code out, once).
+            rich: [
+              { text: "🔴 Down: db-2:9100 (node)\n⚪ web-3: no data\n🟡 learning " },
+              { code: 'up{job="node"}' },
+              { text: " ✅ done\n🤖 plain line" },
+            ],
             tone,
             fields: [
               { label: "🟠 web-2", value: "CPU 60.0%" },

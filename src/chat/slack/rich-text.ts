@@ -4,53 +4,35 @@
  * can become a mention, a link or formatting. Only structured mentions and links become those.
  */
 import type { types } from "@slack/bolt";
-import type { Inline, RichText } from "../../reply/reply.js";
+import { isWebLink, type Piece, pieces } from "../../reply/pieces.js";
+import type { RichText } from "../../reply/reply.js";
 
 export type RichTextElement = types.RichTextElement;
 export type RichTextBlock = types.RichTextBlock;
 
 /** Slack user ids: only these become `user` elements (anything else is shown by name). */
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,30}$/;
-/** Code spans in literal strings: between backticks, on one line, not empty. */
-const CODE_SPAN = /`([^`\n]+)`/g;
-
 function text(value: string, code = false): RichTextElement {
   return code ? { type: "text", text: value, style: { code: true } } : { type: "text", text: value };
 }
 
-/** One literal string: plain text with its `code` spans as code. */
-function literal(value: string): RichTextElement[] {
-  const out: RichTextElement[] = [];
-  let last = 0;
-  for (const m of value.matchAll(CODE_SPAN)) {
-    if (m.index > last) out.push(text(value.slice(last, m.index)));
-    out.push(text(m[1] as string, true));
-    last = m.index + m[0].length;
-  }
-  if (last < value.length) out.push(text(value.slice(last)));
-  return out;
-}
-
-function inline(part: Inline): RichTextElement[] {
-  if (typeof part === "string") return literal(part);
-  if ("code" in part) return part.code ? [text(part.code, true)] : [];
-  if ("mention" in part) {
-    const { mention } = part;
+function element(piece: Piece): RichTextElement {
+  if ("text" in piece) return text(piece.text);
+  if ("code" in piece) return text(piece.code, true);
+  if ("mention" in piece) {
+    const { mention } = piece;
     return mention.platform === "slack" && SLACK_USER_ID.test(mention.id)
-      ? [{ type: "user", user_id: mention.id }]
-      : [text(mention.name)];
+      ? { type: "user", user_id: mention.id }
+      : text(mention.name);
   }
-  const { label, url } = part.link;
+  const { label, url } = piece.link;
   // Only web links become links; anything else (javascript:, slack://…) is shown as text.
-  return /^https?:\/\/[^\s]+$/i.test(url) && url.length <= 3000
-    ? [{ type: "link", url, text: label || url }]
-    : [text(`${label} (${url})`)];
+  return isWebLink(url) ? { type: "link", url, text: label || url } : text(`${label} (${url})`);
 }
 
 /** The elements of `value`, in order, adjacent plain texts merged. */
 export function richTextElements(value: RichText): RichTextElement[] {
-  const parts = typeof value === "string" ? [value] : value;
-  return merge(parts.flatMap(inline));
+  return merge(pieces(value).map(element));
 }
 
 function merge(elements: RichTextElement[]): RichTextElement[] {

@@ -36,12 +36,29 @@ function el(tag, className, text) {
   return node;
 }
 
-/** Text with `code` spans and status badges, rendered without HTML. */
-function richText(text) {
+/** A message's text from the server as plain characters (errors), with status badges, without HTML. */
+function plainTextEl(text) {
   const p = el("div", "text");
-  for (const [i, part] of String(text).split("`").entries()) {
-    if (i % 2 === 1) p.append(el("code", "", part));
-    else p.append(...statusNodes(part));
+  p.append(...statusNodes(String(text)));
+  return p;
+}
+
+/** A reply's text from its typed pieces (text, code, mention, link): drawn, never parsed, never HTML. */
+function richText(pieces) {
+  const p = el("div", "text");
+  for (const piece of Array.isArray(pieces) ? pieces : []) {
+    if (typeof piece?.code === "string") p.append(el("code", "", piece.code));
+    else if (typeof piece?.mention === "string") p.append(el("strong", "mention", `@${piece.mention}`));
+    else if (piece?.link && typeof piece.link.label === "string") {
+      const href = safeUrl(String(piece.link.url));
+      if (href) {
+        const a = el("a", "", piece.link.label || href);
+        a.href = href;
+        a.target = "_blank";
+        a.rel = "noopener";
+        p.append(a);
+      } else p.append(document.createTextNode(piece.link.label));
+    } else if (typeof piece?.text === "string") p.append(...statusNodes(piece.text));
   }
   return p;
 }
@@ -104,7 +121,8 @@ function renderReply(body) {
   const bubble = el("article", `bubble reply tone-${status.level}`);
   bubble.dataset.tone = String(reply.tone);
   bubble.append(titleEl(status, reply.title));
-  if (reply.text) bubble.append(richText(reply.text));
+  if (Array.isArray(reply.rich) && reply.rich.length) bubble.append(richText(reply.rich));
+  else if (reply.text) bubble.append(plainTextEl(reply.text));
   if (reply.fields?.length) {
     const grid = el("dl", "fields");
     for (const f of reply.fields) {
@@ -166,7 +184,7 @@ function renderReply(body) {
 
 function renderError(message) {
   const bubble = el("article", `bubble reply tone-${TONES.error.level}`);
-  bubble.append(titleEl(TONES.error, "Could not get an answer"), richText(message));
+  bubble.append(titleEl(TONES.error, "Could not get an answer"), plainTextEl(message));
   return bubble;
 }
 
