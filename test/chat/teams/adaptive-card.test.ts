@@ -7,9 +7,11 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { alertListReply, auditReply } from "../../../src/alerts/alert-list.js";
 import type { GroupEvent, GroupState } from "../../../src/alerts/alert-store.js";
 import { eventLine, groupDetails, groupReply } from "../../../src/alerts/group-message.js";
 import { answerHelp, answerNotUnderstood } from "../../../src/assistant/answers/static.js";
+import { UNKNOWN_ACTION } from "../../../src/chat/dispatcher.js";
 import {
   ACTION_VERB,
   escapeTeamsMarkdown,
@@ -18,6 +20,7 @@ import {
   renderCard,
   renderLinesCard,
 } from "../../../src/chat/teams/adaptive-card.js";
+import { NOT_SENT_PRIVATELY, SENT_PRIVATELY } from "../../../src/chat/teams/private-chat.js";
 import { decodeAction } from "../../../src/reply/action.js";
 import { makeReply, type Reply, type UserRef } from "../../../src/reply/reply.js";
 import { adaptiveCardProblems } from "../../support/adaptive-card-schema.js";
@@ -125,6 +128,57 @@ describe("Adaptive Card renderer", () => {
   it("renders an alert group in each state, buttons in the body and links as card actions (golden)", () => {
     for (const [name, state] of Object.entries(states))
       expectGolden(GOLDEN, `alert-${name}`, renderCard(groupReply(state, options)));
+  });
+
+  it("renders the alert listing, audit log, alert details and help as commands show them (golden)", () => {
+    expectGolden(
+      GOLDEN,
+      "alert-list",
+      renderCard(
+        alertListReply([
+          {
+            id: "3fa2c19b",
+            name: "HostDiskFull",
+            instance: "db-1:9100",
+            firing: 1,
+            since: at,
+            severity: "critical",
+            ack: { by: ana, at: at + 60_000 },
+          },
+          {
+            id: "0a1b2c3d",
+            name: "HostHighCpu",
+            firing: 3,
+            since: at + 120_000,
+            severity: "warning",
+            silencedUntil: at + 3_600_000,
+          },
+        ]),
+      ),
+    );
+    expectGolden(
+      GOLDEN,
+      "audit",
+      renderCard(
+        auditReply([
+          {
+            at,
+            actor: "Ana (teams:00000000-0000-0000-0000-0000000000a1)",
+            action: "ack",
+            subject: "3fa2c19b",
+            detail: "HostDiskFull",
+          },
+        ]),
+      ),
+    );
+    expectGolden(GOLDEN, "alert-details", renderCard(groupDetails(single)));
+    expectGolden(GOLDEN, "help", renderCard(answerHelp(["prod", "staging"])));
+  });
+
+  it("renders the unknown action and the private-chat lines a channel gets (golden)", () => {
+    expectGolden(GOLDEN, "unknown-action", renderCard(UNKNOWN_ACTION));
+    expectGolden(GOLDEN, "sent-privately", renderCard(SENT_PRIVATELY));
+    expectGolden(GOLDEN, "not-sent-privately", renderCard(NOT_SENT_PRIVATELY));
   });
 
   it("renders thread lines as literal text, a mention as the person's name in bold (golden)", () => {
