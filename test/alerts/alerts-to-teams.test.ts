@@ -265,7 +265,7 @@ describe("alerts in Teams", () => {
     const response = await pressed({ kind: "alert.ack", id: "00000000" });
     expect(response.type).toBe("application/vnd.microsoft.activity.message");
     expect(String(response.value)).toMatch(/There is no alert 00000000/);
-    await new Promise((r) => setTimeout(r, 200));
+    await quiet();
     expect(connector.calls.slice(before).filter((c) => c.method === "PUT")).toEqual([]);
   });
 

@@ -81,7 +81,9 @@ export function teamsTurns(deps: TurnDeps): (context: TurnContext) => Promise<vo
   /** Shows an outcome in reply to a message: in the conversation, or privately when it is the asker's alone. */
   const show = async (context: TurnContext, outcome: Outcome) => {
     const replies = [outcome.reply, ...outcome.more];
-    if (outcome.audience === "actor" && !personal(context)) {
+    // A refusal or a failure shows no data and goes where it was asked: opening a private chat for
+    // it would reach into a tenant or for a person the bot does not serve.
+    if (outcome.audience === "actor" && outcome.ok && !personal(context)) {
       await context.sendActivity(message(await privately(context, replies)));
       return;
     }
