@@ -4,7 +4,8 @@
  * become Monospace runs, a mention the person's name in bold, a link a run that opens its URL
  * (http and https only). Lines are bounded so a card stays within Teams' ~28 KB message limit.
  */
-import type { Inline, RichText } from "../../reply/reply.js";
+import { isWebLink, type Piece, pieces } from "../../reply/pieces.js";
+import type { RichText } from "../../reply/reply.js";
 
 export interface TextRun {
   type: "TextRun";
@@ -23,41 +24,15 @@ export interface RunLimits {
   maxChars: number;
 }
 
-/** Longest URL put on a link (a longer one is shown as text, not opened). */
-const MAX_URL = 2000;
-
-const isWebUrl = (url: string) => /^https?:\/\/[^\s]+$/i.test(url) && url.length <= MAX_URL;
-
-/** Splits literal text into plain and code pieces: a span between two backticks is code. */
-function codeSpans(line: string): TextRun[] {
-  const runs: TextRun[] = [];
-  const parts = line.split("`");
-  // An odd number of parts means every backtick is paired; an unpaired last one stays literal.
-  const paired = parts.length % 2 === 1 ? parts.length : parts.length - 1;
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] ?? "";
-    if (i >= paired) {
-      runs.push({ type: "TextRun", text: `\`${part}` });
-      continue;
-    }
-    if (part === "") continue;
-    runs.push(
-      i % 2 === 1 ? { type: "TextRun", text: part, fontType: "Monospace" } : { type: "TextRun", text: part },
-    );
-  }
-  return runs;
-}
-
-/** The runs of one inline piece, as lines ("\n" inside a piece starts a new line). */
-function pieceLines(piece: Inline): TextRun[][] {
-  if (typeof piece === "string") return piece.split("\n").map(codeSpans);
-  if ("code" in piece)
-    return piece.code
-      .split("\n")
-      .map((l) => (l ? [{ type: "TextRun", text: l, fontType: "Monospace" }] : []));
+/** The runs of one piece, as lines ("\n" inside a piece starts a new line). */
+function pieceLines(piece: Piece): TextRun[][] {
+  const each = (text: string, run: Omit<TextRun, "type" | "text">) =>
+    text.split("\n").map((l): TextRun[] => (l ? [{ type: "TextRun", text: l, ...run }] : []));
+  if ("text" in piece) return each(piece.text, {});
+  if ("code" in piece) return each(piece.code, { fontType: "Monospace" });
   if ("mention" in piece) return [[{ type: "TextRun", text: piece.mention.name, weight: "Bolder" }]];
   const { label, url } = piece.link;
-  if (isWebUrl(url))
+  if (isWebLink(url))
     return [[{ type: "TextRun", text: label || url, selectAction: { type: "Action.OpenUrl", url } }]];
   // Not a web link (javascript:, mailto:, …): shown, never opened.
   return [[{ type: "TextRun", text: `${label} (${url.slice(0, 200)})` }]];
@@ -65,9 +40,8 @@ function pieceLines(piece: Inline): TextRun[][] {
 
 /** The text as lines of runs, all of them; {@link boundLines} keeps a card's worth. */
 export function textLines(text: RichText): TextRun[][] {
-  const pieces: Inline[] = typeof text === "string" ? [text] : text;
   const lines: TextRun[][] = [[]];
-  for (const piece of pieces) {
+  for (const piece of pieces(text)) {
     const [first = [], ...rest] = pieceLines(piece);
     lines[lines.length - 1]?.push(...first);
     lines.push(...rest);

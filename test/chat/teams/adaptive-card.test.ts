@@ -224,7 +224,8 @@ describe("Adaptive Card renderer", () => {
     );
     const runs = elements(card).filter((e) => e.type === "TextRun");
     expect(runs).toContainEqual({ type: "TextRun", text: "df -h", fontType: "Monospace" });
-    expect(runs).toContainEqual({ type: "TextRun", text: "`unpaired" });
+    // An unpaired backtick is a literal character.
+    expect(runs).toContainEqual({ type: "TextRun", text: " now, `unpaired" });
     expect(runs).toContainEqual({
       type: "TextRun",
       text: "runbook",
