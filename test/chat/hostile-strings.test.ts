@@ -10,7 +10,7 @@ import { renderLines, renderReply } from "../../src/chat/slack/block-kit.js";
 import { renderCard } from "../../src/chat/teams/adaptive-card.js";
 import { renderText } from "../../src/reply/render-text.js";
 import { askButton, makeReply, type Reply } from "../../src/reply/reply.js";
-import { assertSlackFallbackInert, cardVisible, slackVisible } from "./contract/visible.js";
+import { assertSlackFallbackInert, cardVisible, eachObject, slackVisible } from "./contract/visible.js";
 
 const HOSTILE: [string, string][] = [
   ["a Slack broadcast and a disguised link", "<!channel> ping <https://evil.example|click to ack>"],
@@ -69,18 +69,10 @@ describe.each(HOSTILE)("hostile strings: %s", (_name, h) => {
     if (whole(h)) expect(cardVisible({ attachments: [card] })).toContain(h);
     const facts: { title: string; value: string }[] = [];
     const markdownBlocks: string[] = [];
-    const walk = (v: unknown): void => {
-      if (Array.isArray(v)) {
-        v.forEach(walk);
-        return;
-      }
-      if (!v || typeof v !== "object") return;
-      const o = v as Record<string, unknown>;
+    eachObject(card, (o) => {
       if (o.type === "FactSet") facts.push(...(o.facts as typeof facts));
       if (o.type === "TextBlock" && typeof o.text === "string") markdownBlocks.push(o.text);
-      for (const child of Object.values(o)) walk(child);
-    };
-    walk(card);
+    });
     // Markdown is read in facts and TextBlocks: no markup character may stand unescaped there.
     const unescaped = /(^|[^\\])(\\\\)*[*_~[\]()#>`|!]/;
     for (const f of facts) {

@@ -1,6 +1,9 @@
 /** Alerts and alert groups as the store hands them to renderers, for renderer and golden tests. */
 import type { Alert } from "../../src/alerts/alert.js";
+import type { OpenAlertGroup } from "../../src/alerts/alert-list.js";
 import type { GroupState } from "../../src/alerts/alert-store.js";
+import type { AuditEntry } from "../../src/alerts/audit-log.js";
+import type { UserRef } from "../../src/reply/reply.js";
 
 /** 03:00 UTC on 2026-11-25: when the sample alerts start. */
 export const T0 = Date.parse("2026-11-25T03:00:00Z");
@@ -37,3 +40,31 @@ export function sampleGroup(alerts: Alert[], over: Partial<GroupState["group"]> 
     rev: 1,
   };
 }
+
+/** Ana, on Slack: who acknowledges and silences in the samples. */
+export const ANA: UserRef = { platform: "slack", id: "U0ANA", name: "Ana" };
+
+/** Two open groups as `alerts` lists them: one acknowledged, one silenced. */
+export const SAMPLE_OPEN_GROUPS: OpenAlertGroup[] = [
+  {
+    id: "3fa2c19b",
+    name: "HostDiskFull",
+    instance: "db-1:9100",
+    firing: 1,
+    since: T0,
+    severity: "critical",
+    ack: { by: ANA, at: T0 + 60_000 },
+  },
+  {
+    id: "0a1b2c3d",
+    name: "HostHighCpu",
+    firing: 3,
+    since: T0 + 120_000,
+    severity: "warning",
+    silencedUntil: T0 + 3_600_000,
+  },
+];
+
+export const SAMPLE_AUDIT: AuditEntry[] = [
+  { at: T0, actor: "Ana (slack:U0ANA)", action: "ack", subject: "3fa2c19b", detail: "HostDiskFull" },
+];

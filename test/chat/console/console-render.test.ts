@@ -13,7 +13,13 @@ import { answerHelp } from "../../../src/assistant/answers/static.js";
 import { refuse } from "../../../src/chat/access.js";
 import { renderConsoleReply } from "../../../src/chat/console/console-render.js";
 import { makeReply, plainText, type Reply, type UserRef } from "../../../src/reply/reply.js";
-import { sampleAlert, sampleGroup, T0 } from "../../support/alert-fixtures.js";
+import {
+  SAMPLE_AUDIT,
+  SAMPLE_OPEN_GROUPS,
+  sampleAlert,
+  sampleGroup,
+  T0,
+} from "../../support/alert-fixtures.js";
 import { expectGolden } from "../../support/golden.js";
 import { healthReply } from "../../support/sample-replies.js";
 
@@ -46,28 +52,8 @@ const KINDS: Record<string, Reply> = {
     text: "connect ECONNREFUSED 127.0.0.1:9090",
     tone: "error",
   }),
-  "alert-list": alertListReply([
-    {
-      id: "3fa2c19b",
-      name: "HostDiskFull",
-      instance: "db-1:9100",
-      firing: 1,
-      since: T0,
-      severity: "critical",
-      ack: { by: ana, at: T0 + 60_000 },
-    },
-    {
-      id: "0a1b2c3d",
-      name: "HostHighCpu",
-      firing: 3,
-      since: T0 + 120_000,
-      severity: "warning",
-      silencedUntil: T0 + 3_600_000,
-    },
-  ]),
-  audit: auditReply([
-    { at: T0, actor: "Ana (slack:U0ANA)", action: "ack", subject: "3fa2c19b", detail: "HostDiskFull" },
-  ]),
+  "alert-list": alertListReply(SAMPLE_OPEN_GROUPS),
+  audit: auditReply(SAMPLE_AUDIT),
   "alert-firing": groupReply(state([alert(1)]), opts),
   "alert-acknowledged": groupReply(state([alert(1)], { ack: { by: ana, at: T0 + 5 * 60_000 } }), opts),
   "alert-silenced": groupReply(

@@ -4,22 +4,25 @@
  * Teams never reads as Markdown).
  */
 
+/** Calls `visit` on every object inside `value` (arrays and nested objects), depth first. */
+export function eachObject(value: unknown, visit: (o: Record<string, unknown>) => void): void {
+  if (Array.isArray(value)) {
+    for (const v of value) eachObject(v, visit);
+    return;
+  }
+  if (!value || typeof value !== "object") return;
+  visit(value as Record<string, unknown>);
+  for (const child of Object.values(value)) eachObject(child, visit);
+}
+
 export function slackVisible(blocks: unknown): string {
   const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) {
-      v.forEach(walk);
-      return;
-    }
-    if (!v || typeof v !== "object") return;
-    const o = v as Record<string, unknown>;
+  eachObject(blocks, (o) => {
     if (o.type === "mrkdwn") throw new Error(`mrkdwn text reached Slack: ${JSON.stringify(o).slice(0, 200)}`);
     if ((o.type === "text" || o.type === "plain_text") && typeof o.text === "string") out.push(o.text);
     if (o.type === "user") out.push(`@${String(o.user_id)}`);
     if (o.type === "link") out.push(String(o.text ?? o.url));
-    for (const [k, child] of Object.entries(o)) if (k !== "text" || typeof child !== "string") walk(child);
-  };
-  walk(blocks);
+  });
   return out.join("");
 }
 
@@ -32,16 +35,8 @@ export function assertSlackFallbackInert(text: unknown): void {
 
 export function cardVisible(activity: Record<string, unknown> | undefined): string {
   const out: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) {
-      v.forEach(walk);
-      return;
-    }
-    if (!v || typeof v !== "object") return;
-    const o = v as Record<string, unknown>;
+  eachObject(activity?.attachments, (o) => {
     if (o.type === "TextRun" && typeof o.text === "string") out.push(o.text);
-    for (const child of Object.values(o)) walk(child);
-  };
-  walk(activity?.attachments);
+  });
   return out.join("");
 }

@@ -24,7 +24,13 @@ import {
 import { SlackAlertNotifier } from "../../../src/chat/slack/slack-alert-notifier.js";
 import { decodeAction, encodeAction } from "../../../src/reply/action.js";
 import { askButton, makeReply, type Reply, type UserRef } from "../../../src/reply/reply.js";
-import { sampleAlert, sampleGroup, T0 } from "../../support/alert-fixtures.js";
+import {
+  SAMPLE_AUDIT,
+  SAMPLE_OPEN_GROUPS,
+  sampleAlert,
+  sampleGroup,
+  T0,
+} from "../../support/alert-fixtures.js";
 import { expectGolden as expectGoldenIn } from "../../support/golden.js";
 import { healthReply } from "../../support/sample-replies.js";
 
@@ -120,56 +126,14 @@ describe("Block Kit renderer (golden)", () => {
   });
 
   it("alert listing, audit log, alert details and help, as commands show them", () => {
-    expectGolden(
-      "alert-list",
-      renderReply(
-        alertListReply([
-          {
-            id: "3fa2c19b",
-            name: "HostDiskFull",
-            instance: "db-1:9100",
-            firing: 1,
-            since: T0,
-            severity: "critical",
-            ack: { by: ana, at: T0 + 60_000 },
-          },
-          {
-            id: "0a1b2c3d",
-            name: "HostHighCpu",
-            firing: 3,
-            since: T0 + 120_000,
-            severity: "warning",
-            silencedUntil: T0 + 3_600_000,
-          },
-        ]),
-        { actions: false },
-      ),
-    );
-    expectGolden(
-      "audit",
-      renderReply(
-        auditReply([
-          { at: T0, actor: "Ana (slack:U0ANA)", action: "ack", subject: "3fa2c19b", detail: "HostDiskFull" },
-        ]),
-        { actions: false },
-      ),
-    );
+    expectGolden("alert-list", renderReply(alertListReply(SAMPLE_OPEN_GROUPS), { actions: false }));
+    expectGolden("audit", renderReply(auditReply(SAMPLE_AUDIT), { actions: false }));
     expectGolden("alert-details", renderReply(groupDetails(groupState([alert(1)])), { actions: false }));
     expectGolden("help", renderReply(answerHelp(["prod", "staging"])));
   });
 
   it("App Home: allowed (health, open alerts, commands) and refused (the refusal alone)", () => {
-    const open = alertListReply([
-      {
-        id: "3fa2c19b",
-        name: "HostDiskFull",
-        instance: "db-1:9100",
-        firing: 1,
-        since: T0,
-        severity: "critical",
-        ack: { by: ana, at: T0 + 60_000 },
-      },
-    ]);
+    const open = alertListReply(SAMPLE_OPEN_GROUPS.slice(0, 1));
     expectGolden("app-home", renderHome([withFooter(healthReply), open, answerHelp(["default"])]));
     expectGolden("app-home-refused", renderHome([refusal]));
   });
