@@ -69,7 +69,9 @@ export const ReplyJson = z
           z.object({ link: ReplyLink }),
         ]),
       )
-      .openapi({ description: "The same text as typed pieces: literal text, code, a person (by name), a link" }),
+      .openapi({
+        description: "The same text as typed pieces: literal text, code, a person (by name), a link",
+      }),
     tone: z.enum(["info", "ok", "warning", "critical", "error"]),
     fields: z.array(ReplyField),
     links: z.array(ReplyLink),
