@@ -172,10 +172,43 @@ const bool = (fallback: boolean) =>
       return z.NEVER;
     });
 
+/** Shortest API or metrics token accepted: long enough that guessing is hopeless. */
+const MIN_TOKEN_CHARS = 24;
+
+/** `alice:TOKEN,ci-bot:TOKEN` → named API tokens; the name is who asked, in the audit log and memory. */
+const apiTokenList = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    const out: ApiToken[] = [];
+    for (const part of (v ?? "").split(",").map((s) => s.trim())) {
+      if (part === "") continue;
+      const colon = part.indexOf(":");
+      const name = colon > 0 ? part.slice(0, colon) : "";
+      const token = part.slice(colon + 1);
+      // The entry is never echoed: it holds a secret.
+      const where = `entry ${out.length + 1}`;
+      let problem: string | undefined;
+      if (!/^[a-z0-9_-]{1,64}$/.test(name))
+        problem = `${where} must look like name:token (name: 1-64 lowercase letters, digits, - or _)`;
+      else if (token.length < MIN_TOKEN_CHARS || /\s/.test(token))
+        problem = `token of "${name}" must be at least ${MIN_TOKEN_CHARS} characters without spaces`;
+      else if (out.some((t) => t.name === name)) problem = `names "${name}" twice`;
+      else if (out.some((t) => t.token === token)) problem = `gives "${name}" a token another name has`;
+      if (problem) {
+        ctx.addIssue({ code: "custom", message: problem });
+        return z.NEVER;
+      }
+      out.push({ name, token });
+    }
+    return out;
+  });
+
 /** The environment schema: names and defaults as DESIGN.md's contract gives them. */
 const envSchema = z.object({
   PORT: intIn(1, 65535, 3000),
-  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  HOST: z.string().trim().min(1).default("127.0.0.1"),
   PROMETHEUS_URL: httpUrl.default("http://127.0.0.1:9090"),
   PROMETHEUS_ENVIRONMENTS: environmentsList,
   PROMETHEUS_TIMEOUT_MS: intIn(100, 60_000, 2000),
@@ -246,7 +279,21 @@ const envSchema = z.object({
   ANOMALY_MIN_HISTORY: durationMs("1h", 60_000, 7 * 86_400_000),
   ANOMALY_JOB_LOCK: durationMs("30s", 1000, 3_600_000),
   API_RATE_LIMIT_PER_MIN: intIn(0, 1_000_000, 600),
+  API_TOKENS: apiTokenList,
+  METRICS_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .min(MIN_TOKEN_CHARS, { message: `must be at least ${MIN_TOKEN_CHARS} characters` })
+      .optional(),
+  ),
+  AUTH: z.enum(["token", "none"], { message: 'must be "token" or "none"' }).default("token"),
 });
+
+/** An API token and the name it stands for (API_TOKENS). */
+export interface ApiToken {
+  name: string;
+  token: string;
+}
 
 export interface PrometheusEnvironment {
   name: string;
@@ -323,6 +370,15 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   consoleEnabled: boolean;
   apiRateLimitPerMin: number;
+  /** Who may call /api/v1/* and the console (src/http/auth.ts applies it). */
+  auth: {
+    /** API_TOKENS; empty = no token asked, which is allowed on a loopback HOST only. */
+    tokens: ApiToken[];
+    /** AUTH=none: the operator chose to serve a non-loopback HOST without tokens. */
+    none: boolean;
+    /** Bearer token GET /metrics requires, when set. */
+    metricsToken?: string;
+  };
   anomaly: {
     enabled: boolean;
     scanEveryMs: number;
@@ -365,6 +421,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "SLACK_SIGNING_SECRET",
       "is required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN (Socket Mode) is set",
     );
+  }
+  if (e.AUTH === "none" && e.API_TOKENS.length > 0) {
+    throw new ConfigError("AUTH", "is none but API_TOKENS is set: unset one of them");
   }
   if (e.TEAMS_APP_ID && !e.TEAMS_APP_PASSWORD) {
     throw new ConfigError("TEAMS_APP_PASSWORD", "is required when TEAMS_APP_ID is set");
@@ -437,6 +496,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     consoleEnabled: e.CONSOLE_ENABLED,
     apiRateLimitPerMin: e.API_RATE_LIMIT_PER_MIN,
+    auth: {
+      tokens: e.API_TOKENS,
+      none: e.AUTH === "none",
+      ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
+    },
     anomaly: {
       enabled: e.ANOMALY_ENABLED,
       scanEveryMs: e.ANOMALY_SCAN_EVERY,
