@@ -1,8 +1,10 @@
 /**
  * Who may use the bot where, and who may act on alerts: one policy for every platform, applied by
- * the dispatcher before anything else happens. Lists come from configuration; an empty list allows
- * everyone, except acting from places without a signed-in person (console, API), which is refused,
- * and, once any user list is set, reading alerts and the audit log from such places.
+ * the dispatcher before anything else happens. Lists come from configuration; an empty allow-list
+ * allows everyone, except acting from places without a signed-in person (console, API), which is
+ * refused, and, once any user list is set, reading alerts and the audit log from such places.
+ * Acting is the exception: an empty ALERT_ACTORS lets nobody act (a silence can hide every alert);
+ * "*" is how an operator says "anyone the allow-lists admit".
  */
 import { type Action, isActing } from "../reply/action.js";
 import { makeReply, type Reply } from "../reply/reply.js";
@@ -11,8 +13,11 @@ import type { ActionRequest } from "./platform.js";
 export interface AccessLists {
   slack: { channels: readonly string[]; users: readonly string[] };
   teams: { tenants: readonly string[]; users: readonly string[] };
-  /** ALERT_ACTORS: user ids allowed to acknowledge, silence, resolve and change rules. */
-  actors: readonly string[];
+  /**
+   * ALERT_ACTORS: user ids allowed to acknowledge, silence, resolve and change rules; "*" for anyone
+   * the allow-lists admit; empty for nobody.
+   */
+  actors: readonly string[] | "*";
 }
 
 /** Requests that show who did what to which alert. */
@@ -65,9 +70,21 @@ export function refuse(lists: AccessLists, request: ActionRequest): Reply | unde
     return refusal(
       "Acting on alerts needs a signed-in person: acknowledge, silence and resolve from Slack or Teams.",
     );
-  if (lists.actors.length > 0 && !lists.actors.includes(actor.id))
+  if (lists.actors === "*") return undefined;
+  if (lists.actors.length === 0)
+    return refusal(
+      "Nobody may act on alerts here yet: ALERT_ACTORS is empty. Ask an admin to list who may (or set it to * for everyone the bot answers).",
+    );
+  if (!lists.actors.includes(actor.id))
     return refusal(
       "You are not on the list of people allowed to act on alerts (ALERT_ACTORS). Ask an admin.",
     );
   return undefined;
+}
+
+/** The start-up warning ALERT_ACTORS calls for, if any. */
+export function actorsWarning(actors: AccessLists["actors"]): string | undefined {
+  return actors !== "*" && actors.length === 0
+    ? "ALERT_ACTORS is empty: nobody may acknowledge, silence or resolve alerts. List user ids, or set ALERT_ACTORS=* for everyone the bot answers."
+    : undefined;
 }

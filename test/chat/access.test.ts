@@ -1,6 +1,6 @@
 /** One access policy for every platform: allow-lists, and who may act on alerts. */
 import { describe, expect, it } from "vitest";
-import { type AccessLists, refuse } from "../../src/chat/access.js";
+import { type AccessLists, actorsWarning, refuse } from "../../src/chat/access.js";
 import type { ActionRequest, PlaceKind } from "../../src/chat/platform.js";
 import type { Action } from "../../src/reply/action.js";
 import type { Platform } from "../../src/reply/reply.js";
@@ -8,7 +8,7 @@ import type { Platform } from "../../src/reply/reply.js";
 const open: AccessLists = {
   slack: { channels: [], users: [] },
   teams: { tenants: [], users: [] },
-  actors: [],
+  actors: "*",
 };
 
 function request(
@@ -31,7 +31,7 @@ const ask: Action = { kind: "ask", text: "health" };
 const ack: Action = { kind: "alert.ack", id: "3fa2c19b" };
 
 describe("access policy", () => {
-  it("lets everyone in when no list is set, and Slack and Teams users act", () => {
+  it("lets everyone in when no list is set, and Slack and Teams users act with ALERT_ACTORS=*", () => {
     expect(refuse(open, request("slack", "U1", ack))).toBeUndefined();
     expect(refuse(open, request("teams", "aad-1", ack))).toBeUndefined();
   });
@@ -76,6 +76,27 @@ describe("access policy", () => {
     expect(
       refuse(lists, request("teams", "aad-9", { kind: "rule.create", text: "cpu > 90%" }))?.text,
     ).toMatch(/ALERT_ACTORS/);
+  });
+
+  it("lets nobody act while ALERT_ACTORS is empty, says so, and warns at start-up", () => {
+    const nobody = { ...open, actors: [] };
+    // Issue 13: with the default (empty) ALERT_ACTORS anyone could silence every alert.
+    expect(refuse(nobody, request("slack", "U1", ack))?.text).toMatch(/ALERT_ACTORS is empty/);
+    expect(
+      refuse(nobody, request("teams", "aad-1", { kind: "alert.silence", id: "3fa2c19b", for: "1h" })),
+    ).toBeDefined();
+    expect(refuse(nobody, request("slack", "U1", ask))).toBeUndefined();
+    expect(refuse(nobody, request("slack", "U1", { kind: "alerts.list" }))).toBeUndefined();
+    expect(actorsWarning([])).toMatch(/ALERT_ACTORS=\*/);
+    expect(actorsWarning("*")).toBeUndefined();
+    expect(actorsWarning(["U1"])).toBeUndefined();
+  });
+
+  it("lets ALERT_ACTORS=* act only where the allow-lists admit", () => {
+    const lists = { ...open, slack: { channels: ["C1"], users: ["U1"] } };
+    expect(refuse(lists, request("slack", "U1", ack))).toBeUndefined();
+    expect(refuse(lists, request("slack", "U2", ack))?.text).toMatch(/SLACK_ALLOWED_USERS/);
+    expect(refuse(lists, request("api", "anonymous", ack, { id: "api", kind: "console" }))).toBeDefined();
   });
 
   it("keeps alerts and the audit log from the console once the bot serves only listed people", () => {
