@@ -21,6 +21,7 @@ import { createAlertFlow } from "./flows/alert-flow.js";
 import { createChatFlow } from "./flows/chat-flow.js";
 import { createQuestionFlow } from "./flows/question-flow.js";
 import { startScanFlow } from "./flows/scan-flow.js";
+import { recordBind } from "./http/auth.js";
 import { ChartStore } from "./http/chart-store.js";
 import { createHttpApp, finishHttpApp } from "./http/server.js";
 import type { AnomalyWorkers } from "./jobs/anomaly-jobs.js";
@@ -117,6 +118,9 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     environments,
     metrics,
     async listen(port = config.port, host = config.host) {
+      // Before anything starts: a non-loopback bind without API_TOKENS (or AUTH=none) is refused.
+      const bind = recordBind(http, config.auth, host);
+      if (bind.warning) logger.warn({ host, auth: "none" }, bind.warning);
       await chat.start();
       await alerts.startDelivery(chat.notifiers, questions.engine);
       // Not awaited: the bot answers questions while Redis is still coming up.

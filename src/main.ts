@@ -1,6 +1,7 @@
 /** `cloudops start`: load configuration, start the server, stop gracefully on SIGINT/SIGTERM. */
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config/config.js";
+import { decideBind } from "./http/auth.js";
 import { createLogger } from "./observability/logger.js";
 
 export async function start(): Promise<void> {
@@ -13,6 +14,12 @@ export async function start(): Promise<void> {
       process.exit(2);
     }
     throw e;
+  }
+  // Refused before any connection is opened: one line naming HOST and API_TOKENS.
+  const bind = decideBind(config.auth, config.host);
+  if (!bind.ok) {
+    process.stderr.write(`${bind.message}\n`);
+    process.exit(2);
   }
   const logger = createLogger(config.logLevel);
   const app = createApp(config, logger);
@@ -34,6 +41,7 @@ export async function start(): Promise<void> {
       port,
       environments: config.environments.map((e) => `${e.name}=${e.url}`),
       providers: config.llm.providers,
+      auth: bind.mode === "tokens" ? config.auth.tokens.map((t) => t.name) : bind.mode,
     },
     `Smart CloudOps AI listening: console at http://${shown}:${port}/`,
   );

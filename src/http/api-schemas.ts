@@ -6,15 +6,22 @@ import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from "@ast
 import { z } from "zod";
 import { AlertmanagerWebhook } from "../alerts/alert.js";
 import { ALERTMANAGER_PATH } from "../alerts/alertmanager-route.js";
+import { MAX_QUESTION_CHARS } from "../assistant/parse-question.js";
 
 extendZodWithOpenApi(z);
 
-/** Longest question accepted by the API; longer text is refused with 413 before any work. */
-export const MAX_QUESTION_CHARS = 200_000;
+/** Longest question the API takes (the parser's own bound): longer text is refused with 400 before any work. */
+export { MAX_QUESTION_CHARS };
 
 export const AskRequest = z
   .object({
-    text: z.string().max(MAX_QUESTION_CHARS).openapi({ example: "what's the current system health?" }),
+    text: z
+      .string()
+      .max(MAX_QUESTION_CHARS)
+      .openapi({
+        description: `The question or command, ${MAX_QUESTION_CHARS.toLocaleString("en")} characters at most`,
+        example: "what's the current system health?",
+      }),
     environment: z.string().max(64).optional().openapi({
       description: "Environment name from PROMETHEUS_ENVIRONMENTS; default: the first one",
       example: "prod",
@@ -25,7 +32,7 @@ export const AskRequest = z
       .optional()
       .openapi({
         description:
-          'An id of your choosing that groups questions into one conversation, so that follow-ups ("and on staging?") are understood by the LLM providers. Without it, each question stands alone.',
+          'An id of your choosing that groups questions into one conversation, so that follow-ups ("and on staging?") are understood by the LLM providers. Without it, each question stands alone. Ids are scoped to the caller\'s token: another token using the same id has a conversation of its own.',
         example: "incident-4711",
       }),
   })
@@ -169,15 +176,30 @@ export function openApiDocument(version: string): object {
     description,
     content: { "application/json": { schema } },
   });
+  const bearer = registry.registerComponent("securitySchemes", "apiToken", {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "One of API_TOKENS. Not asked when the bot listens on loopback without API_TOKENS (or runs with AUTH=none).",
+  });
+  const metricsBearer = registry.registerComponent("securitySchemes", "metricsToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "METRICS_TOKEN, when it is set.",
+  });
+  const needsToken = [{ [bearer.name]: [] }];
+  const unauthorized = json(ErrorResponse, "Missing or wrong bearer token (WWW-Authenticate: Bearer)");
   registry.registerPath({
     method: "post",
     path: "/api/v1/ask",
     summary: "Ask a question",
     description: "Answers a question about the monitored systems. The reply is platform-neutral.",
+    security: needsToken,
     request: { body: { content: { "application/json": { schema: AskRequest } }, required: true } },
     responses: {
       200: json(AskResponse, "The answer (also for questions that could not be answered: see reply.tone)"),
-      400: json(ErrorResponse, "Invalid body"),
+      400: json(ErrorResponse, "Invalid body, or a question longer than 2,000 characters"),
+      401: unauthorized,
       413: json(ErrorResponse, "Body too large"),
       429: json(ErrorResponse, "Too many requests from this client"),
     },
@@ -186,7 +208,8 @@ export function openApiDocument(version: string): object {
     method: "get",
     path: "/api/v1/environments",
     summary: "List Prometheus environments",
-    responses: { 200: json(EnvironmentsResponse, "Configured environments") },
+    security: needsToken,
+    responses: { 200: json(EnvironmentsResponse, "Configured environments"), 401: unauthorized },
   });
   registry.registerPath({
     method: "get",
@@ -194,9 +217,11 @@ export function openApiDocument(version: string): object {
     summary: "Anomaly detector results",
     description:
       "Scan status per environment, the latest score of every host with per-feature deviations, and recent findings.",
+    security: needsToken,
     request: { query: z.object({ environment: z.string().optional() }) },
     responses: {
       200: json(AnomaliesResponse, "Latest results"),
+      401: unauthorized,
       400: json(ErrorResponse, "Unknown environment"),
       503: json(ErrorResponse, "Redis unavailable"),
     },
@@ -244,8 +269,10 @@ export function openApiDocument(version: string): object {
     method: "get",
     path: "/metrics",
     summary: "The bot's own Prometheus metrics",
+    security: [{ [metricsBearer.name]: [] }, {}],
     responses: {
       200: { description: "Prometheus text exposition", content: { "text/plain": { schema: z.string() } } },
+      401: json(ErrorResponse, "METRICS_TOKEN is set and was not sent"),
     },
   });
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
+import { ALERTMANAGER_PATH } from "../alerts/alertmanager-route.js";
 import type { AnomalyStore } from "../anomaly/anomaly-store.js";
 import type { ConsoleChatPlatform } from "../chat/console/console-platform.js";
 import { renderConsoleReply } from "../chat/console/console-render.js";
@@ -14,7 +15,8 @@ import type { Config } from "../config/config.js";
 import type { Environments } from "../metrics/environments.js";
 import type { BotMetrics } from "../observability/bot-metrics.js";
 import type { Logger } from "../observability/logger.js";
-import { AskRequest, openApiDocument } from "./api-schemas.js";
+import { AskRequest, MAX_QUESTION_CHARS, openApiDocument } from "./api-schemas.js";
+import { callerOf, requireApiToken, requireMetricsToken, securityHeaders } from "./auth.js";
 import type { ChartStore } from "./chart-store.js";
 import { RateLimiter } from "./rate-limit.js";
 
@@ -48,6 +50,12 @@ export function createHttpApp(deps: ServerDeps): Express {
     });
     next();
   });
+  app.use(securityHeaders());
+  // Every API route needs a token, except the Alertmanager webhook, which checks its own.
+  app.use(
+    "/api/v1",
+    requireApiToken(deps.config.auth, (req) => `${req.baseUrl}${req.path}` === ALERTMANAGER_PATH),
+  );
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", checks: {} });
@@ -75,7 +83,7 @@ export function createHttpApp(deps: ServerDeps): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? "ok" : "unavailable", checks });
   });
 
-  app.get("/metrics", async (_req, res) => {
+  app.get("/metrics", requireMetricsToken(deps.config.auth.metricsToken), async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
@@ -133,6 +141,16 @@ export function createHttpApp(deps: ServerDeps): Express {
     const body = AskRequest.safeParse(req.body);
     if (!body.success) {
       const issue = body.error.issues[0];
+      if (issue?.code === "too_big" && issue.path[0] === "text") {
+        const length = (req.body as { text: string }).text.length.toLocaleString("en");
+        sendError(
+          res,
+          400,
+          "question_too_long",
+          `The question is ${length} characters; ${MAX_QUESTION_CHARS.toLocaleString("en")} at most. Shorten it.`,
+        );
+        return;
+      }
       const where = issue?.path.length ? issue.path.join(".") : "body";
       sendError(
         res,
@@ -147,7 +165,9 @@ export function createHttpApp(deps: ServerDeps): Express {
     res.on("close", () => {
       if (!res.writableFinished) controller.abort();
     });
+    const caller = callerOf(res);
     const outcome = await deps.console.receive({
+      ...(caller ? { caller } : {}),
       text: body.data.text,
       ...(body.data.environment ? { environment: body.data.environment } : {}),
       ...(body.data.conversation ? { conversation: body.data.conversation } : {}),

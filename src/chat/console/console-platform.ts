@@ -1,14 +1,18 @@
 /**
  * The web console and the ask API as a chat platform: a question or command arrives over HTTP, goes
  * through the same dispatcher as Slack and Teams, and the reply is posted into the conversation's
- * transcript (kept in memory, bounded) and returned. Nobody is signed in here, so the access policy
- * lets the console read but never act on alerts.
+ * transcript (kept in memory, bounded) and returned. The caller is the name of the API token it sent
+ * (src/http/auth.ts), or "anonymous" where no token is asked; the access policy lets the console read
+ * but never act on alerts.
  */
 import { randomUUID } from "node:crypto";
 import type { Platform, Reply, RichText, UserRef } from "../../reply/reply.js";
 import { parseCommand } from "../commands.js";
 import type { ActionDispatcher, Outcome } from "../dispatcher.js";
 import type { ChatPlatform, PostedMessage } from "../platform.js";
+
+/** The caller where no API token is asked (a loopback bind without API_TOKENS). */
+const ANONYMOUS = "anonymous";
 
 /** Messages kept per conversation, and conversations kept, before the oldest are forgotten. */
 const MAX_MESSAGES = 50;
@@ -23,9 +27,14 @@ export interface ConsoleMessage {
 }
 
 export interface ConsoleQuestion {
+  /** Name of the caller's API token (API_TOKENS); absent where the API asks for none. */
+  caller?: string;
   text: string;
   environment?: string;
-  /** Conversation id the client chose; without one, each question stands alone. */
+  /**
+   * Conversation id the client chose; without one, each question stands alone. It is the caller's
+   * own: another token naming the same id gets another conversation.
+   */
   conversation?: string;
   signal?: AbortSignal;
 }
@@ -44,9 +53,12 @@ export class ConsoleChatPlatform implements ChatPlatform {
 
   /** Receives a question or command and answers it: the console's whole round trip. */
   async receive(question: ConsoleQuestion): Promise<Outcome> {
-    const channel = question.conversation ? `conversation:${question.conversation}` : "api";
+    const caller = question.caller ?? ANONYMOUS;
+    const channel = question.conversation ? conversationChannel(caller, question.conversation) : "api";
     const outcome = await this.dispatcher.dispatch({
-      actor: { platform: "api", id: "anonymous", name: "console user" },
+      actor: question.caller
+        ? { platform: "api", id: question.caller, name: question.caller }
+        : { platform: "api", id: ANONYMOUS, name: "console user" },
       place: { id: channel, kind: "console" },
       via: "message",
       action: parseCommand(question.text),
@@ -114,4 +126,9 @@ export class ConsoleChatPlatform implements ChatPlatform {
     list.push(message);
     if (list.length > MAX_MESSAGES) list.splice(0, list.length - MAX_MESSAGES);
   }
+}
+
+/** A caller's conversation: its id is scoped to the caller, so ids chosen alike never meet. */
+function conversationChannel(caller: string, id: string): string {
+  return `conversation:${caller}:${id}`;
 }
