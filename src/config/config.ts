@@ -4,7 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { hasCredentials, withoutCredentials } from "../observability/redact-url.js";
 import { parseRoutes, RoutesError } from "./alert-routes.js";
+import { isLoopbackHost } from "./loopback.js";
+import { type PrometheusAuth, prometheusAuth } from "./prometheus-auth.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 const PROVIDERS = ["openai", "gemini", "local", "builtin"] as const;
@@ -33,12 +36,22 @@ const optionalString = z
   .optional()
   .transform((v) => (v === "" ? undefined : v));
 
+/** What a Prometheus URL with `user:pass@` is told: where the credentials go instead. */
+const PROMETHEUS_CREDENTIALS =
+  "must not contain a user name or password (user:password@); set PROMETHEUS_BASIC_AUTH_USER and PROMETHEUS_BASIC_AUTH_PASSWORD, or PROMETHEUS_BEARER_TOKEN, instead";
+
+/**
+ * An http(s) URL without `user:password@`: fetch refuses such URLs, and URLs are shown in answers,
+ * errors and links.
+ */
+const urlWithoutCredentials = (message: string) => httpUrl.refine((u) => !hasCredentials(u), { message });
+
 const optionalUrl = z
   .string()
   .trim()
   .optional()
   .transform((v) => (v === "" ? undefined : v))
-  .pipe(httpUrl.optional());
+  .pipe(urlWithoutCredentials("must not contain a user name or password (user:password@)").optional());
 
 const intIn = (min: number, max: number, fallback: number) =>
   z
@@ -121,13 +134,24 @@ const environmentsList = z
       if (eq <= 0 || !ENV_NAME.test(name)) {
         ctx.addIssue({
           code: "custom",
-          message: `entry "${part.trim()}" must look like name=http://host:9090 (name: lowercase letters, digits, - or _)`,
+          message: `entry "${withoutCredentials(part.trim())}" must look like name=http://host:9090 (name: lowercase letters, digits, - or _)`,
         });
         return z.NEVER;
       }
       const parsed = httpUrl.safeParse(url);
       if (!parsed.success) {
-        ctx.addIssue({ code: "custom", message: `URL of "${name}" must be an http(s) URL (got "${url}")` });
+        ctx.addIssue({
+          code: "custom",
+          message: `URL of "${name}" must be an http(s) URL (got "${withoutCredentials(url)}")`,
+        });
+        return z.NEVER;
+      }
+      if (hasCredentials(parsed.data)) {
+        const own = name.toUpperCase().replace(/-/g, "_");
+        ctx.addIssue({
+          code: "custom",
+          message: `URL of "${name}" must not contain a user name or password (user:password@); set PROMETHEUS_BASIC_AUTH_USER_${own} and PROMETHEUS_BASIC_AUTH_PASSWORD_${own}, or PROMETHEUS_BEARER_TOKEN_${own}, instead`,
+        });
         return z.NEVER;
       }
       if (out.some((e) => e.name === name)) {
@@ -209,7 +233,7 @@ const apiTokenList = z
 const envSchema = z.object({
   PORT: intIn(1, 65535, 3000),
   HOST: z.string().trim().min(1).default("127.0.0.1"),
-  PROMETHEUS_URL: httpUrl.default("http://127.0.0.1:9090"),
+  PROMETHEUS_URL: urlWithoutCredentials(PROMETHEUS_CREDENTIALS).default("http://127.0.0.1:9090"),
   PROMETHEUS_ENVIRONMENTS: environmentsList,
   PROMETHEUS_TIMEOUT_MS: intIn(100, 60_000, 2000),
   PROMETHEUS_RETRIES: intIn(0, 5, 2),
@@ -269,7 +293,7 @@ const envSchema = z.object({
   LLM_PROVIDERS: providerList,
   LLM_PROVIDER_TIMEOUT: durationMs("8s", 500, 120_000),
   LLM_DEADLINE: durationMs("15s", 1000, 120_000),
-  LLM_REDACT: bool(false),
+  LLM_REDACT: bool(true),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   CONSOLE_ENABLED: bool(true),
   ANOMALY_ENABLED: bool(true),
@@ -297,7 +321,10 @@ export interface ApiToken {
 
 export interface PrometheusEnvironment {
   name: string;
+  /** Never with credentials in it: those come in `auth`. */
   url: string;
+  /** From PROMETHEUS_BEARER_TOKEN or PROMETHEUS_BASIC_AUTH_* (prometheus-auth.ts). */
+  auth?: PrometheusAuth;
 }
 
 /** Validated configuration, shaped for use rather than mirroring variable names. */
@@ -348,7 +375,10 @@ export interface Config {
     emulator: boolean;
     /** Default Teams conversation id for alerts no route takes. */
     alertConversation?: string;
-    /** Entra (Azure AD) tenant ids the bot answers; empty = every tenant. */
+    /**
+     * Entra (Azure AD) tenant ids the bot answers; empty = every tenant. Defaults to the app's own
+     * tenant (TEAMS_APP_TENANT_ID) for a SingleTenant app.
+     */
     allowedTenants: string[];
     /** Teams user ids (Entra object ids) the bot answers; empty = everyone in an allowed tenant. */
     allowedUsers: string[];
@@ -405,7 +435,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? "environment");
     const raw = env[variable];
-    const shown = raw === undefined || /TOKEN|SECRET|PASSWORD|KEY/.test(variable) ? "" : ` (got "${raw}")`;
+    const shown =
+      raw === undefined || /TOKEN|SECRET|PASSWORD|KEY/.test(variable)
+        ? ""
+        : ` (got "${withoutCredentials(raw)}")`;
     const msg = issue?.message ?? "is invalid";
     throw new ConfigError(variable, msg.includes("(got") ? msg : `${msg}${shown}`);
   }
@@ -428,6 +461,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.TEAMS_APP_ID && !e.TEAMS_APP_PASSWORD) {
     throw new ConfigError("TEAMS_APP_PASSWORD", "is required when TEAMS_APP_ID is set");
   }
+  // Emulator mode takes activities nobody signed and answers whatever serviceUrl they name.
+  if (e.TEAMS_EMULATOR && !isLoopbackHost(e.HOST)) {
+    throw new ConfigError(
+      "TEAMS_EMULATOR",
+      `accepts unsigned activities, so it needs a loopback HOST (127.0.0.1, ::1 or localhost; HOST is "${e.HOST}"); a bot others reach needs TEAMS_APP_ID and TEAMS_APP_PASSWORD instead`,
+    );
+  }
+  const teamsAppType = e.TEAMS_APP_TYPE ?? (e.TEAMS_APP_TENANT_ID ? "SingleTenant" : "MultiTenant");
+  if (teamsAppType === "SingleTenant" && !e.TEAMS_APP_TENANT_ID) {
+    throw new ConfigError("TEAMS_APP_TENANT_ID", "is required when TEAMS_APP_TYPE is SingleTenant");
+  }
+  // A single-tenant app serves its own tenant: that is the allow-list unless the operator gives one.
+  const teamsTenants =
+    e.TEAMS_ALLOWED_TENANTS.length > 0 || teamsAppType !== "SingleTenant" || !e.TEAMS_APP_TENANT_ID
+      ? e.TEAMS_ALLOWED_TENANTS
+      : [e.TEAMS_APP_TENANT_ID];
+  const environments = e.PROMETHEUS_ENVIRONMENTS ?? [{ name: "default", url: e.PROMETHEUS_URL }];
+  const auth = prometheusAuth(
+    present,
+    environments.map((x) => x.name),
+    e.PROMETHEUS_ENVIRONMENTS !== undefined,
+    (variable, problem) => {
+      throw new ConfigError(variable, problem);
+    },
+  );
   let routesText: string | undefined;
   if (e.ALERT_ROUTES_FILE) {
     try {
@@ -443,7 +501,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
-    environments: e.PROMETHEUS_ENVIRONMENTS ?? [{ name: "default", url: e.PROMETHEUS_URL }],
+    environments: environments.map((x) => {
+      const a = auth.get(x.name);
+      return a ? { ...x, auth: a } : x;
+    }),
     prometheus: {
       timeoutMs: e.PROMETHEUS_TIMEOUT_MS,
       retries: e.PROMETHEUS_RETRIES,
@@ -480,7 +541,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appType: e.TEAMS_APP_TYPE,
       emulator: e.TEAMS_EMULATOR,
       ...(e.TEAMS_ALERT_CONVERSATION ? { alertConversation: e.TEAMS_ALERT_CONVERSATION } : {}),
-      allowedTenants: e.TEAMS_ALLOWED_TENANTS,
+      allowedTenants: teamsTenants,
       allowedUsers: e.TEAMS_ALLOWED_USERS,
     },
     publicUrl: e.PUBLIC_URL,

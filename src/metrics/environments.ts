@@ -3,7 +3,7 @@
  * each one monitors. Host lists are discovered from Prometheus and cached briefly.
  */
 import type { BotMetrics } from "../observability/bot-metrics.js";
-import { PrometheusClient } from "./prometheus-client.js";
+import { type PrometheusAuth, PrometheusClient } from "./prometheus-client.js";
 import { hostOfInstance } from "./promql.js";
 
 /** One monitored host: its display name and the instance labels it has (one per exporter port). */
@@ -17,7 +17,7 @@ const HOST_CACHE_MS = 30_000;
 /** What the environments need of the configuration: the endpoints, and how to call them. */
 export interface EnvironmentSettings {
   /** Ordered; the first is the default environment. */
-  environments: readonly { name: string; url: string }[];
+  environments: readonly { name: string; url: string; auth?: PrometheusAuth | undefined }[];
   timeoutMs: number;
   retries: number;
   cacheTtlMs: number;
@@ -35,6 +35,7 @@ export class Environments {
         new PrometheusClient({
           environment: env.name,
           baseUrl: env.url,
+          ...(env.auth ? { auth: env.auth } : {}),
           timeoutMs: settings.timeoutMs,
           retries: settings.retries,
           cacheTtlMs: settings.cacheTtlMs,

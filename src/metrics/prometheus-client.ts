@@ -6,6 +6,7 @@
 import { ExponentialBackoff, handleWhen, retry } from "cockatiel";
 import { z } from "zod";
 import type { BotMetrics } from "../observability/bot-metrics.js";
+import { hasCredentials, withoutCredentials } from "../observability/redact-url.js";
 import { PrometheusError } from "./prometheus-error.js";
 
 /** One sample vector element: labels and a value at a time (seconds). */
@@ -30,9 +31,19 @@ export interface ScrapeTarget {
   lastScrape: string;
 }
 
+/**
+ * How to authenticate to Prometheus (or the proxy in front of it): sent as the Authorization header
+ * of every call, never put in the URL, which is shown in answers and errors.
+ */
+export type PrometheusAuth =
+  | { kind: "bearer"; token: string }
+  | { kind: "basic"; user: string; password: string };
+
 export interface PrometheusClientOptions {
   environment: string;
+  /** Without credentials: a `user:pass@` URL is refused (see `auth`). */
   baseUrl: string;
+  auth?: PrometheusAuth;
   timeoutMs: number;
   retries: number;
   /** Identical queries within this many ms share one answer; 0 disables caching. */
@@ -128,11 +139,20 @@ export class PrometheusClient {
   private readonly opts: PrometheusClientOptions;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly retryPolicy;
+  /** The Authorization header, built once. */
+  private readonly authorization: string | undefined;
 
   constructor(opts: PrometheusClientOptions) {
+    // fetch refuses such a URL on every call, and the URL is shown in answers and errors.
+    if (hasCredentials(opts.baseUrl)) {
+      throw new Error(
+        `Prometheus URL of "${opts.environment}" contains credentials (${withoutCredentials(opts.baseUrl)}); pass them as auth`,
+      );
+    }
     this.opts = opts;
     this.environment = opts.environment;
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
+    this.authorization = authorizationHeader(opts.auth);
     this.retryPolicy = retry(
       handleWhen(
         (e) => e instanceof PrometheusError && (e.code === "unreachable" || e.code === "server_error"),
@@ -306,9 +326,13 @@ export class PrometheusClient {
     const url = isQuery ? `${this.baseUrl}${path}` : `${this.baseUrl}${path}${body.size ? `?${body}` : ""}`;
     let res: Response;
     try {
+      const headers: Record<string, string> = isQuery
+        ? { "content-type": "application/x-www-form-urlencoded" }
+        : {};
+      if (this.authorization) headers.authorization = this.authorization;
       res = await fetch(url, {
         method: isQuery ? "POST" : "GET",
-        headers: isQuery ? { "content-type": "application/x-www-form-urlencoded" } : {},
+        headers,
         body: isQuery ? body.toString() : undefined,
         signal: combined,
       });
@@ -426,8 +450,15 @@ async function readBounded(res: Response, limit: number): Promise<string> {
   return Buffer.concat(chunks, total).toString("utf8");
 }
 
+function authorizationHeader(auth: PrometheusAuth | undefined): string | undefined {
+  if (!auth) return undefined;
+  if (auth.kind === "bearer") return `Bearer ${auth.token}`;
+  return `Basic ${Buffer.from(`${auth.user}:${auth.password}`, "utf8").toString("base64")}`;
+}
+
+/** One line of a body for an error message; a proxy's error page may quote a URL with credentials. */
 function snippet(text: string): string {
-  const oneLine = text.replace(/\s+/g, " ").trim();
+  const oneLine = withoutCredentials(text.replace(/\s+/g, " ").trim());
   return oneLine.length > 160 ? `${oneLine.slice(0, 160)}…` : oneLine || "(empty body)";
 }
 
