@@ -92,6 +92,9 @@ describe("web console", () => {
   it("focuses the question box on load", async () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("question");
     expect(await page.title()).toBe("CloudOps console");
+    // On loopback without API_TOKENS the API asks for no token: the token form never shows.
+    await page.waitForLoadState("networkidle");
+    expect(await page.locator("#auth").isHidden()).toBe(true);
   });
 
   it("runs in a browser without an emoji font, where an emoji status marker is an empty box", async () => {

@@ -2,6 +2,7 @@
 // untrusted and goes into the page with textContent, never as HTML. Status is shown as words in
 // badges (status.js), never as an emoji the system may have no font for.
 import { badge, statusNodes, stripLeadingMarker, TONES, toneStatus } from "./status.js";
+import { apiFetch } from "./token.js";
 
 const transcript = document.getElementById("transcript");
 const form = document.getElementById("ask");
@@ -201,18 +202,20 @@ async function ask(text) {
   }
   addQuestion(question);
   const working = addWorking(question);
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   let bubble;
   try {
     const payload = { text: question };
     if (envSelect.value) payload.environment = envSelect.value;
-    const res = await fetch("/api/v1/ask", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(payload),
-      signal: controller.signal,
-    });
+    const res = await apiFetch(
+      "/api/v1/ask",
+      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) },
+      {
+        timeoutMs: TIMEOUT_MS,
+        onWait: () => {
+          working.lastChild.textContent = "Waiting for an API token…";
+        },
+      },
+    );
     const body = await res.json().catch(() => undefined);
     if (res.ok && body?.reply) bubble = renderReply(body);
     else bubble = renderError(body?.error?.message ?? `The server answered HTTP ${res.status}.`);
@@ -222,8 +225,6 @@ async function ask(text) {
         ? `No answer within ${TIMEOUT_MS / 1000} s. The bot may be overloaded; try again.`
         : "The bot could not be reached. Is it still running?",
     );
-  } finally {
-    clearTimeout(timer);
   }
   working.replaceWith(bubble);
   scrollDown();
@@ -266,7 +267,7 @@ document.addEventListener("keydown", (e) => {
 const examples = document.getElementById("examples");
 for (const q of EXAMPLES) examples.append(chip(q, q));
 
-fetch("/api/v1/environments")
+apiFetch("/api/v1/environments")
   .then((r) => r.json())
   .then((body) => {
     if (!Array.isArray(body.environments) || body.environments.length < 2) return;
