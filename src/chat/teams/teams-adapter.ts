@@ -18,16 +18,21 @@ export function createTeamsAdapter(
   onTurnFailed: (conversation: string | undefined, error: Error) => void,
 ): TeamsAdapter {
   const authenticated = Boolean(config.appId && config.appPassword);
+  const appType = config.appType ?? (config.tenantId ? "SingleTenant" : "MultiTenant");
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.appId ?? "",
     MicrosoftAppPassword: config.appPassword ?? "",
-    MicrosoftAppType: config.appType ?? (config.tenantId ? "SingleTenant" : "MultiTenant"),
+    MicrosoftAppType: appType,
     MicrosoftAppTenantId: config.tenantId ?? "",
   });
   const adapter = new CloudAdapter(auth);
   if (!authenticated)
     logger.warn(
-      "Teams: no TEAMS_APP_ID/TEAMS_APP_PASSWORD, so /api/messages accepts unauthenticated activities (emulator mode)",
+      "Teams: no TEAMS_APP_ID/TEAMS_APP_PASSWORD, so /api/messages accepts unauthenticated activities (emulator mode, loopback serviceUrls only)",
+    );
+  if (authenticated && appType === "MultiTenant" && config.allowedTenants.length === 0)
+    logger.warn(
+      "Teams: a MultiTenant app with no TEAMS_ALLOWED_TENANTS answers people of every tenant that installs it; list yours in TEAMS_ALLOWED_TENANTS (or make the app SingleTenant with TEAMS_APP_TENANT_ID)",
     );
   adapter.onTurnError = async (context, error) => {
     onTurnFailed(context.activity.conversation?.id, error);

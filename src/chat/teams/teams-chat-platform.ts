@@ -12,6 +12,7 @@ import type { ActionDispatcher } from "../dispatcher.js";
 import type { ChatPlatform, PostedMessage } from "../platform.js";
 import type { CardOptions } from "./adaptive-card.js";
 import type { ConversationReferences } from "./conversation-references.js";
+import { emulatorRefusal } from "./emulator-guard.js";
 import { cardMessage, linesMessage } from "./outgoing-activities.js";
 import { ProactiveSender } from "./proactive-sender.js";
 import { createTeamsAdapter } from "./teams-adapter.js";
@@ -61,6 +62,22 @@ export class TeamsChatPlatform implements ChatPlatform {
 
   /** The HTTP handler of `POST /api/messages`. */
   async handle(req: Request, res: Response): Promise<void> {
+    // Unsigned activities: refused before the adapter, so nothing is answered or stored for them.
+    const refusal = this.authenticated ? undefined : emulatorRefusal(req.body);
+    if (refusal) {
+      this.deps.metrics.errors.inc({ component: "teams", reason: "emulator_service_url" });
+      this.deps.logger.warn(
+        {
+          conversation: String((req.body as { conversation?: { id?: unknown } })?.conversation?.id).slice(
+            0,
+            100,
+          ),
+        },
+        "Teams emulator: refused an activity whose serviceUrl is not on this machine",
+      );
+      res.status(403).json({ error: refusal });
+      return;
+    }
     await this.adapter.process(req, res, this.logic);
   }
 

@@ -328,3 +328,39 @@ describe.each([
     expect(String(body.value)).not.toMatch(/Unknown button/);
   });
 });
+
+describe("emulator mode (TEAMS_EMULATOR): unsigned activities, so loopback serviceUrls only", () => {
+  it("refuses an activity naming another serviceUrl: nothing answered, the stored alert conversation kept", async () => {
+    const alerts = "19:alerts@thread.tacv2";
+    const key = `${app.redisPrefix}:teams:references`;
+    await post(
+      app.url,
+      install({ serviceUrl: connector.url, conversationId: alerts, conversationType: "channel" }),
+    );
+    const before = await redis.hget(key, alerts);
+    expect(before).toContain(new URL(connector.url).host);
+    connector.reset();
+    for (const serviceUrl of [
+      "http://attacker.invalid",
+      "https://127.0.0.1.nip.io",
+      "http://10.0.0.9:3978",
+      "http://user:pw@127.0.0.1:1",
+      "file:///etc/passwd",
+    ]) {
+      const where = { serviceUrl, conversationId: alerts, conversationType: "channel" } as const;
+      for (const activity of [install(where), say("alerts", where), press({ kind: "alerts.list" }, where)]) {
+        const r = await post(app.url, activity);
+        expect(r.status).toBe(403);
+        expect(r.body).toMatch(/only a serviceUrl on this machine \(loopback\)/);
+      }
+    }
+    expect(await redis.hget(key, alerts)).toBe(before);
+    // Alerts still go where the conversation was installed: a message sent there reaches the connector.
+    await post(
+      app.url,
+      say("help", { serviceUrl: connector.url, conversationId: alerts, conversationType: "channel" }),
+    );
+    const [reply] = await connector.waitFor(withCard);
+    expect(reply?.conversationId).toBe(alerts);
+  });
+});
