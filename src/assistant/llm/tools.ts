@@ -18,6 +18,14 @@ import {
 } from "../../metrics/extremes.js";
 import type { PrometheusClient, RangeSeries } from "../../metrics/prometheus-client.js";
 import { hostMatcher } from "../../metrics/promql.js";
+import {
+  checkPromql,
+  checkRangeQuery,
+  DEFAULT_PROMQL_LIMITS,
+  type PromqlLimits,
+  seriesCountQuery,
+  tooManySeries,
+} from "../../metrics/promql-guard.js";
 import { formatValue } from "../../metrics/units.js";
 import type { ReplyChart } from "../../reply/reply.js";
 import type { ChartRequest } from "../engine.js";
@@ -67,6 +75,8 @@ export interface ToolContext {
   attach?: (chart: ReplyChart) => void;
   /** Evaluation runs: results per tool name, returned (after validation) instead of running the tool. */
   canned?: Record<string, ToolResult>;
+  /** Bounds of the PromQL the tools run (PROMQL_MAX_RANGE, …); the defaults when not given. */
+  promql?: PromqlLimits;
 }
 
 export interface Tool<A = unknown> {
@@ -108,10 +118,8 @@ const METRICS = {
   container_memory: "containers_memory_bytes",
 } as const satisfies Record<string, QueryName>;
 
-const duration = z
-  .string()
-  .regex(/^\d{1,4}[mhd]$/, 'a duration like "30m", "6h" or "7d"')
-  .refine((d) => toSeconds(d) <= MAX_RANGE_S, "at most 7d");
+const durationText = z.string().regex(/^\d{1,4}[mhd]$/, 'a duration like "30m", "6h" or "7d"');
+const duration = durationText.refine((d) => toSeconds(d) <= MAX_RANGE_S, "at most 7d");
 const hostArg = z
   .string()
   .regex(/^[A-Za-z0-9_.:[\]-]{1,100}$/, "a host name")
@@ -206,8 +214,11 @@ async function rangeWithExtremes(
   build: ExprBuilder,
   range: StepRange,
   signal: AbortSignal,
+  admit: (fine: { expr: string; start: number; end: number; step: number }) => boolean = () => true,
 ): Promise<{ series: RangeSeries[]; extremes?: Map<string, Extremes>; minMax: string }> {
-  const fine = extremesQuery(build, range);
+  const candidate = extremesQuery(build, range);
+  // The finer query wraps the expression in a subquery: it passes the same guard, or is not run.
+  const fine = candidate && admit(candidate) ? candidate : undefined;
   const [series, ext] = await Promise.all([
     c.range(build(RATE_WINDOW_S), range, { signal }),
     fine ? c.range(fine.expr, fine, { signal }).catch(() => undefined) : undefined,
@@ -216,16 +227,56 @@ async function rangeWithExtremes(
     series,
     extremes: ext ? extremesBySeries(ext) : undefined,
     minMax:
-      fine && !ext
-        ? `min and max of the ${range.step} s step points only (the finer query failed)`
+      candidate && !ext
+        ? `min and max of the ${range.step} s step points only (the finer query ${fine ? "failed" : "would cost too much"})`
         : `min and max over evaluations every ${fine ? fine.resolution : range.step} s`,
   };
+}
+
+function limitsOf(ctx: ToolContext): PromqlLimits {
+  return ctx.promql ?? DEFAULT_PROMQL_LIMITS;
 }
 
 function rangeOf(ctx: ToolContext, range: string) {
   const end = Math.floor(ctx.now() / 1000);
   const seconds = toSeconds(range);
-  return { start: end - seconds, end, step: Math.max(15, Math.ceil(seconds / MAX_POINTS)) };
+  const step = Math.max(limitsOf(ctx).minStepSeconds, Math.ceil(seconds / MAX_POINTS));
+  return { start: end - seconds, end, step };
+}
+
+const refused = (why: string): ToolResult => ({
+  status: "error",
+  error: `refused before reaching Prometheus: ${why}`.slice(0, 1000),
+});
+
+/**
+ * Why a query is refused (see metrics/promql-guard), or undefined: parsed and bounded, then its
+ * selectors' series counted with one cheap instant query before the data query runs. A count that
+ * fails refuses too: an unchecked query is not run.
+ */
+async function promqlRefusal(
+  c: PrometheusClient,
+  expr: string,
+  range: StepRange | undefined,
+  ctx: ToolContext,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const limits = limitsOf(ctx);
+  const badRange = range && checkRangeQuery(range, limits);
+  if (badRange) return badRange;
+  const verdict = checkPromql(expr, limits, range ? { rangeSeconds: range.end - range.start } : {});
+  if (!verdict.ok) return verdict.reason;
+  if (verdict.selectors.length === 0) return undefined;
+  const count = seriesCountQuery(verdict.selectors);
+  const counted = checkPromql(count, limits);
+  if (!counted.ok) return `its series could not be counted safely (${counted.reason})`;
+  try {
+    const samples = await c.instant(count, { time: range?.end ?? Math.floor(ctx.now() / 1000), signal });
+    // One unlabelled sample is the answer; anything else is not a count we can trust.
+    return tooManySeries(samples.length === 1 ? (samples[0]?.value ?? Number.NaN) : Number.NaN, limits);
+  } catch (e) {
+    return `counting its series failed (${(e instanceof Error ? e.message : String(e)).slice(0, 200)})`;
+  }
 }
 
 const queryMetric: Tool<{
@@ -251,6 +302,11 @@ const queryMetric: Tool<{
     const matchers = a.host ? [hostMatcher(a.host)] : [];
     const promql = q.build({ matchers });
     const c = client(ctx, a.environment);
+    // A catalogue query with an escaped host passes the guard (tested for every entry); the range is
+    // the caller's, and the operator's PROMQL_MAX_RANGE holds here too.
+    const range = a.range ? rangeOf(ctx, a.range) : undefined;
+    const bad = range ? checkRangeQuery(range, limitsOf(ctx)) : undefined;
+    if (bad) return refused(bad);
     const at = Math.floor(ctx.now() / 1000);
     const window = a.range
       ? `last ${a.range} until ${new Date(at * 1000).toISOString()}`
@@ -259,7 +315,7 @@ const queryMetric: Tool<{
       const { series, extremes, minMax } = await rangeWithExtremes(
         c,
         (windowSeconds) => q.build({ matchers, windowSeconds }),
-        rangeOf(ctx, a.range),
+        range ?? rangeOf(ctx, a.range),
         ctx.signal,
       );
       if (series.length === 0) return { status: "no_data", data: { metric: a.metric, window } };
@@ -288,30 +344,33 @@ const promqlQuery: Tool<{ query: string; range?: string; environment?: string }>
   spec: {
     name: "promql_query",
     description:
-      "Runs a read-only PromQL expression (instant, or over a range of at most 7d, at most 500 points per series). Use query_metric when one of its metrics fits.",
+      "Runs a read-only PromQL expression (instant, or over a range of at most 7d unless the operator set another limit, at most 500 points per series). Every selector must name its metric; no regex on __name__; ranges, offsets and subquery ranges of at most 7d, subquery resolutions of at least 15s; at most 10,000 series. Use query_metric when one of its metrics fits.",
     parameters: {},
   },
   args: z.object({
     query: z.string().min(1).max(2000),
-    range: duration.optional(),
+    // Bounded by the operator's PROMQL_MAX_RANGE when it runs, not by a fixed 7d here.
+    range: durationText.optional(),
     environment: envArg,
   }),
   async run(a, ctx) {
-    // Only the query endpoints are ever called; a request for anything else is refused by name.
-    if (/\/api\/|\badmin\b|delete_series|clean_tombstones|snapshot|\/-\/(quit|reload)/i.test(a.query))
-      return {
-        status: "error",
-        error:
-          "promql_query runs read-only PromQL expressions; Prometheus's admin and write endpoints are never called",
-      };
     const c = client(ctx, a.environment);
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]);
-    if (a.range) {
+    const range = a.range ? rangeOf(ctx, a.range) : undefined;
+    // Parsed and bounded before anything reaches Prometheus (metrics/promql-guard): only its query
+    // endpoints are ever called, and only with an expression that cannot take it down.
+    const refusal = await promqlRefusal(c, a.query, range, ctx, signal);
+    if (refusal) return refused(refusal);
+    if (range) {
+      const limits = limitsOf(ctx);
       const { series, extremes, minMax } = await rangeWithExtremes(
         c,
         () => a.query,
-        rangeOf(ctx, a.range),
+        range,
         signal,
+        (fine) =>
+          checkRangeQuery(fine, limits) === undefined &&
+          checkPromql(fine.expr, limits, { rangeSeconds: fine.end - fine.start }).ok,
       );
       return series.length === 0
         ? { status: "no_data", data: { query: a.query } }
