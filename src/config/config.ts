@@ -238,6 +238,9 @@ const envSchema = z.object({
   PROMETHEUS_TIMEOUT_MS: intIn(100, 60_000, 2000),
   PROMETHEUS_RETRIES: intIn(0, 5, 2),
   PROMETHEUS_CACHE_TTL_MS: intIn(0, 300_000, 5000),
+  PROMQL_MAX_RANGE: durationMs("7d", 60_000, 366 * 86_400_000),
+  PROMQL_MIN_STEP: durationMs("15s", 1000, 3_600_000),
+  PROMQL_MAX_SERIES: intIn(1, 10_000_000, 10_000),
   ANSWER_DEADLINE_MS: intIn(500, 60_000, 2800),
   REDIS_URL: z
     .string()
@@ -334,6 +337,8 @@ export interface Config {
   /** Ordered; the first is the default environment. */
   environments: PrometheusEnvironment[];
   prometheus: { timeoutMs: number; retries: number; cacheTtlMs: number };
+  /** Bounds of PromQL built from outside input (metrics/promql-guard.ts's `PromqlLimits`). */
+  promql: { maxRangeSeconds: number; minStepSeconds: number; maxSeries: number };
   answerDeadlineMs: number;
   redisUrl: string;
   /** Prefix of every Redis key and queue of this deployment. */
@@ -509,6 +514,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.PROMETHEUS_TIMEOUT_MS,
       retries: e.PROMETHEUS_RETRIES,
       cacheTtlMs: e.PROMETHEUS_CACHE_TTL_MS,
+    },
+    promql: {
+      maxRangeSeconds: Math.floor(e.PROMQL_MAX_RANGE / 1000),
+      minStepSeconds: Math.floor(e.PROMQL_MIN_STEP / 1000),
+      maxSeries: e.PROMQL_MAX_SERIES,
     },
     answerDeadlineMs: e.ANSWER_DEADLINE_MS,
     redisUrl: e.REDIS_URL,
