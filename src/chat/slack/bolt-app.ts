@@ -1,12 +1,13 @@
 /**
- * The Bolt app: on the shared HTTP server (`POST /slack/events`, every request's signature checked by
- * Bolt) or over Socket Mode when SLACK_APP_TOKEN is set.
+ * The Bolt app: on the shared HTTP server (`POST /slack/events`, every request's timestamp checked
+ * first, request-timestamp.ts, then its signature by Bolt) or over Socket Mode when SLACK_APP_TOKEN is set.
  */
 import { App, ExpressReceiver } from "@slack/bolt";
-import type { Router } from "express";
+import express, { type Router } from "express";
 import type { Config } from "../../config/config.js";
 import type { Logger } from "../../observability/logger.js";
 import { boltLogger } from "./bolt-logger.js";
+import { requestTimestampCheck } from "./request-timestamp.js";
 import { SlackStartError } from "./slack-errors.js";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
@@ -59,5 +60,12 @@ export function createBoltApp(config: Config["slack"], log: Logger): BoltApp {
     deferInitialization: true,
     convoStore: false,
   });
-  return { app, router: receiver.router, socketMode: false };
+  // Refused before Bolt sees them: requests outside Slack's 5-minute window, past or future.
+  const router = express.Router();
+  router.post(
+    SLACK_EVENTS_PATH,
+    requestTimestampCheck((reason) => log.warn({ reason }, "Slack request refused before Bolt")),
+  );
+  router.use(receiver.router);
+  return { app, router, socketMode: false };
 }

@@ -345,6 +345,20 @@ describe("Slack request verification", () => {
     expect((await postSigned(events, req)).status).toBe(401);
   });
 
+  it("rejects a correctly signed request timestamped 10 minutes ahead with 401, and does nothing", async () => {
+    const future = Math.floor(Date.now() / 1000) + 10 * 60;
+    const command = sign(slashCommand("health", { channel: "C0FUTURE" }), FORM, { timestamp: future });
+    const mention = sign(appMention("health", { channel: "C0FUTURE" }), JSON_TYPE, { timestamp: future });
+    expect((await postSigned(events, command)).status).toBe(401);
+    expect((await postSigned(events, mention)).status).toBe(401);
+    // A request sent after them is answered: had either been acted on, it would have been by now.
+    await postSigned(events, sign(slashCommand("health", { channel: "C0NOW" }), FORM));
+    await until("the current request's answer", () =>
+      slack.callsOf("chat.postMessage").some((c) => c.args.channel === "C0NOW"),
+    );
+    expect(slack.calls.filter((c) => JSON.stringify(c.args).includes("C0FUTURE"))).toEqual([]);
+  });
+
   it("survives 200 bad requests: unsigned ones are never acted on, signed ones are all answered", async () => {
     const bodies: Array<{ req: { body: string; headers: Record<string, string> }; signed: boolean }> = [];
     const now = Math.floor(Date.now() / 1000);
