@@ -1,7 +1,10 @@
 /**
- * Redaction of what is sent to LLM providers (LLM_REDACT=true): tokens and keys, IP addresses and
- * e-mail addresses become placeholders, so they never leave the network in a prompt.
+ * Redaction of what is sent to LLM providers (on unless LLM_REDACT=false): tokens and keys, URL
+ * credentials, IP addresses and e-mail addresses become placeholders, so they never leave the network
+ * in a prompt.
  */
+import { withoutCredentials } from "../../observability/redact-url.js";
+
 const PATTERNS: [RegExp, string][] = [
   // Slack, OpenAI, GitHub, AWS and Google keys; bearer tokens; JWTs.
   [/\bxox[abposr]-[A-Za-z0-9-]{10,}/g, "[token]"],
@@ -19,7 +22,8 @@ const PATTERNS: [RegExp, string][] = [
 ];
 
 export function redact(text: string): string {
-  let out = text;
+  // First, so a password in a URL goes whole, before the patterns below see parts of it.
+  let out = withoutCredentials(text);
   for (const [re, to] of PATTERNS) out = out.replace(re, to);
   return out;
 }
