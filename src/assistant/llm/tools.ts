@@ -344,7 +344,7 @@ const promqlQuery: Tool<{ query: string; range?: string; environment?: string }>
   spec: {
     name: "promql_query",
     description:
-      "Runs a read-only PromQL expression (instant, or over a range of at most 7d unless the operator set another limit, at most 500 points per series). Every selector must name its metric; no regex on __name__; ranges, offsets and subquery ranges of at most 7d, subquery resolutions of at least 15s; at most 10,000 series. Use query_metric when one of its metrics fits.",
+      "Runs a read-only PromQL expression, instant or over a range (at most 500 points per series). Every selector must name its metric; no regex on __name__; durations are plain literals (5m, 1h30m). Limits, by default: ranges, offsets and subquery ranges up to 7d, subquery resolutions from 15s, at most 10,000 series; a refusal says which limit. Use query_metric when one of its metrics fits.",
     parameters: {},
   },
   args: z.object({
