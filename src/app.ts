@@ -13,7 +13,6 @@ import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyStore } from "./anomaly/anomaly-store.js";
 import type { BuiltinEngine } from "./assistant/engine.js";
 import { ConversationMemory } from "./assistant/llm/conversation-memory.js";
-import { renderLineChart } from "./charts/line-chart.js";
 import { ConsoleChatPlatform } from "./chat/console/console-platform.js";
 import { type Config, prometheusSettings } from "./config/config.js";
 import { createActionFlow } from "./flows/action-flow.js";
@@ -61,7 +60,6 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     config,
     environments,
     logger,
-    renderChart: renderLineChart,
     anomalies: anomalyStore,
     now,
     openAlerts: () => alerts.service.list(),
@@ -154,6 +152,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       }
       await alerts.stop();
       await chat.stop();
+      // The chart worker threads: a chart still waiting fails, and no thread outlives the app.
+      await questions.close();
       await workers?.close();
       // Bounded: with Redis down, the rule queue may never have started.
       await Promise.race([

@@ -5,13 +5,12 @@
  */
 import Fuse from "fuse.js";
 import type { AnomalyStore } from "../anomaly/anomaly-store.js";
-import type { LineChartSpec } from "../charts/line-chart.js";
 import { namedQuery, type QueryName } from "../metrics/catalogue.js";
 import type { Environments, Host } from "../metrics/environments.js";
 import { type Answer, type Inbound, makeReply, type Reply, type ReplyChart } from "../reply/reply.js";
 import { answerAnomalies } from "./answers/anomalies.js";
 import { answerContainers } from "./answers/containers.js";
-import type { AnswerContext } from "./answers/context.js";
+import type { AnswerContext, ChartRenderer } from "./answers/context.js";
 import { answerHealth } from "./answers/health.js";
 import { answerResourceNow } from "./answers/resource-now.js";
 import {
@@ -34,7 +33,8 @@ const NO_STORE = "This client has no access to the anomaly detector's results (t
 
 export interface BuiltinEngineOptions {
   environments: Environments;
-  renderChart: (spec: LineChartSpec) => ReplyChart;
+  /** Draws the charts answers carry; may be asynchronous (a worker pool) and may refuse when busy. */
+  renderChart: ChartRenderer;
   /** Whole-answer deadline in ms; Prometheus calls are cancelled when it passes. */
   deadlineMs: number;
   grafanaUrl?: string;

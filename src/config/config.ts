@@ -3,6 +3,7 @@
  * stops the process with one line naming the variable and what is wrong with it.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { hasCredentials, withoutCredentials } from "../observability/redact-url.js";
 import { parseRoutes, RoutesError } from "./alert-routes.js";
@@ -305,6 +306,9 @@ const envSchema = z.object({
   ANOMALY_TRAIN_WINDOW: durationMs("7d", 3_600_000, 90 * 86_400_000),
   ANOMALY_MIN_HISTORY: durationMs("1h", 60_000, 7 * 86_400_000),
   ANOMALY_JOB_LOCK: durationMs("30s", 1000, 3_600_000),
+  // One core stays with the event loop that answers HTTP, Slack and Teams.
+  CHART_WORKERS: intIn(0, 64, Math.max(1, availableParallelism() - 1)),
+  CHART_QUEUE: intIn(0, 10_000, 100),
   API_RATE_LIMIT_PER_MIN: intIn(0, 1_000_000, 600),
   API_TOKENS: apiTokenList,
   METRICS_TOKEN: optionalString.pipe(
@@ -413,6 +417,13 @@ export interface Config {
     none: boolean;
     /** Bearer token GET /metrics requires, when set. */
     metricsToken?: string;
+  };
+  /** Chart drawing off the event loop (src/charts/chart-pool.ts). */
+  charts: {
+    /** Worker threads drawing charts at once; 0 draws on the main thread (it waits meanwhile). */
+    workers: number;
+    /** Charts that may wait for a worker; beyond, answers go out without their chart and say why. */
+    queue: number;
   };
   anomaly: {
     enabled: boolean;
@@ -572,6 +583,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       none: e.AUTH === "none",
       ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     },
+    charts: { workers: e.CHART_WORKERS, queue: e.CHART_QUEUE },
     anomaly: {
       enabled: e.ANOMALY_ENABLED,
       scanEveryMs: e.ANOMALY_SCAN_EVERY,

@@ -1,12 +1,16 @@
 /**
  * The question flow's wiring, shared by the bot (`cloudops start`) and `cloudops ask`: the built-in
  * engine over the environments, and in front of it the LLM chain when providers are configured.
+ * Charts are drawn by a pool of worker threads (CHART_WORKERS, CHART_QUEUE) unless the caller brings
+ * its own renderer (`cloudops ask` draws its one chart in-process).
  */
 import type { AnomalyStore } from "../anomaly/anomaly-store.js";
+import type { ChartRenderer } from "../assistant/answers/context.js";
 import type { Assistant } from "../assistant/assistant.js";
 import { BuiltinEngine, type BuiltinEngineOptions } from "../assistant/engine.js";
 import type { ChainOptions } from "../assistant/llm/llm-chain.js";
 import type { ToolContext } from "../assistant/llm/tools.js";
+import type { ChartPool } from "../charts/chart-pool.js";
 import type { Config } from "../config/config.js";
 import type { Environments } from "../metrics/environments.js";
 import type { Logger } from "../observability/logger.js";
@@ -16,6 +20,8 @@ export interface QuestionFlow {
   engine: BuiltinEngine;
   /** What chat asks: the LLM chain ending with the engine, or the engine alone. */
   assistant: Assistant;
+  /** Ends the chart workers, failing charts still waiting; the engine draws no more charts after it. */
+  close(): Promise<void>;
 }
 
 export interface QuestionFlowDeps {
@@ -23,7 +29,8 @@ export interface QuestionFlowDeps {
   environments: Environments;
   /** The logger, or how to make one (the CLI makes one only when an LLM provider needs it). */
   logger: Logger | (() => Promise<Logger>);
-  renderChart: BuiltinEngineOptions["renderChart"];
+  /** Draws charts; default: the worker pool, started with the first chart. */
+  renderChart?: BuiltinEngineOptions["renderChart"];
   anomalies?: AnomalyStore;
   now?: () => number;
   /** The open alerts, for the LLM's get_alerts tool. */
@@ -34,15 +41,18 @@ export interface QuestionFlowDeps {
 
 export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
   const { config } = deps;
+  // Loads nothing until a chart is drawn; unused when the caller brings its own renderer.
+  const charts = lazyChartPool(config.charts);
   const engine = new BuiltinEngine({
     environments: deps.environments,
-    renderChart: deps.renderChart,
+    renderChart: deps.renderChart ?? charts.render,
     deadlineMs: config.answerDeadlineMs,
     grafanaUrl: config.grafanaUrl,
     now: deps.now,
     ...(deps.anomalies ? { anomalies: deps.anomalies } : {}),
   });
-  if (!config.llm.providers.some((p) => p !== "builtin")) return { engine, assistant: engine };
+  const close = () => charts.close();
+  if (!config.llm.providers.some((p) => p !== "builtin")) return { engine, assistant: engine, close };
   // The LLM chain (and the vendor SDKs under it) loads on first use: `cloudops ask` starts fast.
   const chain = (async () => {
     const [{ createAssistant }, logger] = await Promise.all([
@@ -63,5 +73,31 @@ export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
       ...(deps.onOutcome ? { onOutcome: deps.onOutcome } : {}),
     });
   })();
-  return { engine, assistant: { answer: async (inbound, signal) => (await chain).answer(inbound, signal) } };
+  return {
+    engine,
+    assistant: { answer: async (inbound, signal) => (await chain).answer(inbound, signal) },
+    close,
+  };
+}
+
+interface LazyChartPool {
+  render: ChartRenderer;
+  close(): Promise<void>;
+}
+
+/** The chart pool, loaded with the first chart: a bot asked for none loads neither it nor tinypool. */
+function lazyChartPool(settings: Config["charts"]): LazyChartPool {
+  let pool: Promise<ChartPool> | undefined;
+  let closed = false;
+  return {
+    render: async (spec, signal) => {
+      if (closed) throw new Error("charts are no longer drawn: the bot is shutting down");
+      pool ??= import("../charts/chart-pool.js").then(({ ChartPool }) => new ChartPool(settings));
+      return (await pool).render(spec, signal);
+    },
+    async close() {
+      closed = true;
+      await (await pool)?.close();
+    },
+  };
 }

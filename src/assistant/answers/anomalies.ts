@@ -6,7 +6,7 @@ import { DASHBOARDS, grafanaPanelLink } from "../../grafana/links.js";
 import { hostMatcher, hostOfInstance, renderMatchers } from "../../metrics/promql.js";
 import { formatClock, formatDuration, formatValue } from "../../metrics/units.js";
 import { askButton, makeReply, type Reply } from "../../reply/reply.js";
-import { type AnswerContext, environmentContext, envSuffix, toChartSeries } from "./context.js";
+import { type AnswerContext, drawChart, environmentContext, envSuffix, toChartSeries } from "./context.js";
 import { answerAnomaliesNotYet } from "./static.js";
 
 /** "iowait 38.0% vs usual 2.0% ↑" */
@@ -101,6 +101,7 @@ export async function answerAnomalies(ctx: AnswerContext, store: AnomalyStore): 
           .join(", ")}`,
     );
   const worst = anomalous[0] as HostScore;
+  const feature = await featureChart(ctx, worst);
   return makeReply({
     title: `🔴 ${anomalous.length} host${anomalous.length > 1 ? "s" : ""} behaving unusually${envSuffix(ctx)}`,
     text: lines.join("\n"),
@@ -109,21 +110,21 @@ export async function answerAnomalies(ctx: AnswerContext, store: AnomalyStore): 
       label: `${hostOfInstance(worst.instance)} · ${d.label}`,
       value: `${formatValue(d.value, d.unit)} (usual ${formatValue(d.baseline, d.unit)})`,
     })),
-    chart: await featureChart(ctx, worst),
+    chart: feature.chart,
     links,
     actions: [
       askButton(`${hostOfInstance(worst.instance)} health`, `health of ${hostOfInstance(worst.instance)}`),
       askButton("CPU trend 6h", `cpu trend last 6h on ${hostOfInstance(worst.instance)}`),
     ],
-    context,
+    context: [...context, ...feature.note],
   });
 }
 
 /** The most deviant feature of a host over the last 6 hours, with its usual level as a band. */
-async function featureChart(ctx: AnswerContext, score: HostScore) {
+async function featureChart(ctx: AnswerContext, score: HostScore): ReturnType<typeof drawChart> {
   const top = score.deviations[0];
   const spec = FEATURES.find((f) => f.name === top?.feature);
-  if (!top || !spec) return undefined;
+  if (!top || !spec) return { note: [] };
   const host = hostOfInstance(score.instance);
   // Restrict the fleet-wide feature query to this host by joining on its `up` series.
   const expr = `(${featureQuery(spec, 300)}) and on (instance) up{${renderMatchers([hostMatcher(host)])}}`;
@@ -134,7 +135,7 @@ async function featureChart(ctx: AnswerContext, score: HostScore) {
     { signal: ctx.signal },
   );
   const mine = series.filter((s) => s.labels.instance === score.instance);
-  return ctx.renderChart({
+  return drawChart(ctx, {
     title: `${spec.label} on ${host} — last 6h`,
     subject: `${spec.label} on ${host}`,
     unit: spec.unit,

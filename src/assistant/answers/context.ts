@@ -20,7 +20,35 @@ export interface AnswerContext {
   now: number;
   signal: AbortSignal;
   grafanaUrl?: string;
-  renderChart: (spec: LineChartSpec) => ReplyChart;
+  renderChart: ChartRenderer;
+}
+
+/**
+ * Draws a chart: in the bot, a pool of worker threads (src/charts/chart-pool.ts) that may refuse when
+ * busy; where one chart is drawn at a time (`cloudops ask`, tests) simply in-process, synchronously.
+ * `signal` is the answer's deadline: a chart still waiting for a worker when it passes is given up.
+ */
+export type ChartRenderer = (spec: LineChartSpec, signal?: AbortSignal) => Promise<ReplyChart> | ReplyChart;
+
+/**
+ * A reply's chart, or the context line saying why it has none. The chart is an extra: when it cannot
+ * be drawn (every worker busy and the queue full, the deadline passed while it waited, a failed
+ * drawing) the answer still goes out with its numbers, and says so.
+ */
+export async function drawChart(
+  ctx: AnswerContext,
+  spec: LineChartSpec,
+): Promise<{ chart?: ReplyChart; note: string[] }> {
+  try {
+    return { chart: await ctx.renderChart(spec, ctx.signal), note: [] };
+  } catch (e) {
+    const why = ctx.signal.aborted
+      ? "the answer's deadline passed while it waited for a free chart worker"
+      : e instanceof Error
+        ? e.message
+        : String(e);
+    return { note: [`Chart not drawn: ${why}`] };
+  }
 }
 
 /** Matchers restricting queries to the asked host (none for fleet-wide questions). */

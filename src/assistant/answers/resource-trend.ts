@@ -32,6 +32,7 @@ import { DIRECTION_WORD, direction, type SeriesStats, summarise } from "../stats
 import {
   type AnswerContext,
   displayHost,
+  drawChart,
   environmentContext,
   envSuffix,
   hostMatchers,
@@ -265,7 +266,7 @@ export async function trendChart(
 ): Promise<ReplyChart | undefined> {
   const families = await fetchRange(ctx, spec, queryWindow(range, ctx.now));
   if (families.every((f) => f.series.length === 0)) return undefined;
-  return ctx.renderChart(trendChartSpec(ctx, spec, families, range.label));
+  return await ctx.renderChart(trendChartSpec(ctx, spec, families, range.label), ctx.signal);
 }
 
 export async function answerResourceTrend(
@@ -311,14 +312,14 @@ export async function answerResourceTrend(
   }));
   if (summaries.length > 20)
     fields.push({ label: "More series", value: `${summaries.length - 20} not shown` });
-  const chart = ctx.renderChart(trendChartSpec(ctx, spec, families, range.label));
+  const drawn = await drawChart(ctx, trendChartSpec(ctx, spec, families, range.label));
   const hostPart = ctx.host ? ` on ${ctx.host.name}` : "";
   return makeReply({
     title: `${LEVEL_EMOJI[tone]} ${spec.label} ${range.label}${ctx.host ? ` on ${ctx.host.name}` : ""}${envSuffix(ctx)}`,
     text: lines.join("\n"),
     tone: tone === "ok" ? "ok" : tone,
     fields,
-    chart,
+    chart: drawn.chart,
     links: resourceLinks(ctx, spec, win.end - win.start, win.end),
     actions: [
       askButton("Last 1h", `${resource} trend last 1h${hostPart}`),
@@ -331,6 +332,7 @@ export async function answerResourceTrend(
       `Window: ${formatWindow(win)} (step ${win.step} s)`,
       methodText(families[0], win, at, nowWord),
       `From ${namedQuery(spec.queries[0]?.name ?? "cpu_busy_percent").source(win.rateWindow)}`,
+      ...drawn.note,
     ],
   });
 }
@@ -429,22 +431,24 @@ export async function answerResourceCompare(
       (l) => `${displayHost(l.instance)} (${thenLabel})`,
     ),
   ];
+  const drawn = await drawChart(ctx, {
+    title: `${spec.label} — ${range.label} vs ${thenLabel}`,
+    subject: spec.label,
+    unit: spec.unit,
+    series: chartSeries,
+  });
   return makeReply({
     title: `${spec.label}: ${range.label} vs ${thenLabel}${ctx.host ? ` on ${ctx.host.name}` : ""}${envSuffix(ctx)}`,
     text: lines.join("\n"),
     tone: "info",
     fields,
-    chart: ctx.renderChart({
-      title: `${spec.label} — ${range.label} vs ${thenLabel}`,
-      subject: spec.label,
-      unit: spec.unit,
-      series: chartSeries,
-    }),
+    chart: drawn.chart,
     links: resourceLinks(ctx, spec, win.end - win.start, win.end),
     context: [
       ...environmentContext(ctx),
       `Averages over ${formatWindow({ start: at - (range.fromSecondsAgo - range.toSecondsAgo), end: at })} and the same span ${thenLabel}; compared only where ${thenLabel} has data for ${Math.round(COVERAGE_NEEDED * 100)}% of it`,
       `From ${namedQuery(spec.queries[0]?.name ?? "cpu_busy_percent").source(win.rateWindow)}`,
+      ...drawn.note,
     ],
   });
 }

@@ -12,6 +12,7 @@ import { LEVEL_EMOJI, type Level, RESOURCES } from "../resources.js";
 import {
   type AnswerContext,
   displayHost,
+  drawChart,
   environmentContext,
   envSuffix,
   hostMatchers,
@@ -145,17 +146,18 @@ export async function answerUptimeTrend(ctx: AnswerContext, range: TimeRange): P
     value: `up ${formatDuration(h.up)} · ${h.boots.length === 0 ? "no reboot" : `${h.boots.length} reboot${h.boots.length === 1 ? "" : "s"}, last ${formatTime(h.boots[h.boots.length - 1] as number)}`}`,
   }));
   const hostPart = ctx.host ? ` on ${ctx.host.name}` : "";
+  const drawn = await drawChart(ctx, {
+    title: `Uptime${scope} — ${range.label}${envSuffix(ctx)}`,
+    subject: `Uptime${scope}`,
+    unit: SPEC.unit,
+    series: toChartSeries(series),
+  });
   return makeReply({
     title: `${LEVEL_EMOJI[level]} ${reboots === 0 ? "No reboots" : `${reboots} reboot${reboots === 1 ? "" : "s"}`} ${range.label}${scope}${envSuffix(ctx)}`,
     text: lines.join("\n"),
     tone: level === "ok" ? "ok" : level,
     fields,
-    chart: ctx.renderChart({
-      title: `Uptime${scope} — ${range.label}${envSuffix(ctx)}`,
-      subject: `Uptime${scope}`,
-      unit: SPEC.unit,
-      series: toChartSeries(series),
-    }),
+    chart: drawn.chart,
     links: resourceLinks(ctx, SPEC, win.end - win.start, win.end),
     actions: [
       askButton("Last 24h", `uptime trend last 24h${hostPart}`),
@@ -165,6 +167,7 @@ export async function answerUptimeTrend(ctx: AnswerContext, range: TimeRange): P
       ...environmentContext(ctx),
       `Window: ${formatTime(win.start)} → ${formatTime(win.end)} (step ${win.step} s)`,
       `From ${QUERY.source(win.rateWindow)}`,
+      ...drawn.note,
     ],
   });
 }
