@@ -5,7 +5,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
-ENV NODE_ENV=production PORT=3000
+# A container is reached through its published port, so it listens on every interface; the bot then
+# refuses to start without API_TOKENS (or an explicit AUTH=none).
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 EXPOSE 3000
 USER node
 CMD ["node", "dist/cli.js", "start"]
