@@ -6,22 +6,15 @@
  * caller: a request arriving over 127.0.0.1 at a bot bound to 0.0.0.0 still needs a token.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { BlockList, isIP } from "node:net";
 import type { Express, NextFunction, Request, RequestHandler, Response } from "express";
 import type { ApiToken, Config } from "../config/config.js";
+import { isLoopbackHost } from "../config/loopback.js";
 
-const loopback = new BlockList();
-loopback.addSubnet("127.0.0.0", 8, "ipv4");
-loopback.addAddress("::1", "ipv6");
-
-/** 127.0.0.0/8, ::1 (and IPv4-mapped 127.x), `localhost`. Any other name counts as reachable from outside. */
-export function isLoopback(host: string): boolean {
-  const h = host.trim().replace(/^\[(.*)\]$/, "$1");
-  if (h.toLowerCase() === "localhost") return true;
-  const family = isIP(h);
-  if (family === 0) return false;
-  return loopback.check(h, family === 4 ? "ipv4" : "ipv6");
-}
+/**
+ * 127.0.0.0/8, ::1 (and IPv4-mapped 127.x), `localhost`; any other name counts as reachable from
+ * outside. The one rule the Teams emulator guard uses too.
+ */
+export const isLoopback = isLoopbackHost;
 
 /** What binding `host` with these settings means: refused (with the operator's message), open, or tokens. */
 export type BindDecision =
