@@ -102,7 +102,10 @@ export function seriesCountQuery(selectors: readonly string[]): string {
 }
 
 /** Why `count` series are too many, or undefined. */
-export function tooManySeries(count: number, limits: PromqlLimits = DEFAULT_PROMQL_LIMITS): string | undefined {
+export function tooManySeries(
+  count: number,
+  limits: PromqlLimits = DEFAULT_PROMQL_LIMITS,
+): string | undefined {
   if (!Number.isFinite(count)) return "the number of series it selects could not be counted";
   if (count > limits.maxSeries)
     return `its selectors match ${count} series, more than the ${limits.maxSeries} allowed (PROMQL_MAX_SERIES); narrow them with label matchers (e.g. {instance="web-1"}) or ask for fewer metrics`;
@@ -217,8 +220,7 @@ function check(expr: string, limits: PromqlLimits, spanSeconds: number): PromqlV
         break;
     }
     // Pushed last to first, so the expression is read (and its problems told) left to right.
-    for (let i = children.length - 1; i >= 0; i--)
-      stack.push({ node: children[i] as SyntaxNode, enclosing });
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i] as SyntaxNode, enclosing });
   }
   if (problems.length > 0) return refuse(problems.slice(0, MAX_PROBLEMS).join("; "));
   return { ok: true, selectors: [...selectors].sort((a, b) => a[1] - b[1]).map(([s]) => s) };
@@ -314,7 +316,7 @@ function selectorProblem(node: SyntaxNode, text: (n: SyntaxNode) => string): str
     if (labelName !== "__name__") continue;
     const operator = text(op);
     if (operator === "=~" || operator === "!~")
-      return "a regex on __name__ selects across every metric; name one metric, e.g. node_load1{instance=\"web-1\"}";
+      return 'a regex on __name__ selects across every metric; name one metric, e.g. node_load1{instance="web-1"}';
     // A closed literal longer than its quotes holds at least one character, escaped or not.
     if (operator === "=" && text(value).length > 2) named = true;
   }
