@@ -212,14 +212,37 @@ export class AlertDelivery {
     const now = this.opts.now?.() ?? Date.now();
     const silenced = state.group.silence && state.group.silence.until > now;
     let { message } = state;
+    if (!message && state.group.heldIn) {
+      // Held back in its channel's summary: what changed shows there.
+      await this.store.touchSummary(state.group.heldIn);
+      await this.store.eventsPosted(id, state.events.length);
+      this.again = true;
+      return state.rev;
+    }
     if (!message) {
       // A group that resolved or was silenced before its first message needs none.
-      if (!state.alerts.some((a) => a.status === "firing") || silenced) {
+      const live =
+        state.group.kind === "summary"
+          ? (state.held?.count ?? 0) > 0
+          : state.alerts.some((a) => a.status === "firing");
+      if (!live || silenced) {
         await this.store.eventsPosted(id, state.events.length);
         return state.rev;
       }
       if (now < state.group.createdAt + (this.opts.groupWaitMs ?? 0)) return WAIT;
       const earlier = await this.store.postingSince(id);
+      // A flood posts ALERT_POSTS_PER_MINUTE new messages a minute per channel; the rest are held in
+      // one summary message there, never dropped (`alerts` lists them). The summary itself is exempt.
+      if (
+        earlier === undefined &&
+        state.group.kind !== "summary" &&
+        !(await this.store.takePostSlot(state.group.target, now))
+      ) {
+        await this.store.hold(id, now);
+        await this.store.eventsPosted(id, state.events.length);
+        this.again = true;
+        return state.rev;
+      }
       const found =
         earlier !== undefined
           ? await notifier.find?.(state, earlier).catch((e: unknown) => {

@@ -45,7 +45,12 @@ export function createAlertPipeline(deps: {
     ...(config.teams.alertConversation ? { defaultTeamsConversation: config.teams.alertConversation } : {}),
     defaultGroupBy: config.alerts.groupBy,
   });
-  const store = new AlertStore(redis, `${prefix}:alerts`, { reopenWindowMs: config.alerts.reopenWindowMs });
+  const store = new AlertStore(redis, `${prefix}:alerts`, {
+    reopenWindowMs: config.alerts.reopenWindowMs,
+    firingTtlMs: config.alerts.firingTtlMs,
+    maxOpenGroups: config.alerts.maxOpenGroups,
+    postsPerMinute: config.alerts.postsPerMinute,
+  });
   const service = new AlertService({
     store,
     silences: new SilenceStore(redis, `${prefix}:alerts`),

@@ -13,7 +13,7 @@ import type { AlertmanagerSilences } from "./alertmanager-silences.js";
 import { type AuditEntry, type AuditLog, auditActor } from "./audit-log.js";
 import { clock, duration, groupDetails } from "./group-message.js";
 import type { AlertRouter } from "./routing.js";
-import type { SilenceStore } from "./silences.js";
+import { hasNonEmptyMatcher, MAX_SILENCE_MS, type SilenceStore, silenceMatches } from "./silences.js";
 
 export interface AlertServiceDeps {
   store: AlertStore;
@@ -35,8 +35,8 @@ export interface ActionResult {
   reply: Reply;
 }
 
-/** Longest silence settable from chat. */
-const MAX_SILENCE_MS = 30 * 86_400_000;
+/** Open groups looked at for expired alerts per sweep (ALERT_MAX_OPEN_GROUPS' ceiling). */
+const STALE_SWEEP = 100_000;
 /** Groups `list()` returns at most. */
 const LISTED_GROUPS = 30;
 
@@ -85,9 +85,7 @@ export class AlertService {
     const changes: Record<Change, number> = { new: 0, resolved: 0, refired: 0, unchanged: 0 };
     const silences = await this.deps.silences.active(this.now());
     for (const alert of alerts) {
-      const silenced = silences.some((s) =>
-        Object.entries(s.matchers).every(([k, v]) => (alert.labels[k] ?? "") === v),
-      );
+      const silenced = silences.some((s) => silenceMatches(s.matchers, alert.labels));
       const change = await this.deps.store.receive(alert, this.deps.router.targets(alert), {
         silenced,
         now: this.now(),
@@ -120,8 +118,20 @@ export class AlertService {
       );
     const state = await this.deps.store.groupState(id);
     if (!state) return noSuchAlert(id);
+    if (state.group.kind === "overflow" || state.group.kind === "summary")
+      return refuse(
+        `Alert ${id} gathers unrelated alerts (a flood beyond ALERT_MAX_OPEN_GROUPS or ALERT_POSTS_PER_MINUTE): no silence covers them as one. Acknowledge it, or silence the alerts in their source.`,
+      );
     const now = this.now();
-    const matchers = Object.fromEntries(Object.entries(state.group.labels).filter(([, v]) => v !== ""));
+    // An empty group-by value is a matcher too (`label=""`: alerts without it), so the silence covers
+    // this group's alerts and not, say, every alert of any environment.
+    const matchers = { ...state.group.labels };
+    if (!hasNonEmptyMatcher(matchers))
+      return refuse(
+        `Alert ${id} cannot be silenced: its group has no label value to match (${
+          Object.keys(matchers).join(", ") || "no group-by labels"
+        } empty), so a silence would hide every alert. Acknowledge it instead, or group alerts by labels they carry (ALERT_GROUP_BY, routes' group_by).`,
+      );
     const silence = await this.deps.silences.create({
       matchers,
       startsAt: now,
@@ -154,7 +164,7 @@ export class AlertService {
       detail: `${duration(ms)} until ${clock(silence.endsAt)}; silence ${silence.id}; ${Object.entries(
         matchers,
       )
-        .map(([k, v]) => `${k}=${v}`)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
         .join(",")}`,
     });
     this.deps.onQueued?.();
@@ -230,6 +240,15 @@ export class AlertService {
     return this.deps.audit.recent(limit);
   }
 
+  /** Ends firing alerts not sent again within ALERT_FIRING_TTL; returns how many. */
+  async expireStale(): Promise<number> {
+    let expired = 0;
+    for (const id of await this.deps.store.openGroupIds(STALE_SWEEP))
+      expired += await this.deps.store.expireStale(id, this.now());
+    if (expired > 0) this.deps.onQueued?.();
+    return expired;
+  }
+
   /** Reminds, in their threads, of groups firing unacknowledged for a repeat interval. */
   async remind(intervalMs: number): Promise<number> {
     if (intervalMs <= 0) return 0;
@@ -240,8 +259,13 @@ export class AlertService {
     return reminded;
   }
 
-  /** Ends silences whose time is up and brings their groups' messages up to date. */
+  /**
+   * Ends what has run out, and brings the messages concerned up to date: silences whose time is up,
+   * and firing alerts their source stopped sending (ALERT_FIRING_TTL; Alertmanager re-sends firing
+   * alerts every repeat_interval, which keeps them).
+   */
   async expireSilences(): Promise<void> {
+    await this.expireStale();
     for (const s of await this.deps.silences.takeExpired(this.now())) {
       for (const id of s.groups) {
         const group = await this.deps.store.getGroup(id);

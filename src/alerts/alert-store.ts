@@ -5,7 +5,7 @@
  * and a group leaves the outbox only at the revision that was delivered, so nothing is lost to a crash
  * or to a change that arrives mid-delivery.
  */
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import { z } from "zod";
 import { parseStored } from "../redis/parse-stored.js";
 import type { UserRef } from "../reply/reply.js";
@@ -47,8 +47,19 @@ export type GroupEvent =
   /** A line stored as text by an earlier version. */
   | { kind: "note"; text: string };
 
+/**
+ * What a group is: alerts that share labels (the usual), the one per channel that gathers new alerts
+ * once ALERT_MAX_OPEN_GROUPS groups are open ("overflow"), or the one message per channel that stands
+ * for groups held back by ALERT_POSTS_PER_MINUTE ("summary").
+ */
+export type GroupKind = "alerts" | "overflow" | "summary";
+
 export interface AlertGroup {
   id: string;
+  /** Absent in groups drawn by hand (tests, previews): "alerts". */
+  kind?: GroupKind;
+  /** The summary group this group is held in: it has no message of its own. */
+  heldIn?: string;
   target: Omit<Target, "groupBy">;
   labels: Record<string, string>;
   createdAt: number;
@@ -63,9 +74,21 @@ export interface StoredAlert {
   groups: string[];
 }
 
+/** A held group as its channel's summary message names it. */
+export interface HeldGroup {
+  id: string;
+  name: string;
+  /** Where its first firing alert is (instance, job), if anywhere. */
+  where: string;
+  firing: number;
+  severity: string;
+}
+
 export interface GroupState {
   group: AlertGroup;
   alerts: Alert[];
+  /** For a summary group: how many groups it holds, and the first of them (oldest first). */
+  held?: { count: number; groups: HeldGroup[] };
   message?: MessageRef;
   /** What waits to be said in the message's thread, oldest first. */
   events: GroupEvent[];
@@ -134,6 +157,14 @@ const storeEvent = (event: GroupEvent) => JSON.stringify(event);
 
 /** How long resolved alerts and their group's message stay in Redis. */
 export const RESOLVED_RETENTION_MS = 7 * 86_400_000;
+/** Default ALERT_FIRING_TTL: three of Alertmanager's default repeat_interval (4 h). */
+export const FIRING_TTL_MS = 12 * 3_600_000;
+/** Default ALERT_POSTS_PER_MINUTE. */
+export const POSTS_PER_MINUTE = 20;
+/** Default ALERT_MAX_OPEN_GROUPS. */
+export const MAX_OPEN_GROUPS = 1000;
+/** Held groups a summary message names; the rest are counted. */
+const SUMMARY_LISTED = 15;
 /** Events kept per group while waiting for delivery (a flapping alert must not grow them forever). */
 const MAX_EVENTS = 50;
 
@@ -146,6 +177,28 @@ export interface StoreOptions {
    * after it, a new message is posted.
    */
   reopenWindowMs?: number;
+  /**
+   * A firing alert not sent again within this long expires (Alertmanager re-sends firing alerts at
+   * least every repeat_interval, rules at every evaluation). Default FIRING_TTL_MS.
+   */
+  firingTtlMs?: number;
+  /** Open groups kept; a new group beyond it is folded into its channel's overflow group. */
+  maxOpenGroups?: number;
+  /** New messages per channel and minute; groups beyond it are held in one summary message. */
+  postsPerMinute?: number;
+}
+
+/** The labels of a channel's overflow group (not labels any alert has: it is named by them). */
+const OVERFLOW_LABELS = { alertname: "More alert groups than ALERT_MAX_OPEN_GROUPS" };
+/** The labels a channel's summary group is identified by. */
+const SUMMARY_LABELS = { "cloudops:summary": "held" };
+
+/** A group an alert goes to: where and by which labels, when the group must be created. */
+interface Place {
+  id: string;
+  target?: Target;
+  labels?: Record<string, string>;
+  kind?: GroupKind;
 }
 
 const where = (a: Alert) => a.labels.instance ?? a.labels.job ?? a.labels.alertname ?? a.fingerprint;
@@ -172,7 +225,46 @@ export class AlertStore {
   /** Every key of a group (retention applies to them together). */
   private groupKeys(id: string): string[] {
     const g = this.groupKey(id);
-    return [g, `${g}:alerts`, `${g}:firing`, `${g}:message`, `${g}:events`, `${g}:rev`, `${g}:posting`];
+    return [
+      g,
+      `${g}:alerts`,
+      `${g}:firing`,
+      `${g}:message`,
+      `${g}:events`,
+      `${g}:rev`,
+      `${g}:posting`,
+      `${g}:held`,
+    ];
+  }
+
+  /**
+   * How long a live group's keys (and the outbox and open list) are kept from their last write: a
+   * group whose alerts all expired is closed well before, by {@link expireStale}.
+   */
+  private get liveTtlMs(): number {
+    return (this.opts.firingTtlMs ?? FIRING_TTL_MS) + RESOLVED_RETENTION_MS;
+  }
+
+  /** How long an alert is kept from the last time its source sent it. */
+  private alertTtlMs(alert: Alert): number {
+    if (alert.status === "resolved") return RESOLVED_RETENTION_MS;
+    // The detector sends an episode's start and end only, not the episode again and again.
+    if (alert.source === "anomaly") return Math.max(RESOLVED_RETENTION_MS, this.opts.firingTtlMs ?? 0);
+    return this.opts.firingTtlMs ?? FIRING_TTL_MS;
+  }
+
+  /** Gives every key of the group (and the shared lists) a TTL from now: no key outlives its use. */
+  private keepAlive(multi: ChainableCommander, id: string, ttlMs = this.liveTtlMs): ChainableCommander {
+    for (const k of this.groupKeys(id)) if (!k.endsWith(":posting")) multi.pexpire(k, ttlMs);
+    return multi.pexpire(this.outbox, this.liveTtlMs).pexpire(this.openGroups, this.liveTtlMs);
+  }
+
+  /** Queues the group's message (a new revision to deliver). */
+  private queue(multi: ChainableCommander, id: string): ChainableCommander {
+    return multi
+      .incr(`${this.groupKey(id)}:rev`)
+      .lrem(this.outbox, 0, id)
+      .rpush(this.outbox, id);
   }
 
   async getAlert(fingerprint: string): Promise<StoredAlert | undefined> {
@@ -189,8 +281,11 @@ export class AlertStore {
     const ack = parseStored(ackSchema, raw.ack);
     const silence = parseStored(groupSilenceSchema, raw.silence);
     const resolvedAt = Number(raw.resolvedAt);
+    const kind: GroupKind = raw.kind === "overflow" || raw.kind === "summary" ? raw.kind : "alerts";
     return {
       id,
+      kind,
+      ...(raw.heldIn && /^[0-9a-f]{8}$/.test(raw.heldIn) ? { heldIn: raw.heldIn } : {}),
       target,
       labels: labelSet,
       createdAt: Number(raw.createdAt) || 0,
@@ -217,13 +312,42 @@ export class AlertStore {
       .filter((a): a is Alert => a !== undefined)
       .sort((a, b) => a.startsAt - b.startsAt || a.fingerprint.localeCompare(b.fingerprint));
     const message = parseStored(messageRefSchema, rawMessage);
+    const held = group.kind === "summary" ? await this.heldGroups(id) : undefined;
     return {
       group,
       alerts,
+      ...(held ? { held } : {}),
       ...(message ? { message } : {}),
       events: events.map(parseEvent),
       rev: Number(rawRev ?? 0) || 0,
     };
+  }
+
+  /** The groups a summary holds: how many, and the first (oldest) few as its message names them. */
+  private async heldGroups(id: string): Promise<{ count: number; groups: HeldGroup[] }> {
+    const key = `${this.groupKey(id)}:held`;
+    const [count, ids] = await Promise.all([
+      this.redis.zcard(key),
+      this.redis.zrange(key, 0, String(SUMMARY_LISTED - 1)),
+    ]);
+    const groups: HeldGroup[] = [];
+    for (const heldId of ids) {
+      const firing = await this.redis.smembers(`${this.groupKey(heldId)}:firing`);
+      const [group, first] = await Promise.all([
+        this.getGroup(heldId),
+        firing[0] ? this.getAlert(firing[0]) : undefined,
+      ]);
+      if (!group) continue;
+      const a = first?.alert;
+      groups.push({
+        id: heldId,
+        name: group.labels.alertname || a?.labels.alertname || "alert",
+        where: a ? where(a) : "",
+        firing: firing.length,
+        severity: a?.labels.severity ?? "warning",
+      });
+    }
+    return { count, groups };
   }
 
   /**
@@ -240,20 +364,18 @@ export class AlertStore {
     else change = alert.status === "resolved" ? "resolved" : "refired";
     // A resolve for an alert never seen has no message to change.
     if (!before && change === "unchanged") return change;
-    const groups = before?.groups.length
-      ? before.groups
-      : targets.map((t) => this.groupIdFor(alert, t)).filter((id, i, all) => all.indexOf(id) === i);
+    const places = before?.groups.length
+      ? before.groups.map((id) => this.placeOf(alert, id, targets))
+      : await this.newPlaces(alert, targets);
+    const groups = places.map((p) => p.id);
     const multi = this.redis.multi();
     const stored = JSON.stringify({ alert, groups } satisfies StoredAlert);
-    if (alert.status === "resolved")
-      multi.set(this.alertKey(alert.fingerprint), stored, "PX", RESOLVED_RETENTION_MS);
-    else multi.set(this.alertKey(alert.fingerprint), stored);
+    // Every send refreshes the TTL: a firing alert its source stops sending expires (expireStale).
+    multi.set(this.alertKey(alert.fingerprint), stored, "PX", this.alertTtlMs(alert));
+    if (alert.status === "firing") for (const id of groups) this.keepAlive(multi, id);
     await multi.exec();
     if (change === "unchanged") return change;
-    for (const id of groups) {
-      const target = targets.find((t) => this.groupIdFor(alert, t) === id);
-      await this.applyToGroup(id, alert, change, target, opts.silenced === true, now);
-    }
+    for (const place of places) await this.applyToGroup(place, alert, change, opts.silenced === true, now);
     return change;
   }
 
@@ -261,22 +383,54 @@ export class AlertStore {
     return groupId(target, groupLabels(alert, target.groupBy));
   }
 
+  /** Where an alert already placed in group `id` goes now (its target, if still routed there). */
+  private placeOf(alert: Alert, id: string, targets: Target[]): Place {
+    const target = targets.find((t) => this.groupIdFor(alert, t) === id);
+    return target ? { id, target, labels: groupLabels(alert, target.groupBy), kind: "alerts" } : { id };
+  }
+
+  /**
+   * The groups a new alert joins, one per target: its own, unless ALERT_MAX_OPEN_GROUPS groups are
+   * open and it is not one of them; then the channel's overflow group (Redis stays bounded however
+   * many distinct label sets are sent).
+   */
+  private async newPlaces(alert: Alert, targets: Target[]): Promise<Place[]> {
+    const out: Place[] = [];
+    const max = this.opts.maxOpenGroups ?? MAX_OPEN_GROUPS;
+    for (const target of targets) {
+      const labels = groupLabels(alert, target.groupBy);
+      let place: Place = { id: groupId(target, labels), target, labels, kind: "alerts" };
+      if (
+        (await this.redis.zscore(this.openGroups, place.id)) === null &&
+        (await this.redis.zcard(this.openGroups)) >= max
+      )
+        place = { id: groupId(target, OVERFLOW_LABELS), target, labels: OVERFLOW_LABELS, kind: "overflow" };
+      if (!out.some((p) => p.id === place.id)) out.push(place);
+    }
+    return out;
+  }
+
   private async applyToGroup(
-    id: string,
+    place: Place,
     alert: Alert,
     change: Exclude<Change, "unchanged">,
-    target: Target | undefined,
     silenced: boolean,
     now: number,
   ): Promise<void> {
+    const { id } = place;
     const g = this.groupKey(id);
     let group = await this.getGroup(id);
     if (!group) {
-      if (!target) return; // the group expired; nothing to show the change in
-      const { groupBy, ...shown } = target;
-      await this.redis.hsetnx(g, "target", JSON.stringify(shown));
-      await this.redis.hsetnx(g, "labels", JSON.stringify(groupLabels(alert, groupBy)));
-      await this.redis.hsetnx(g, "createdAt", String(now));
+      if (!place.target || !place.labels) return; // the group expired; nothing to show the change in
+      const { groupBy: _, ...shown } = place.target;
+      await this.redis
+        .multi()
+        .hsetnx(g, "target", JSON.stringify(shown))
+        .hsetnx(g, "labels", JSON.stringify(place.labels))
+        .hsetnx(g, "createdAt", String(now))
+        .hsetnx(g, "kind", place.kind ?? "alerts")
+        .pexpire(g, this.liveTtlMs)
+        .exec();
       group = await this.getGroup(id);
       if (!group) return;
     }
@@ -290,7 +444,7 @@ export class AlertStore {
           // Quiet for long enough: this is a new incident, with a new message, not an old one edited.
           multi
             .del(`${g}:message`, `${g}:events`, `${g}:posting`)
-            .hdel(g, "ack")
+            .hdel(g, "ack", "heldIn")
             .hset(g, "createdAt", String(now));
           // The new incident's message lists what fires now, not what resolved in the last one.
           const gone = await this.resolvedMembers(id);
@@ -300,8 +454,6 @@ export class AlertStore {
       } else if (change === "refired") event = { kind: "refired", at: now, where: where(alert) };
       else event = { kind: "started", at: now, where: where(alert) };
       multi.zadd(this.openGroups, "NX", String(group.createdAt || now), id);
-      // Firing again: none of the group's keys may expire (a resolved group's were set to).
-      for (const k of this.groupKeys(id)) if (!k.endsWith(":posting")) multi.persist(k);
     } else {
       multi.sadd(`${g}:alerts`, alert.fingerprint).srem(`${g}:firing`, alert.fingerprint);
       event = { kind: "resolved", at: alert.endsAt ?? now, where: where(alert) };
@@ -311,8 +463,11 @@ export class AlertStore {
     // posted at all.
     if (event && !silenced)
       multi.rpush(`${g}:events`, storeEvent(event)).ltrim(`${g}:events`, -MAX_EVENTS, -1);
-    const queue = !silenced || (await this.redis.exists(`${g}:message`)) === 1;
-    if (queue) multi.incr(`${g}:rev`).lrem(this.outbox, 0, id).rpush(this.outbox, id);
+    // A held group's change shows in its summary, which delivery updates when it takes the group.
+    const queue = !silenced || group.heldIn !== undefined || (await this.redis.exists(`${g}:message`)) === 1;
+    if (queue) this.queue(multi, id);
+    // Firing again: a resolved group's keys were set to expire in a week; they live on now.
+    if (alert.status === "firing") this.keepAlive(multi, id);
     await multi.exec();
     if (alert.status === "resolved" && (await this.redis.scard(`${g}:firing`)) === 0)
       await this.closeGroup(id, now);
@@ -331,12 +486,101 @@ export class AlertStore {
 
   /** Every alert of the group resolved: it leaves the open list and is kept a week for its message. */
   private async closeGroup(id: string, now: number): Promise<void> {
+    const group = await this.getGroup(id);
     const multi = this.redis
       .multi()
       .hset(this.groupKey(id), "resolvedAt", String(now))
       .zrem(this.openGroups, id);
     for (const k of this.groupKeys(id)) multi.pexpire(k, RESOLVED_RETENTION_MS);
     await multi.exec();
+    // A held group leaves its summary; the summary says so, and closes with the last one.
+    if (group?.heldIn) {
+      const summary = group.heldIn;
+      const s = this.groupKey(summary);
+      await this.redis.multi().zrem(`${s}:held`, id).hdel(this.groupKey(id), "heldIn").exec();
+      const left = await this.redis.zcard(`${s}:held`);
+      const m = this.redis.multi();
+      if (left === 0) m.hset(s, "resolvedAt", String(now));
+      this.queue(m, summary);
+      this.keepAlive(m, summary, left === 0 ? RESOLVED_RETENTION_MS : this.liveTtlMs);
+      await m.exec();
+    }
+  }
+
+  /**
+   * Holds a group back from its own message (its channel had its ALERT_POSTS_PER_MINUTE new messages
+   * this minute): it goes into the channel's one summary message, which is queued. Returns its id.
+   */
+  async hold(id: string, now: number): Promise<string | undefined> {
+    const group = await this.getGroup(id);
+    if (!group) return undefined;
+    const summary = groupId({ ...group.target, groupBy: [] }, SUMMARY_LABELS);
+    const s = this.groupKey(summary);
+    const existing = await this.getGroup(summary);
+    const multi = this.redis.multi();
+    if (!existing || existing.resolvedAt !== undefined)
+      // A new flood after the last one's groups all resolved: a new summary message.
+      multi
+        .del(`${s}:message`, `${s}:events`, `${s}:posting`, `${s}:held`)
+        .hdel(s, "resolvedAt")
+        .hset(s, {
+          target: JSON.stringify(group.target),
+          labels: JSON.stringify(SUMMARY_LABELS),
+          createdAt: String(now),
+          kind: "summary",
+        });
+    multi.zadd(`${s}:held`, "NX", String(now), id).hset(this.groupKey(id), "heldIn", summary);
+    this.queue(multi, summary);
+    this.keepAlive(multi, summary);
+    await multi.exec();
+    return summary;
+  }
+
+  /** Queues a held group's summary again (something the summary shows of it changed). */
+  async touchSummary(summary: string): Promise<void> {
+    const m = this.redis.multi();
+    this.queue(m, summary);
+    await m.exec();
+  }
+
+  /**
+   * Takes one of the channel's new-message slots for this minute; false when its
+   * ALERT_POSTS_PER_MINUTE are used up (the group is then held in the channel's summary).
+   */
+  async takePostSlot(target: AlertGroup["target"], now: number): Promise<boolean> {
+    const perMinute = this.opts.postsPerMinute ?? POSTS_PER_MINUTE;
+    const minute = Math.floor(now / 60_000);
+    const key = `${this.prefix}:posts:${groupId({ ...target, groupBy: [] }, {})}:${minute}`;
+    const [[, n]] = (await this.redis.multi().incr(key).pexpire(key, 120_000).exec()) as [[unknown, number]];
+    return n <= perMinute;
+  }
+
+  /**
+   * Ends firing alerts of the group whose source stopped sending them (their key expired, see
+   * ALERT_FIRING_TTL): they leave the group, a thread line says so, and the group closes when
+   * nothing else fires. Returns how many expired.
+   */
+  async expireStale(id: string, now: number): Promise<number> {
+    const g = this.groupKey(id);
+    const firing = await this.redis.smembers(`${g}:firing`);
+    if (firing.length === 0) return 0;
+    const alive = await this.redis.mget(firing.map((fp) => this.alertKey(fp)));
+    const gone = firing.filter((_, i) => alive[i] === null);
+    if (gone.length === 0) return 0;
+    const note = `⌛ ${gone.length === 1 ? "1 alert" : `${gone.length} alerts`} expired: not sent again by ${
+      gone.length === 1 ? "its source" : "their source"
+    } (ALERT_FIRING_TTL)`;
+    const multi = this.redis
+      .multi()
+      .srem(`${g}:firing`, ...gone)
+      .srem(`${g}:alerts`, ...gone)
+      .rpush(`${g}:events`, storeEvent({ kind: "note", text: note }))
+      .ltrim(`${g}:events`, -MAX_EVENTS, -1);
+    this.queue(multi, id);
+    this.keepAlive(multi, id);
+    await multi.exec();
+    if ((await this.redis.scard(`${g}:firing`)) === 0) await this.closeGroup(id, now);
+    return gone.length;
   }
 
   /** Groups with at least one firing alert, oldest first. */
@@ -350,7 +594,8 @@ export class AlertStore {
    */
   async remindIfDue(id: string, intervalMs: number, now: number): Promise<boolean> {
     const group = await this.getGroup(id);
-    if (!group || group.ack || group.resolvedAt !== undefined) return false;
+    // A held group is named in its summary; reminders are for messages of their own.
+    if (!group || group.ack || group.resolvedAt !== undefined || group.heldIn) return false;
     if (group.silence && group.silence.until > now) return false;
     const g = this.groupKey(id);
     const last = await this.redis.hget(g, "remindedAt");
@@ -364,13 +609,10 @@ export class AlertStore {
       String(now),
     );
     if (won !== 1) return false;
-    await this.redis
+    const multi = this.redis
       .multi()
-      .rpush(`${g}:events`, storeEvent({ kind: "reminder", at: now, ageMs: now - group.createdAt }))
-      .incr(`${g}:rev`)
-      .lrem(this.outbox, 0, id)
-      .rpush(this.outbox, id)
-      .exec();
+      .rpush(`${g}:events`, storeEvent({ kind: "reminder", at: now, ageMs: now - group.createdAt }));
+    await this.keepAlive(this.queue(multi, id), id).exec();
     return true;
   }
 
@@ -379,14 +621,11 @@ export class AlertStore {
     const group = await this.getGroup(id);
     if (!group) return undefined;
     const g = this.groupKey(id);
-    await this.redis
+    const multi = this.redis
       .multi()
       .hset(g, "ack", JSON.stringify({ by, at: now } satisfies Acknowledgement))
-      .rpush(`${g}:events`, storeEvent({ kind: "ack", at: now, by }))
-      .incr(`${g}:rev`)
-      .lrem(this.outbox, 0, id)
-      .rpush(this.outbox, id)
-      .exec();
+      .rpush(`${g}:events`, storeEvent({ kind: "ack", at: now, by }));
+    await this.keepAlive(this.queue(multi, id), id, this.ttlOf(group)).exec();
     return { ...group, ack: { by, at: now } };
   }
 
@@ -396,23 +635,25 @@ export class AlertStore {
     const multi = this.redis.multi();
     if (silence) multi.hset(g, "silence", JSON.stringify(silence));
     else multi.hdel(g, "silence");
-    await multi
-      .rpush(`${g}:events`, storeEvent(event))
-      .incr(`${g}:rev`)
-      .lrem(this.outbox, 0, id)
-      .rpush(this.outbox, id)
-      .exec();
+    multi.rpush(`${g}:events`, storeEvent(event));
+    await this.keepAlive(this.queue(multi, id), id, this.ttlOf(await this.getGroup(id))).exec();
   }
 
   async setMessage(id: string, message: MessageRef): Promise<void> {
+    // A group that resolved keeps its message only as long as its other keys.
+    const ttl = (await this.redis.hexists(this.groupKey(id), "resolvedAt"))
+      ? RESOLVED_RETENTION_MS
+      : this.liveTtlMs;
     await this.redis
       .multi()
-      .set(`${this.groupKey(id)}:message`, JSON.stringify(message))
+      .set(`${this.groupKey(id)}:message`, JSON.stringify(message), "PX", ttl)
       .del(`${this.groupKey(id)}:posting`)
       .exec();
-    // A group that resolved keeps its message only as long as its other keys.
-    if (await this.redis.hexists(this.groupKey(id), "resolvedAt"))
-      await this.redis.pexpire(`${this.groupKey(id)}:message`, RESOLVED_RETENTION_MS);
+  }
+
+  /** The TTL a write to this group's keys gives them: a week once it resolved, else a live group's. */
+  private ttlOf(group: AlertGroup | undefined): number {
+    return group?.resolvedAt !== undefined ? RESOLVED_RETENTION_MS : this.liveTtlMs;
   }
 
   /**

@@ -26,7 +26,8 @@ export interface Alert {
   ruleId?: string;
 }
 
-const MAX_ALERTS = 1000;
+/** Hard bound on alerts per webhook; ALERT_MAX_PER_REQUEST (at most this) is the one applied. */
+const MAX_ALERTS = 10_000;
 const labelMap = z
   .record(z.string().max(128), z.string().max(4096))
   .refine((m) => Object.keys(m).length <= 64, { message: "at most 64 labels" });

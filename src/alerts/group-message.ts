@@ -134,6 +134,7 @@ export interface GroupMessageOptions {
 }
 
 export function groupReply(state: GroupState, opts: GroupMessageOptions = {}): Reply {
+  if (state.group.kind === "summary") return summaryReply(state);
   const now = opts.now?.() ?? Date.now();
   const { group, alerts } = state;
   const firing = alerts.filter((a) => a.status === "firing");
@@ -233,6 +234,44 @@ export function groupReply(state: GroupState, opts: GroupMessageOptions = {}): R
     context: [
       `From ${sources} · alert ${group.id}${group.target.route !== "default" ? ` · route ${group.target.route}` : ""}`,
     ],
+  });
+}
+
+/**
+ * The one message a channel gets for the groups held back in a flood (ALERT_POSTS_PER_MINUTE):
+ * how many, the first of them by id, name and place, and how to see them all. Updated as it grows
+ * and as they resolve.
+ */
+function summaryReply(state: GroupState): Reply {
+  const { count, groups } = state.held ?? { count: 0, groups: [] };
+  const context = [
+    `Held back: more than ALERT_POSTS_PER_MINUTE new alert messages a minute here · alert ${state.group.id}`,
+  ];
+  if (count === 0)
+    return makeReply({
+      title: "✅ The held alerts resolved",
+      text: "Every alert held back in this message has resolved.",
+      tone: "ok",
+      context,
+    });
+  const names = [...new Set(groups.map((g) => g.name))];
+  const shownNames = names.slice(0, 5).join(", ") + (names.length > 5 || count > groups.length ? ", …" : "");
+  const lines: Inline[] = [];
+  for (const [i, g] of groups.entries()) {
+    if (i > 0) lines.push("\n");
+    const mark = SEVERITY_EMOJI[g.severity] ?? "🟠";
+    lines.push(`${mark} `, { code: g.id }, ` ${g.name}${g.where ? ` on ${g.where}` : ""}`);
+    if (g.firing > 1) lines.push(` · ${g.firing} firing`);
+  }
+  if (count > groups.length) lines.push(`\n… and ${count - groups.length} more`);
+  lines.push("\n`alerts` lists them; `details ID`, `ack ID` and `silence ID 2h` work on each.");
+  const critical = groups.some((g) => g.severity === "critical");
+  return makeReply({
+    title: `📨 ${count} more alert${count === 1 ? "" : "s"}: ${shownNames}`,
+    text: lines,
+    tone: critical ? "critical" : "warning",
+    actions: [{ label: "List alerts", action: { kind: "alerts.list" } }],
+    context,
   });
 }
 

@@ -9,7 +9,10 @@ import { parseStored } from "../redis/parse-stored.js";
 
 export interface Silence {
   id: string;
-  /** Label equality matchers; an alert matches when it has every one. */
+  /**
+   * Label equality matchers; an alert matches when it has every one. A value "" matches an alert
+   * without that label (Alertmanager's `label=""`).
+   */
   matchers: Record<string, string>;
   startsAt: number;
   endsAt: number;
@@ -32,6 +35,31 @@ const silenceSchema = z.object({
   alertmanagerId: z.string().optional(),
 });
 
+/** Whether a silence with these matchers could match anything but every alert. */
+export function hasNonEmptyMatcher(matchers: Record<string, string>): boolean {
+  return Object.values(matchers).some((v) => v !== "");
+}
+
+/**
+ * Whether a silence's matchers cover an alert's labels. Matchers that are all empty would cover
+ * every alert (an empty `every()` is true): such a silence (refused since, but perhaps stored by an
+ * earlier version) matches nothing.
+ */
+export function silenceMatches(matchers: Record<string, string>, labels: Record<string, string>): boolean {
+  return hasNonEmptyMatcher(matchers) && Object.entries(matchers).every(([k, v]) => (labels[k] ?? "") === v);
+}
+
+/** Thrown for a silence that would match every alert. */
+export class SilenceTooBroad extends Error {
+  constructor() {
+    super("a silence needs at least one matcher with a value; this one would match every alert");
+    this.name = "SilenceTooBroad";
+  }
+}
+
+/** Longest silence (chat allows 30 days). */
+export const MAX_SILENCE_MS = 30 * 86_400_000;
+
 /** Silences are limited in number so matching stays cheap on every alert. */
 const MAX_ACTIVE = 1000;
 
@@ -48,7 +76,9 @@ export class SilenceStore {
     return `${this.prefix}:silence:${id}`;
   }
 
+  /** @throws {SilenceTooBroad} when no matcher has a value. */
   async create(s: Omit<Silence, "id">): Promise<Silence> {
+    if (!hasNonEmptyMatcher(s.matchers)) throw new SilenceTooBroad();
     if ((await this.redis.zcard(this.byEnd)) >= MAX_ACTIVE)
       throw new Error(`too many active silences (${MAX_ACTIVE}); expire or remove some first`);
     const silence: Silence = { ...s, id: randomBytes(4).toString("hex") };
@@ -61,6 +91,9 @@ export class SilenceStore {
         Math.max(1, s.endsAt - Date.now()) + 86_400_000,
       )
       .zadd(this.byEnd, silence.endsAt, silence.id)
+      // Bounded (MAX_ACTIVE, ended ones taken off); every silence in it ends within MAX_SILENCE_MS of
+      // its creation, so the index may go once the newest has ended and been taken off.
+      .pexpire(this.byEnd, MAX_SILENCE_MS + 86_400_000)
       .exec();
     return silence;
   }
@@ -84,9 +117,7 @@ export class SilenceStore {
 
   /** The active silence covering these labels, if any. */
   async matching(labels: Record<string, string>, now = Date.now()): Promise<Silence | undefined> {
-    return (await this.active(now)).find((s) =>
-      Object.entries(s.matchers).every(([k, v]) => (labels[k] ?? "") === v),
-    );
+    return (await this.active(now)).find((s) => silenceMatches(s.matchers, labels));
   }
 
   /** Ends a silence now (the caller updates what it covered); undefined when there is none by that id. */

@@ -40,6 +40,9 @@ beforeAll(async () => {
     TEAMS_ALERT_CONVERSATION: CONVERSATION,
     ALERT_RULE_EVERY: "1s",
     TEAMS_ALLOWED_USERS: `${ANA.aadObjectId},${BO.aadObjectId}`,
+    // The webhook is closed and nobody may act unless configured (issue 13).
+    ALERTMANAGER_WEBHOOK_OPEN: "true",
+    ALERT_ACTORS: "*",
   });
   redis = new Redis(inject("redisUrl"));
 });

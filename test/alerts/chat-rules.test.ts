@@ -45,6 +45,8 @@ beforeAll(async () => {
       SLACK_API_URL: slack.apiUrl,
       SLACK_ALERT_CHANNEL: "C0RULES",
       ALERT_RULE_EVERY: "1s",
+      // Anyone the bot answers may make rules (an empty ALERT_ACTORS lets nobody act).
+      ALERT_ACTORS: "*",
     },
     undefined,
     () => clock,
