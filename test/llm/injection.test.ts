@@ -106,9 +106,11 @@ describe("prompt-injection corpus", () => {
     });
   });
 
-  it("refuses admin and write endpoints named in promql_query, by name", async () => {
+  it("refuses admin and write endpoints named in promql_query: they are not PromQL", async () => {
     openai.script(
-      { toolCalls: [{ name: "promql_query", args: { query: "POST /api/v1/admin/tsdb/snapshot" } }] },
+      // ("POST /api/v1/admin/…" would parse, as metric names divided by each other, and reach only the
+      // query endpoint; the path alone is not an expression at all.)
+      { toolCalls: [{ name: "promql_query", args: { query: "/api/v1/admin/tsdb/snapshot" } }] },
       { text: "Done\nno" },
     );
     await fetch(`${app.url}/api/v1/ask`, {
@@ -117,11 +119,10 @@ describe("prompt-injection corpus", () => {
       body: JSON.stringify({ text: "snapshot the tsdb" }),
     });
     const tool = ((openai.requests[1] as unknown as Sent).messages ?? []).find((m) => m.role === "tool");
-    expect(JSON.parse(tool?.content ?? "{}")).toEqual({
-      status: "error",
-      error:
-        "promql_query runs read-only PromQL expressions; Prometheus's admin and write endpoints are never called",
-    });
+    // The PromQL parser refuses it before anything reaches Prometheus: it is not an expression.
+    const result = JSON.parse(tool?.content ?? "{}");
+    expect(result.status).toBe("error");
+    expect(result.error).toMatch(/^refused before reaching Prometheus: it is not valid PromQL/);
   });
 
   it("reached Prometheus only on its read-only query endpoints", () => {

@@ -29,9 +29,17 @@ beforeAll(async () => {
   }));
   const payload = JSON.stringify({ status: "success", data: { resultType: "vector", result } });
   bytesServed = payload.length;
-  big = createServer((_req, res) => {
+  // The series count asked before the data query answers with one sample: 40,000.
+  const count = JSON.stringify({
+    status: "success",
+    data: { resultType: "vector", result: [{ metric: {}, value: [1_700_000_000, String(SERIES)] }] },
+  });
+  big = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const params = new URLSearchParams(`${new URL(req.url ?? "/", "http://x").search.slice(1)}&${body}`);
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(payload);
+    res.end((params.get("query") ?? "").startsWith("(count(") ? count : payload);
   });
   await new Promise<void>((r) => big.listen(0, "127.0.0.1", r));
   [openai, gemini] = await Promise.all([startFakeOpenAi(), startFakeGemini()]);
@@ -67,6 +75,8 @@ describe("LLM tool results and conversations", () => {
     expect(bytesServed).toBeGreaterThan(7 * 1024 * 1024);
     const app = await startTestApp({
       ...llmEnv({ LLM_PROVIDERS: "openai,builtin" }),
+      // Above the default series limit (10,000), which would refuse this query before it is run.
+      PROMQL_MAX_SERIES: "50000",
       PROMETHEUS_URL: `http://127.0.0.1:${(big.address() as AddressInfo).port}`,
     });
     try {

@@ -28,6 +28,8 @@ export function createAssistant(deps: {
     tools: {
       ...deps.tools,
       ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
+      // The operator's bounds on PromQL the model writes (PROMQL_MAX_RANGE, _MIN_STEP, _MAX_SERIES).
+      promql: config.promql,
       // render_chart draws what the engine's trend answer would, from data (no question to parse).
       charts: engine,
     },
