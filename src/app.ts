@@ -13,6 +13,7 @@ import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyStore } from "./anomaly/anomaly-store.js";
 import type { BuiltinEngine } from "./assistant/engine.js";
 import { ConversationMemory } from "./assistant/llm/conversation-memory.js";
+import { actorsWarning } from "./chat/access.js";
 import { ConsoleChatPlatform } from "./chat/console/console-platform.js";
 import { type Config, prometheusSettings } from "./config/config.js";
 import { createActionFlow } from "./flows/action-flow.js";
@@ -105,7 +106,17 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       ? { chartUrl: (png: Buffer) => `${config.publicUrl}/charts/${charts.put(png)}.png` }
       : {}),
   });
-  http.use(alertmanagerRouter({ alerts: alerts.service, token: config.alertmanagerWebhookToken }));
+  http.use(
+    alertmanagerRouter({
+      alerts: alerts.service,
+      token: config.alertmanagerWebhookToken,
+      open: config.alertmanagerWebhookOpen,
+      maxAlerts: config.alerts.maxPerRequest,
+      logger,
+    }),
+  );
+  const actors = actorsWarning(config.alerts.actors);
+  if (actors) logger.warn(actors);
   finishHttpApp(http, logger);
 
   let server: Server | undefined;

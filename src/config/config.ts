@@ -118,6 +118,22 @@ const idList = (example = "C0123ABC") =>
       return ids;
     });
 
+/** ALERT_ACTORS: "*" (anyone the bot answers), or user ids; empty means nobody may act. */
+const actorList = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): string[] | "*" => {
+    if (v === "*") return "*";
+    const ids = idList("U0123ABC").safeParse(v);
+    if (ids.success) return ids.data;
+    ctx.addIssue({
+      code: "custom",
+      message: `${ids.error.issues[0]?.message ?? "is invalid"}; or "*" alone for anyone the bot answers`,
+    });
+    return z.NEVER;
+  });
+
 const ENV_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** `prod=http://a:9090,staging=http://b:9090` → ordered list of environments. */
@@ -256,6 +272,11 @@ const envSchema = z.object({
   GRAFANA_URL: optionalUrl,
   ALERTMANAGER_URL: optionalUrl,
   ALERTMANAGER_WEBHOOK_TOKEN: optionalString,
+  ALERTMANAGER_WEBHOOK_OPEN: bool(false),
+  ALERT_MAX_PER_REQUEST: intIn(1, 10_000, 1000),
+  ALERT_MAX_OPEN_GROUPS: intIn(10, 100_000, 1000),
+  ALERT_POSTS_PER_MINUTE: intIn(1, 1000, 20),
+  ALERT_FIRING_TTL: durationMs("12h", 60_000, 30 * 86_400_000),
   ALERT_ROUTES_FILE: optionalString,
   ALERT_GROUP_BY: z
     .string()
@@ -268,7 +289,7 @@ const envSchema = z.object({
   ALERT_GROUP_WAIT: durationMs("0s", 0, 3_600_000),
   ALERT_REOPEN_WINDOW: durationMs("30m", 0, 7 * 86_400_000),
   ALERT_REPEAT_INTERVAL: durationMs("4h", 0, 7 * 86_400_000),
-  ALERT_ACTORS: idList("U0123ABC"),
+  ALERT_ACTORS: actorList,
   ALERT_RULE_EVERY: durationMs("30s", 1000, 3_600_000),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -351,6 +372,8 @@ export interface Config {
   alertmanagerUrl?: string;
   /** Bearer token Alertmanager must send to POST /api/v1/alertmanager. */
   alertmanagerWebhookToken?: string;
+  /** ALERTMANAGER_WEBHOOK_OPEN: the webhook takes alerts from anyone (no token); refused otherwise. */
+  alertmanagerWebhookOpen: boolean;
   alerts: {
     /** Contents of ALERT_ROUTES_FILE, read and validated at start-up. */
     routesText?: string;
@@ -359,8 +382,16 @@ export interface Config {
     reopenWindowMs: number;
     /** A still-firing, unacknowledged group is recalled in its thread this often (0 = never). */
     repeatIntervalMs: number;
-    /** User ids allowed to ack, silence and resolve; empty = everyone the bot answers. */
-    actors: string[];
+    /** User ids allowed to ack, silence and resolve; "*" = everyone the bot answers; empty = nobody. */
+    actors: string[] | "*";
+    /** Alerts one webhook request may carry (more: 413). */
+    maxPerRequest: number;
+    /** Open groups kept; new groups beyond it are folded into one overflow group per channel. */
+    maxOpenGroups: number;
+    /** New alert messages per channel and minute; more are held in one summary message. */
+    postsPerMinute: number;
+    /** A firing alert its source stops re-sending expires after this long. */
+    firingTtlMs: number;
     /** How often chat rules are evaluated. */
     ruleEveryMs: number;
   };
@@ -537,6 +568,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     grafanaUrl: e.GRAFANA_URL,
     alertmanagerUrl: e.ALERTMANAGER_URL,
     alertmanagerWebhookToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
+    alertmanagerWebhookOpen: e.ALERTMANAGER_WEBHOOK_OPEN,
     alerts: {
       ...(routesText !== undefined ? { routesText } : {}),
       groupBy: e.ALERT_GROUP_BY,
@@ -544,6 +576,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reopenWindowMs: e.ALERT_REOPEN_WINDOW,
       repeatIntervalMs: e.ALERT_REPEAT_INTERVAL,
       actors: e.ALERT_ACTORS,
+      maxPerRequest: e.ALERT_MAX_PER_REQUEST,
+      maxOpenGroups: e.ALERT_MAX_OPEN_GROUPS,
+      postsPerMinute: e.ALERT_POSTS_PER_MINUTE,
+      firingTtlMs: e.ALERT_FIRING_TTL,
       ruleEveryMs: e.ALERT_RULE_EVERY,
     },
     slack: {
