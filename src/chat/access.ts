@@ -58,9 +58,9 @@ export function refuse(lists: AccessLists, request: ActionRequest): Reply | unde
         "You are not on this bot's list of users (TEAMS_ALLOWED_USERS). Ask the team that runs it to add you.",
       );
   }
-  const signedIn = actor.platform === "slack" || actor.platform === "teams";
+  const signedIn = request.signedIn ?? (actor.platform === "slack" || actor.platform === "teams");
   // Where the bot serves only listed people, who acknowledged what (the audit log, alert listings)
-  // is theirs to read: not for a console or API caller nobody has signed in.
+  // is theirs to read: not for a console or API caller without a token.
   if (!signedIn && READS_ALERTS.has(request.action.kind) && restricted(lists))
     return refusal(
       "Alerts and the audit log are for the people on this bot's allow-lists: ask in Slack or Teams.",
@@ -68,7 +68,7 @@ export function refuse(lists: AccessLists, request: ActionRequest): Reply | unde
   if (!isActing(request.action)) return undefined;
   if (!signedIn)
     return refusal(
-      "Acting on alerts needs a signed-in person: acknowledge, silence and resolve from Slack or Teams.",
+      "Acting on alerts needs a signed-in person: acknowledge, silence and resolve from Slack, Teams, or with an API token (API_TOKENS).",
     );
   if (lists.actors === "*") return undefined;
   if (lists.actors.length === 0)

@@ -14,6 +14,11 @@ export type PlaceKind = "channel" | "direct" | "home" | "console" | "api" | "cli
 /** A request from chat to do something: ask, list, acknowledge, silence … */
 export interface ActionRequest {
   actor: UserRef;
+  /**
+   * Whether the platform knows who the actor is (a verified Slack or Teams request, a named API
+   * token); only then may they act on alerts. Slack and Teams requests count as signed in.
+   */
+  signedIn?: boolean;
   /** The platform's organisation (Teams tenant, Slack team), when it says. */
   tenant?: string;
   /** The conversation (channel, chat, DM) it came from. */

@@ -112,4 +112,14 @@ describe("access policy", () => {
     // Questions about the systems stay open to the console (API tokens are a separate setting).
     expect(read(listed, ask)).toBeUndefined();
   });
+
+  it("lets a caller with a named API token act as ALERT_ACTORS allows, never an anonymous one", () => {
+    const console = { id: "api", kind: "console" as const };
+    const named = { ...request("api", "oncall-bot", ack, console), signedIn: true };
+    expect(refuse({ ...open, actors: "*" }, named)).toBeUndefined();
+    expect(refuse({ ...open, actors: ["oncall-bot"] }, named)).toBeUndefined();
+    expect(refuse({ ...open, actors: ["U1"] }, named)?.text).toMatch(/ALERT_ACTORS/);
+    const anonymous = { ...request("api", "anonymous", ack, console), signedIn: false };
+    expect(refuse({ ...open, actors: "*" }, anonymous)?.text).toMatch(/signed-in person/);
+  });
 });

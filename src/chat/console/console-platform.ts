@@ -2,8 +2,8 @@
  * The web console and the ask API as a chat platform: a question or command arrives over HTTP, goes
  * through the same dispatcher as Slack and Teams, and the reply is posted into the conversation's
  * transcript (kept in memory, bounded) and returned. The caller is the name of the API token it sent
- * (src/http/auth.ts), or "anonymous" where no token is asked; the access policy lets the console read
- * but never act on alerts.
+ * (src/http/auth.ts), or "anonymous" where no token is asked; the access policy lets an anonymous
+ * console read but never act on alerts, and a named caller act as ALERT_ACTORS allows.
  */
 import { randomUUID } from "node:crypto";
 import type { Platform, Reply, RichText, UserRef } from "../../reply/reply.js";
@@ -59,6 +59,8 @@ export class ConsoleChatPlatform implements ChatPlatform {
       actor: question.caller
         ? { platform: "api", id: question.caller, name: question.caller }
         : { platform: "api", id: ANONYMOUS, name: "console user" },
+      // A named API token is someone; without one, nobody is signed in (and nobody may act).
+      signedIn: question.caller !== undefined,
       place: { id: channel, kind: "console" },
       via: "message",
       action: parseCommand(question.text),
