@@ -7,6 +7,7 @@ import os from "node:os";
 import { alertsBench } from "./alerts-bench.js";
 import { askBench } from "./ask-bench.js";
 import { chartBench } from "./chart-bench.js";
+import { chartsBench } from "./charts-bench.js";
 import { cliBench } from "./cli-bench.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
 import { llmBench } from "./llm-bench.js";
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   nab: () => nabBench(),
   scale: scaleBench,
   chart: chartBench,
+  charts: chartsBench,
   alerts: alertsBench,
   teams: teamsBench,
   llm: llmBench,

@@ -3,6 +3,7 @@
  * that refuses the excess at once (saying why), a cache, and threads that end with the pool. Nothing
  * here is timed; performance is in bench/charts-bench.ts.
  */
+import { getPriority } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChartCache, chartKey } from "../../src/charts/chart-cache.js";
 import { type ChartDrawer, ChartPool, ChartsBusyError } from "../../src/charts/chart-pool.js";
@@ -84,6 +85,7 @@ afterEach(async () => {
 describe("chart pool on worker threads", () => {
   it("draws 60 charts asked at once, all of them, never more at a time than its cap", async () => {
     const charts = pool({ workers: 2, queue: 60 });
+    const priority = getPriority();
     const seen = { threads: 0, drawing: 0 };
     const sample = () => {
       const s = charts.stats();
@@ -119,6 +121,8 @@ describe("chart pool on worker threads", () => {
     // The drawing happened elsewhere: this thread's event loop kept turning while it went on. Drawn
     // here (the old way), the first chart is done before the loop turns even once (next test).
     expect(turnsAtFirstChart).toBeGreaterThan(0);
+    // The workers lower their own priority (Linux nice is per thread), never this thread's.
+    expect(getPriority()).toBe(priority);
   });
 
   it("CHART_WORKERS=0 draws on this thread, where the event loop stands still until the charts are done", async () => {
