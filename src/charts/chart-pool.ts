@@ -111,7 +111,8 @@ export class ChartPool {
   /**
    * The chart for `spec`: from the cache, from a drawing of the same spec under way, or drawn when a
    * worker is free. Rejects at once with {@link ChartsBusyError} when the queue is full, and with
-   * the signal's reason when it aborts while the chart still waits.
+   * the signal's reason when it aborts first; a chart nobody waits for any more leaves the queue
+   * undrawn, one already being drawn is finished and cached.
    */
   readonly render: ChartRenderer = (spec, signal) => {
     if (this.closed) return Promise.reject(new Error("charts are no longer drawn: the bot is shutting down"));

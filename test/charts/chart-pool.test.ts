@@ -202,6 +202,20 @@ describe("chart pool admission", () => {
     expect(gate.calls()).toBe(1);
   });
 
+  it("a chart being drawn when its answer's deadline passes is finished and kept for the next ask", async () => {
+    const gate = gatedDrawer();
+    const charts = pool({ workers: 1, queue: 5, draw: gate.draw });
+    const deadline = new AbortController();
+    const asked = charts.render(spec(3), deadline.signal);
+    await until("the chart to start", () => gate.calls() === 1, 60_000, 1);
+    deadline.abort(new Error("deadline"));
+    await expect(asked).rejects.toThrow("deadline");
+    gate.finishAll();
+    await until("the drawing to finish", () => charts.stats().drawn === 1, 60_000, 1);
+    await expect(charts.render(spec(3))).resolves.toMatchObject({ title: spec(3).title });
+    expect(gate.calls()).toBe(1);
+  });
+
   it("a chart already being drawn is drawn once for every caller, then comes from the cache", async () => {
     const gate = gatedDrawer();
     const charts = pool({ workers: 1, queue: 0, draw: gate.draw });

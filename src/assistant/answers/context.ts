@@ -26,13 +26,14 @@ export interface AnswerContext {
 /**
  * Draws a chart: in the bot, a pool of worker threads (src/charts/chart-pool.ts) that may refuse when
  * busy; where one chart is drawn at a time (`cloudops ask`, tests) simply in-process, synchronously.
- * `signal` is the answer's deadline: a chart still waiting for a worker when it passes is given up.
+ * `signal` is the answer's deadline: when it passes the answer stops waiting for its chart (one that
+ * was still queued is not drawn at all).
  */
 export type ChartRenderer = (spec: LineChartSpec, signal?: AbortSignal) => Promise<ReplyChart> | ReplyChart;
 
 /**
  * A reply's chart, or the context line saying why it has none. The chart is an extra: when it cannot
- * be drawn (every worker busy and the queue full, the deadline passed while it waited, a failed
+ * be drawn (every worker busy and the queue full, the deadline passed before it was drawn, a failed
  * drawing) the answer still goes out with its numbers, and says so.
  */
 export async function drawChart(
@@ -43,7 +44,7 @@ export async function drawChart(
     return { chart: await ctx.renderChart(spec, ctx.signal), note: [] };
   } catch (e) {
     const why = ctx.signal.aborted
-      ? "the answer's deadline passed while it waited for a free chart worker"
+      ? "the answer's deadline passed before it was drawn"
       : e instanceof Error
         ? e.message
         : String(e);
