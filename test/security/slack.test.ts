@@ -175,35 +175,31 @@ describe("Slack requests", () => {
       fc
         .tuple(hostileText(12), user)
         .map(([t, u]) => sign(slashCommand(t, { user: u, responseUrl: slack.responseUrl }), FORM)),
-      fc
-        .tuple(hostileText(12), user)
-        .map(([t, u]) =>
-          sign(
-            eventEnvelope({
-              type: "app_mention",
-              user: u,
-              text: `<@${BOT_USER_ID}> ${t}`,
-              ts: "1700000100.000100",
-              channel: "C0OPS",
-            }),
-            JSON_TYPE,
-          ),
+      fc.tuple(hostileText(12), user).map(([t, u]) =>
+        sign(
+          eventEnvelope({
+            type: "app_mention",
+            user: u,
+            text: `<@${BOT_USER_ID}> ${t}`,
+            ts: "1700000100.000100",
+            channel: "C0OPS",
+          }),
+          JSON_TYPE,
         ),
-      fc
-        .tuple(hostileText(12), user)
-        .map(([t, u]) =>
-          sign(
-            eventEnvelope({
-              type: "message",
-              channel_type: "im",
-              user: u,
-              text: t,
-              ts: "1700000200.000100",
-              channel: "D0DM",
-            }),
-            JSON_TYPE,
-          ),
+      ),
+      fc.tuple(hostileText(12), user).map(([t, u]) =>
+        sign(
+          eventEnvelope({
+            type: "message",
+            channel_type: "im",
+            user: u,
+            text: t,
+            ts: "1700000200.000100",
+            channel: "D0DM",
+          }),
+          JSON_TYPE,
         ),
+      ),
     );
     await checkAsync(
       fc.asyncProperty(request, async (req) => {
