@@ -272,6 +272,7 @@ const envSchema = z.object({
   GRAFANA_URL: optionalUrl,
   ALERTMANAGER_URL: optionalUrl,
   ALERTMANAGER_WEBHOOK_TOKEN: optionalString,
+  ALERTMANAGER_WEBHOOK_TOKEN_FILE: optionalString,
   ALERTMANAGER_WEBHOOK_OPEN: bool(false),
   ALERT_MAX_PER_REQUEST: intIn(1, 10_000, 1000),
   ALERT_MAX_OPEN_GROUPS: intIn(10, 100_000, 1000),
@@ -472,6 +473,26 @@ export interface Config {
  * Validates `env` and returns the configuration.
  * @throws {ConfigError} naming the first bad variable.
  */
+/**
+ * The webhook token from a file (what Alertmanager's `credentials_file` reads too, so both sides
+ * share one secret that never sits in an environment listing); undefined without a file.
+ */
+function readWebhookTokenFile(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  let token: string;
+  try {
+    token = readFileSync(file, "utf8").trim();
+  } catch {
+    throw new ConfigError("ALERTMANAGER_WEBHOOK_TOKEN_FILE", `cannot read ${file}`);
+  }
+  if (token.length < 16 || /\s/.test(token))
+    throw new ConfigError(
+      "ALERTMANAGER_WEBHOOK_TOKEN_FILE",
+      `${file} must hold one token of at least 16 characters, no spaces`,
+    );
+  return token;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (FOO= in an env file) means "not set", as in .env.example.
   const present = Object.fromEntries(
@@ -533,6 +554,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(variable, problem);
     },
   );
+  const webhookToken =
+    e.ALERTMANAGER_WEBHOOK_TOKEN ?? readWebhookTokenFile(e.ALERTMANAGER_WEBHOOK_TOKEN_FILE);
   let routesText: string | undefined;
   if (e.ALERT_ROUTES_FILE) {
     try {
@@ -567,7 +590,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisPrefix: e.REDIS_PREFIX,
     grafanaUrl: e.GRAFANA_URL,
     alertmanagerUrl: e.ALERTMANAGER_URL,
-    alertmanagerWebhookToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
+    alertmanagerWebhookToken: webhookToken,
     alertmanagerWebhookOpen: e.ALERTMANAGER_WEBHOOK_OPEN,
     alerts: {
       ...(routesText !== undefined ? { routesText } : {}),

@@ -3,7 +3,9 @@
  * data and logs under one folder. A service already answering on its port is reused, never started
  * twice; only processes the stack started are stopped.
  */
+
 import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -142,6 +144,11 @@ function writeConfigs(
   for (const f of existsSync(rulesDir) ? readdirSync(rulesDir) : []) {
     writeFileSync(path.join(dir, "rules", f), readFileSync(path.join(rulesDir, f)));
   }
+  // The webhook's shared secret: Alertmanager reads it beside its config (credentials_file), the bot
+  // from ALERTMANAGER_WEBHOOK_TOKEN_FILE. Made once, kept across restarts, readable by this user only.
+  const tokenFile = path.join(dir, WEBHOOK_TOKEN_FILE);
+  if (!existsSync(tokenFile))
+    writeFileSync(tokenFile, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
   writeFileSync(
     path.join(dir, "alertmanager.yml"),
     readFileSync(path.join(PROMETHEUS_DIR, "alertmanager.yml"), "utf8")
@@ -153,6 +160,9 @@ function writeConfigs(
   );
   return dir;
 }
+
+/** The file, in the stack's config folder, that holds the Alertmanager webhook token. */
+export const WEBHOOK_TOKEN_FILE = "webhook-token";
 
 export async function stackUp(opts: StackOptions): Promise<ServiceStatus[]> {
   const p = ports(opts);

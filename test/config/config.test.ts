@@ -111,3 +111,37 @@ describe("loadConfig", () => {
     expect(loadConfig({ LLM_PROVIDERS: "gemini" }).llm.providers).toEqual(["gemini", "builtin"]);
   });
 });
+
+describe("ALERTMANAGER_WEBHOOK_TOKEN_FILE", () => {
+  const dir = mkdtempSync(join(tmpdir(), "cloudops-token-"));
+  const file = (name: string, text: string) => {
+    const f = join(dir, name);
+    writeFileSync(f, text);
+    return f;
+  };
+
+  it("reads the webhook token from the file Alertmanager reads too", () => {
+    const token = "0123456789abcdef0123456789abcdef";
+    const c = loadConfig({ ALERTMANAGER_WEBHOOK_TOKEN_FILE: file("ok", `${token}\n`) });
+    expect(c.alertmanagerWebhookToken).toBe(token);
+  });
+
+  it("prefers ALERTMANAGER_WEBHOOK_TOKEN when both are set", () => {
+    const c = loadConfig({
+      ALERTMANAGER_WEBHOOK_TOKEN: "from-the-environment-0000",
+      ALERTMANAGER_WEBHOOK_TOKEN_FILE: file("other", "from-the-file-00000000"),
+    });
+    expect(c.alertmanagerWebhookToken).toBe("from-the-environment-0000");
+  });
+
+  it.each([
+    ["a missing file", join(dir, "absent"), /cannot read/],
+    ["a short token", "short", /at least 16 characters/],
+    ["two words", "two words in the token file", /no spaces/],
+  ])("refuses %s, naming the variable", (_what, content, why) => {
+    const path = content.startsWith(dir) ? content : file(`bad-${content.length}`, content);
+    const message = errorOf({ ALERTMANAGER_WEBHOOK_TOKEN_FILE: path });
+    expect(message).toMatch(/ALERTMANAGER_WEBHOOK_TOKEN_FILE/);
+    expect(message).toMatch(why);
+  });
+});

@@ -15,6 +15,7 @@ import { runTool, TOOLS } from "../../src/assistant/llm/tools.js";
 import { loadConfig, prometheusSettings } from "../../src/config/config.js";
 import { allQueries } from "../../src/metrics/catalogue.js";
 import { Environments } from "../../src/metrics/environments.js";
+import { WEBHOOK_TOKEN_FILE } from "../../src/stack/stack.js";
 import { type FakeSlack, startFakeSlack } from "../fakes/fake-slack.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { LIVE_TEST_ALERT } from "../support/live-stack-setup.js";
@@ -213,6 +214,8 @@ describe("live: the bot on the stack", () => {
         SLACK_SIGNING_SECRET: "0123456789abcdef0123456789abcdef",
         SLACK_API_URL: slack.apiUrl,
         SLACK_ALERT_CHANNEL: "C0LIVE",
+        // The stack's Alertmanager sends the token it made; the bot reads the same file.
+        ALERTMANAGER_WEBHOOK_TOKEN_FILE: path.join(live.home, "config", WEBHOOK_TOKEN_FILE),
         ANOMALY_ENABLED: "true",
         ANOMALY_SCAN_EVERY: "10s",
         ANOMALY_MIN_HISTORY: "1m",
