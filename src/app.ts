@@ -29,6 +29,7 @@ import { type RuleJobs, startRuleJobs } from "./jobs/rule-jobs.js";
 import { Environments } from "./metrics/environments.js";
 import { type BotMetrics, createBotMetrics } from "./observability/bot-metrics.js";
 import type { Logger } from "./observability/logger.js";
+import { withoutCredentials } from "./observability/redact-url.js";
 import { VERSION } from "./version.js";
 
 export interface App {
@@ -192,13 +193,9 @@ function connectRedis(url: string, logger: Logger): Redis {
 }
 
 async function pingRedis(redis: Redis, url: string): Promise<void> {
-  if (redis.status !== "ready") throw new Error(`not connected to ${redactUrl(url)}`);
+  if (redis.status !== "ready") throw new Error(`not connected to ${withoutCredentials(url)}`);
   await Promise.race([
     redis.ping(),
     new Promise((_, reject) => setTimeout(() => reject(new Error("PING timed out")), 1500).unref()),
   ]);
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//***@");
 }

@@ -260,12 +260,18 @@ export class AlertService {
   }
 
   /**
-   * Ends what has run out, and brings the messages concerned up to date: silences whose time is up,
-   * and firing alerts their source stopped sending (ALERT_FIRING_TTL; Alertmanager re-sends firing
-   * alerts every repeat_interval, which keeps them).
+   * Periodic upkeep, run by delivery's passes: ends what has run out — firing alerts their source
+   * stopped sending (ALERT_FIRING_TTL; Alertmanager re-sends firing alerts every repeat_interval, which
+   * keeps them) and silences whose time is up — and reminds of groups firing unacknowledged.
    */
-  async expireSilences(): Promise<void> {
+  async housekeeping(repeatIntervalMs: number): Promise<void> {
     await this.expireStale();
+    await this.expireSilences();
+    await this.remind(repeatIntervalMs);
+  }
+
+  /** Ends silences whose time is up and brings their groups' messages up to date. */
+  async expireSilences(): Promise<void> {
     for (const s of await this.deps.silences.takeExpired(this.now())) {
       for (const id of s.groups) {
         const group = await this.deps.store.getGroup(id);

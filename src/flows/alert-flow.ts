@@ -81,10 +81,7 @@ export function createAlertFlow(deps: {
         groupWaitMs: config.alerts.groupWaitMs,
         onDelivery: (platform, outcome) => metrics.alertDeliveries.inc({ platform, outcome }),
         chartFor: alertChart(charts),
-        housekeeping: async () => {
-          await service.expireSilences();
-          await service.remind(config.alerts.repeatIntervalMs);
-        },
+        housekeeping: () => service.housekeeping(config.alerts.repeatIntervalMs),
         ...(now ? { now } : {}),
       });
       delivery.start();
