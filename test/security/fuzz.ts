@@ -177,7 +177,7 @@ export async function redisSnapshot(redis: Redis, prefix: string): Promise<Map<s
         .sort()
         .join(",");
     else if (type === "set") content = (await redis.smembers(key)).sort().join(",");
-    else if (type === "zset") content = (await redis.zrange(key, 0, -1)).join(",");
+    else if (type === "zset") content = (await redis.zrange(key, "0", "-1")).join(",");
     else if (type === "list") content = String(await redis.llen(key));
     else if (type === "string") content = (await redis.get(key)) ?? "";
     out.set(key, `${type}:${content}`);
