@@ -3,26 +3,31 @@
  * `resolve ID`, `details ID`, `audit`, `help`, the chat rules (`alert when …`, `rules`, `rule pause|
  * resume|delete ID`); anything else is a question. Text goes in, a typed {@link Action} comes out.
  */
+import { MAX_QUESTION_CHARS } from "../assistant/parse-question.js";
 import type { Action } from "../reply/action.js";
 
 const ID = "([0-9a-f]{8})";
+/** Alert ids are lower-case hex as the bot writes them; one typed in capitals is the same id. */
+const id = (m: RegExpExecArray) => (m[1] as string).toLowerCase();
 
 export function parseCommand(raw: string): Action {
   const t = raw.trim().replace(/\s+/g, " ");
+  // Longer than any question or command may be: said so, never cut to fit.
+  if (t.length > MAX_QUESTION_CHARS) return { kind: "too-long", length: t.length };
   const match = (pattern: string) => new RegExp(`^/?${pattern}$`, "i").exec(t);
   if (t === "" || match("(help|\\?)")) return { kind: "help" };
   if (match("alerts?")) return { kind: "alerts.list" };
   if (match("audit")) return { kind: "alerts.audit" };
   const ack = match(`(?:ack|acknowledge) ${ID}`);
-  if (ack) return { kind: "alert.ack", id: ack[1] as string };
+  if (ack) return { kind: "alert.ack", id: id(ack) };
   const silence = match(`silence ${ID}(?: (?:for )?(\\S{1,20}))?`);
-  if (silence) return { kind: "alert.silence", id: silence[1] as string, for: silence[2] ?? "1h" };
+  if (silence) return { kind: "alert.silence", id: id(silence), for: silence[2] ?? "1h" };
   const unsilence = match(`unsilence ${ID}`);
-  if (unsilence) return { kind: "alert.unsilence", id: unsilence[1] as string };
+  if (unsilence) return { kind: "alert.unsilence", id: id(unsilence) };
   const resolve = match(`resolve ${ID}`);
-  if (resolve) return { kind: "alert.resolve", id: resolve[1] as string };
+  if (resolve) return { kind: "alert.resolve", id: id(resolve) };
   const details = match(`details ${ID}`);
-  if (details) return { kind: "alert.details", id: details[1] as string };
+  if (details) return { kind: "alert.details", id: id(details) };
   const which = /^(ack|acknowledge|silence|unsilence|resolve|details)\b/i.exec(t);
   if (which) return { kind: "alert.which", verb: (which[1] as string).toLowerCase() };
   const rule = /^alert when (.+)$/i.exec(t);
@@ -33,7 +38,7 @@ export function parseCommand(raw: string): Action {
     return {
       kind: "rule.change",
       op: (change[1] as string).toLowerCase() as "pause" | "resume" | "delete",
-      id: change[2] as string,
+      id: (change[2] as string).toLowerCase(),
     };
   return { kind: "ask", text: t };
 }

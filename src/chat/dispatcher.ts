@@ -11,6 +11,7 @@ import type { RuleCommands } from "../alerts/chat-rules.js";
 import { clock } from "../alerts/group-message.js";
 import { answerHelp } from "../assistant/answers/static.js";
 import type { Assistant } from "../assistant/assistant.js";
+import { MAX_QUESTION_CHARS } from "../assistant/parse-question.js";
 import type { BotMetrics } from "../observability/bot-metrics.js";
 import { isActing } from "../reply/action.js";
 import { type Answer, answeredBy, makeReply, type Reply, type UserRef } from "../reply/reply.js";
@@ -142,6 +143,15 @@ export class ActionDispatcher {
           ? this.outcome(details, actorOnly)
           : this.outcome(noSuchAlert(action.id), { audience: "actor", ok: false });
       }
+      case "too-long":
+        return this.outcome(
+          makeReply({
+            title: "Too long",
+            text: `That is ${action.length.toLocaleString("en-US")} characters; a question or command is ${MAX_QUESTION_CHARS.toLocaleString("en-US")} at most. Shorten it.`,
+            tone: "error",
+          }),
+          { audience: "actor", ok: false },
+        );
       case "alert.which":
         return this.outcome(
           makeReply({

@@ -27,6 +27,8 @@ const actionSchema = z.discriminatedUnion("kind", [
     op: z.enum(["pause", "resume", "delete"]),
     id: z.string().regex(/^[0-9a-f]{8}$/),
   }),
+  /** Typed text longer than a question may be: answered with how long it is and the limit. */
+  z.object({ kind: z.literal("too-long"), length: z.number().int().nonnegative() }),
   /** A command that names no alert ("ack" alone): answered with how to say it. */
   z.object({ kind: z.literal("alert.which"), verb: z.string().max(20) }),
 ]);

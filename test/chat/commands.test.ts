@@ -26,8 +26,17 @@ describe("parseCommand", () => {
     ["rule pause 0a1b2c3d", { kind: "rule.change", op: "pause", id: "0a1b2c3d" }],
     ["what's the current system health?", { kind: "ask", text: "what's the current system health?" }],
     ["alerts on web-2 last hour", { kind: "ask", text: "alerts on web-2 last hour" }],
+    ["ACK 3FA2C19B", { kind: "alert.ack", id: "3fa2c19b" }],
+    ["rule delete 0A1B2C3D", { kind: "rule.change", op: "delete", id: "0a1b2c3d" }],
   ])("%j → %j", (text, action) => {
     expect(parseCommand(text)).toEqual(action);
+  });
+});
+
+describe("text longer than a question may be", () => {
+  it("is answered as too long, never cut to fit", () => {
+    expect(parseCommand(`cpu ${"x".repeat(2000)}`)).toEqual({ kind: "too-long", length: 2004 });
+    expect(parseCommand(`cpu ${"x".repeat(1996)}`).kind).toBe("ask");
   });
 });
 
