@@ -137,6 +137,9 @@ export function detectMatrixCsv(
   if (trainColumns !== testColumns) {
     throw new CsvInputError(`${testFile} has ${testColumns} columns but ${trainFile} has ${trainColumns}`);
   }
+  // A model needs rows to tell usual from unusual: one row is no training set.
+  if (train.values.length < 2)
+    throw new CsvInputError(`${trainFile} has ${train.values.length} data row; training needs at least 2`);
   const forest = new IsolationForest({ trees: 200, sampleSize: 256, seed: 42 }).fit(train.values);
   const threshold = options.threshold ?? matrixThreshold(forest.score(train.values));
   const scores = forest.score(test.values);
