@@ -51,6 +51,16 @@ export function createBoltApp(config: Config["slack"], log: Logger): BoltApp {
     logger,
     // Acknowledge first, work after: Slack wants an answer within 3 s.
     processBeforeResponse: false,
+    processEventErrorHandler: async ({ error, response }) => {
+      if (response.headersSent) return false;
+      // Bolt failed before anything was acknowledged: the signed request's payload is not one Bolt can
+      // read (an event that is not an object, a null body). That is the sender's error, not ours.
+      const status = (error as { code?: unknown }).code === "slack_bolt_authorization_error" ? 401 : 400;
+      log.warn({ status, reason: error.message.slice(0, 200) }, "Slack request Bolt could not process");
+      response.writeHead(status);
+      response.end();
+      return true;
+    },
   });
   const app = new App({
     token: config.botToken,

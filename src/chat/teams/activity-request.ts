@@ -17,23 +17,26 @@ const MAX_TEXT = 4000;
 
 type Incoming = Partial<Activity>;
 
+/** A field of the activity as a non-empty string, or undefined: the typings describe Teams, not the wire. */
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
 export function actorOf(activity: Incoming): UserRef {
   const from = activity.from;
-  const id = (from?.aadObjectId || from?.id || "unknown").slice(0, MAX_NAME);
-  return { platform: "teams", id, name: (from?.name || id).slice(0, MAX_NAME) };
+  const id = (text(from?.aadObjectId) ?? text(from?.id) ?? "unknown").slice(0, MAX_NAME);
+  return { platform: "teams", id, name: (text(from?.name) ?? id).slice(0, MAX_NAME) };
 }
 
 /** The Entra tenant the activity came from: the conversation says it, or else the channel data. */
 export function tenantOf(activity: Incoming): string | undefined {
   const fromChannelData = (activity.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id;
-  return (
-    activity.conversation?.tenantId ?? (typeof fromChannelData === "string" ? fromChannelData : undefined)
-  );
+  return text(activity.conversation?.tenantId) ?? text(fromChannelData);
 }
 
 export function placeOf(activity: Incoming): ActionRequest["place"] {
   return {
-    id: activity.conversation?.id ?? "unknown",
+    id: text(activity.conversation?.id)?.slice(0, 400) ?? "unknown",
     kind: activity.conversation?.conversationType === "personal" ? "direct" : "channel",
   };
 }

@@ -10,6 +10,7 @@ import type { Logger } from "../../observability/logger.js";
 import type { Reply, RichText, UserRef } from "../../reply/reply.js";
 import type { ActionDispatcher } from "../dispatcher.js";
 import type { ChatPlatform, PostedMessage } from "../platform.js";
+import { activityProblem } from "./activity-shape.js";
 import type { CardOptions } from "./adaptive-card.js";
 import type { ConversationReferences } from "./conversation-references.js";
 import { emulatorRefusal } from "./emulator-guard.js";
@@ -62,6 +63,11 @@ export class TeamsChatPlatform implements ChatPlatform {
 
   /** The HTTP handler of `POST /api/messages`. */
   async handle(req: Request, res: Response): Promise<void> {
+    const problem = activityProblem(req.body);
+    if (problem) {
+      res.status(400).json({ error: problem });
+      return;
+    }
     // Unsigned activities: refused before the adapter, so nothing is answered or stored for them.
     const refusal = this.authenticated ? undefined : emulatorRefusal(req.body);
     if (refusal) {
