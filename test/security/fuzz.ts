@@ -11,7 +11,15 @@ import fc from "fast-check";
 import type { Redis } from "ioredis";
 import { scanKeys } from "../support/redis-keys.js";
 
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+/**
+ * The seed: FUZZ_SEED when given; a fixed one under CI, so a landing is decided by the code and not by
+ * the draw (new inputs are explored by every local run, which draws a fresh seed and prints it).
+ */
+const SEED = process.env.FUZZ_SEED
+  ? Number(process.env.FUZZ_SEED)
+  : process.env.CI === "true"
+    ? 20_261_130
+    : undefined;
 const FACTOR = process.env.FUZZ_RUNS ? Math.max(0.1, Number(process.env.FUZZ_RUNS)) : 1;
 
 function params<T>(numRuns: number, shrink: boolean): fc.Parameters<T> {

@@ -7,7 +7,8 @@
 import { z } from "zod";
 
 const id = z.string().min(1).max(1000);
-const account = z.object({ id, name: z.string().max(1000).optional() }).passthrough();
+const short = z.string().max(1000).optional();
+const account = z.object({ id, name: short, aadObjectId: short, role: short }).passthrough();
 
 const activityShape = z
   .object({
@@ -22,7 +23,10 @@ const activityShape = z
     entities: z.array(z.object({}).passthrough()).max(100).optional(),
     membersAdded: z.array(account).max(1000).optional(),
     membersRemoved: z.array(account).max(1000).optional(),
-    conversation: z.object({ id }).passthrough().optional(),
+    conversation: z
+      .object({ id, conversationType: short, tenantId: short, isGroup: z.boolean().optional(), name: short })
+      .passthrough()
+      .optional(),
     from: account.optional(),
     recipient: account.optional(),
     name: z.string().max(200).optional(),
