@@ -126,7 +126,18 @@ describe("Slack app", () => {
     expect(r.status).toBe(200);
     const [post] = await slack.waitFor("chat.postMessage");
     expect(post?.args.thread_ts).toBe("1700000500.000100");
-    expect(blocksText(post?.args ?? {})).toMatch(/CPU last 6h/);
+    // The answer is the first post, or replaces the "working…" note a slow answer posts first.
+    let answer: Record<string, unknown> | undefined;
+    await until("the trend answer in the thread", async () => {
+      answer = slack.calls.find(
+        (c) =>
+          (c.method === "chat.postMessage" || c.method === "chat.update") &&
+          /CPU last 6h/.test(blocksText(c.args)),
+      )?.args;
+      return answer !== undefined;
+    });
+    if (answer?.ts) expect(answer.ts).toBe(post?.response?.ts);
+    else expect(answer?.thread_ts).toBe("1700000500.000100");
     const [upload] = await slack.waitFor("upload");
     const size = pngSize(upload?.bytes ?? Buffer.alloc(0));
     expect(size.width).toBeGreaterThanOrEqual(600);
