@@ -128,7 +128,7 @@ describe("LLM tool results and conversations", () => {
       const sent = JSON.stringify(openai.requests[0]);
       for (const secret of ["10.1.2.3", "xoxb-123456789012", "ops@example.com"])
         expect(sent).not.toContain(secret);
-      expect(sent).toContain("[ip]");
+      expect(sent).toContain("[ip-1]");
       expect(sent).toContain("[token]");
     } finally {
       await app.close();

@@ -53,7 +53,7 @@ describe("what reaches the LLM provider", () => {
     const sent = await sentFor({});
     for (const secret of Object.values(SECRETS)) expect(sent).not.toContain(secret);
     expect(sent).toContain("[token]");
-    expect(sent).toContain("[ip]");
+    expect(sent).toMatch(/\[ip-\d+\]/);
     expect(sent).toContain("[email]");
     expect(sent).toContain("https://***@git.example/repo");
     // The question itself still reaches the model.
@@ -64,5 +64,43 @@ describe("what reaches the LLM provider", () => {
     const sent = await sentFor({ LLM_REDACT: "false" });
     expect(sent).toContain(SECRETS.ip);
     expect(sent).toContain(SECRETS.slackToken);
+  });
+});
+
+describe("IP addresses as numbered placeholders", () => {
+  it("lets the model ask about a host named by its address, and answers with the address, while the provider never sees it", async () => {
+    const app: TestApp = await startTestApp({
+      OPENAI_API_KEY: "sk-test-0000000000000000",
+      OPENAI_BASE_URL: openai.url,
+      LLM_PROVIDERS: "openai,builtin",
+    });
+    try {
+      openai.requests.length = 0;
+      // The model only knows the placeholder it was given, and uses it in a tool call and its answer.
+      openai.script(
+        { toolCalls: [{ name: "promql_query", args: { query: 'up{instance="[ip-1]:9100"}' } }] },
+        { text: "Host [ip-1]\nIt is [ip-1] that is slow, not [ip-2]." },
+      );
+      const res = await fetch(`${app.url}/api/v1/ask`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "is 10.20.30.40 slower than 10.20.30.41?" }),
+      });
+      const body = (await res.json()) as { reply: { title: string; text: string } };
+      const sent = JSON.stringify(openai.requests);
+      expect(sent).not.toContain("10.20.30.4");
+      expect(sent).toContain("[ip-1]");
+      expect(sent).toContain("[ip-2]");
+      // The tool ran on the real address: what came back to the model names the placeholder again.
+      const toolResult = JSON.stringify(
+        (openai.requests[1] as { messages?: unknown[] } | undefined)?.messages,
+      );
+      expect(toolResult).toContain('\\"status\\"');
+      expect(`${body.reply.title}\n${body.reply.text}`).toContain(
+        "It is 10.20.30.40 that is slow, not 10.20.30.41.",
+      );
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -16,7 +16,7 @@ import { type Answer, type Inbound, makeReply, type ReplyChart } from "../../rep
 import type { Assistant } from "../assistant.js";
 import type { ConversationMemory } from "./conversation-memory.js";
 import type { ChatMessage, LlmProvider } from "./llm-provider.js";
-import { redact } from "./redact.js";
+import { Redactor } from "./redact.js";
 import { runTool, TOOLS, type ToolContext } from "./tools.js";
 
 /** The instructions no user text can change: it goes in its own message, and tools are fixed. */
@@ -129,7 +129,10 @@ export class LlmChain implements Assistant {
     attach: (chart: ReplyChart) => void,
   ): Promise<string> {
     const signal = AbortSignal.any([overall, AbortSignal.timeout(this.opts.providerTimeoutMs ?? 8_000)]);
-    const clean = (s: string) => (this.opts.redact ? redact(s) : s);
+    // One redactor for the whole turn: an address is the same placeholder in the question, the history
+    // and every tool result, and the model's placeholders are mapped back before anything uses them.
+    const redactor = this.opts.redact ? new Redactor() : undefined;
+    const clean = (s: string) => redactor?.redact(s) ?? s;
     const messages: ChatMessage[] = [
       { role: "system", content: SYSTEM_PROMPT },
       ...history.map((m) => ({ ...m, content: clean(m.content) })),
@@ -143,11 +146,12 @@ export class LlmChain implements Assistant {
     const specs = TOOLS.map((t) => t.spec);
     for (let step = 0; step < (this.opts.maxSteps ?? 5); step++) {
       const result = await provider.send(messages, specs, { signal });
-      if (result.type === "text") return result.text;
+      if (result.type === "text") return redactor ? redactor.restore(result.text) : result.text;
       const calls = result.calls.slice(0, 5);
       messages.push({ role: "assistant", content: "", toolCalls: calls });
       for (const call of calls) {
-        const out = await runTool(call.name, call.arguments, { ...this.opts.tools, signal, attach });
+        const args = redactor ? redactor.restoreArgs(call.arguments) : call.arguments;
+        const out = await runTool(call.name, args, { ...this.opts.tools, signal, attach });
         messages.push({
           role: "tool",
           toolCallId: call.id,
