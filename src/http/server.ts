@@ -134,7 +134,10 @@ export function createHttpApp(deps: ServerDeps): Express {
   });
 
   app.post("/api/v1/ask", express.json({ limit: "512kb" }), async (req: Request, res: Response) => {
-    if (!limiter.allow(req.ip ?? "unknown")) {
+    // Counted per caller: a named token has its own budget wherever it calls from (several proxies or
+    // NAT'd clients share an address); without tokens, per address.
+    const caller = callerOf(res);
+    if (!limiter.allow(caller ? `token:${caller}` : `ip:${req.ip ?? "unknown"}`)) {
       sendError(res, 429, "rate_limited", "Too many questions from this client; wait a minute.");
       return;
     }
@@ -165,7 +168,6 @@ export function createHttpApp(deps: ServerDeps): Express {
     res.on("close", () => {
       if (!res.writableFinished) controller.abort();
     });
-    const caller = callerOf(res);
     const outcome = await deps.console.receive({
       ...(caller ? { caller } : {}),
       text: body.data.text,

@@ -118,4 +118,27 @@ describe("HTTP API", () => {
       await limited.close();
     }
   });
+
+  it("counts the limit per token: callers sharing an address each have their own", async () => {
+    const alice = "a".repeat(32);
+    const bob = "b".repeat(32);
+    const limited = await startTestApp({
+      API_RATE_LIMIT_PER_MIN: "2",
+      API_TOKENS: `alice:${alice},bob:${bob}`,
+    });
+    try {
+      const ask = async (token: string) =>
+        (
+          await fetch(`${limited.url}/api/v1/ask`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+            body: JSON.stringify({ text: "help" }),
+          })
+        ).status;
+      const statuses = [await ask(alice), await ask(alice), await ask(alice), await ask(bob)];
+      expect(statuses).toEqual([200, 200, 429, 200]);
+    } finally {
+      await limited.close();
+    }
+  });
 });
