@@ -14,6 +14,7 @@ import { llmBench } from "./llm-bench.js";
 import { nabBench } from "./nab/nab-bench.js";
 import { scaleBench } from "./scale/scale-bench.js";
 import { slackBench } from "./slack-bench.js";
+import { smdBench } from "./smd/run.js";
 import { teamsBench } from "./teams-bench.js";
 
 const BENCHES: Record<string, () => Promise<string>> = {
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   slack: slackBench,
   "isolation-forest": isolationForestBench,
   nab: () => nabBench(),
+  smd: smdBench,
   scale: scaleBench,
   chart: chartBench,
   charts: chartsBench,
