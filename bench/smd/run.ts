@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { detectMatrixCsv } from "../../src/anomaly/detect-csv.js";
+import { partDetectors } from "./parts.js";
 import { pcaReconstruction } from "./pca-part.js";
 import {
   averagePrecision,
@@ -201,7 +202,12 @@ function fmt(x: number): string {
 export async function smdBench(): Promise<string> {
   const t0 = performance.now();
   const machines = loadSmd();
-  const detectors: SmdDetector[] = [cloudopsDetect, sklearnIsolationForest(SMD_DIR), pcaReconstruction()];
+  const detectors: SmdDetector[] = [
+    cloudopsDetect,
+    sklearnIsolationForest(SMD_DIR),
+    pcaReconstruction(),
+    ...partDetectors(),
+  ];
   const lines = [
     `${machines.length} machines (${machines.map((m) => `${m.name}: ${m.trainRows} train / ${m.testRows} test rows`).join("; ")}), 38 metrics.`,
     "",
