@@ -107,8 +107,10 @@ describe("PcaDetector", () => {
   });
 
   it("gives identical scores after a round trip through JSON", () => {
-    const train = correlatedCloud(500, 6, 3, 0.3);
+    // Skewed features, so the scaled mean (stored apart from the median) is not 0 and must survive.
+    const train = correlatedCloud(500, 6, 3, 0.3).map((row) => row.map(Math.exp));
     const model = PcaDetector.fit(train, { varianceShare: 0.95 });
+    expect(Math.min(...model.toJSON().mean.map(Math.abs))).toBeGreaterThan(0.05);
     const test = correlatedCloud(200, 6, 4, 0.5);
     const restored = PcaDetector.fromJSON(JSON.parse(JSON.stringify(model)));
     expect(restored.score(test)).toEqual(model.score(test));
