@@ -33,6 +33,10 @@ export const TOP_K = 3;
 export const TEMPORAL_WINDOWS = [5, 15, 60] as const;
 /** A part flagged a row (for the ensemble's explanation) when its train rank is at least this. */
 const FLAG_RANK = 0.99;
+/** The same flag on the surprise scale: −log10(1 − 0.99). */
+const FLAG_SURPRISE = 2;
+/** Where the surprise normalisation's exponential tail starts (train quantile). */
+const TAIL_QUANTILE = 0.99;
 
 /** One part fitted on one machine: scores and contributions for its train and test rows. */
 export interface FittedPart {
@@ -271,24 +275,61 @@ export function trainRank(reference: Float64Array, scores: Float64Array): Float6
   });
 }
 
+/**
+ * A score's surprise against a reference sample, in decades of probability: −log10 of the share of
+ * reference scores at or above it; above the reference's 99th percentile u, the tail is modelled as
+ * exponential (peaks over threshold): −log10(0.01) + (s − u) / (β·ln 10), β = the mean excess over
+ * u. Unlike the rank it keeps separating scores beyond the reference's maximum on a scale that
+ * means the same for every part and machine.
+ */
+export function trainSurprise(reference: Float64Array, scores: Float64Array): Float64Array {
+  const ref = Float64Array.from(reference).sort();
+  const n = ref.length;
+  if (n === 0) throw new Error("surprise normalisation needs reference scores");
+  const uIdx = Math.floor(TAIL_QUANTILE * (n - 1));
+  const u = ref[uIdx] as number;
+  let excess = 0;
+  for (let i = uIdx + 1; i < n; i++) excess += (ref[i] as number) - u;
+  const beta = Math.max(n - 1 > uIdx ? excess / (n - 1 - uIdx) : 0, 1e-12);
+  const atU = -Math.log10((n - uIdx) / n);
+  return Float64Array.from(scores, (s) => {
+    if (s > u) return atU + (s - u) / (beta * Math.LN10);
+    const atOrAbove = n - lowerBound(ref, n, s);
+    return -Math.log10(Math.max(atOrAbove, 1) / n);
+  });
+}
+
 function ranking(contrib: Float64Array): number[] {
   return Array.from({ length: contrib.length }, (_, j) => j).sort(
     (a, b) => (contrib[b] as number) - (contrib[a] as number),
   );
 }
 
+interface CachedPart {
+  part: FittedPart;
+  seconds: number;
+  /** Test scores normalised against the part's train scores, both ways. */
+  rank: Float64Array;
+  surprise: Float64Array;
+}
+
 /** Fits each part once per machine and shares it between the part's row and the ensembles. */
 export class PartCache {
-  private readonly fitted = new Map<string, { part: FittedPart; seconds: number; rank: Float64Array }>();
+  private readonly fitted = new Map<string, CachedPart>();
 
-  get(part: Part, m: SmdMachine): { part: FittedPart; seconds: number; rank: Float64Array } {
+  get(part: Part, m: SmdMachine): CachedPart {
     const key = `${part.name}\u0000${m.name}`;
     let hit = this.fitted.get(key);
     if (!hit) {
       const t0 = performance.now();
       const fitted = part.fit(m);
       const seconds = (performance.now() - t0) / 1000;
-      hit = { part: fitted, seconds, rank: trainRank(fitted.trainScores, fitted.testScores) };
+      hit = {
+        part: fitted,
+        seconds,
+        rank: trainRank(fitted.trainScores, fitted.testScores),
+        surprise: trainSurprise(fitted.trainScores, fitted.testScores),
+      };
       this.fitted.set(key, hit);
     }
     return hit;
@@ -312,11 +353,21 @@ export function partDetector(part: Part, cache: PartCache): SmdDetector {
 }
 
 export type Combine = "mean" | "max";
+/** How parts are put on one scale: rank against train (trainRank) or tail surprise (trainSurprise). */
+export type Normalise = "rank" | "surprise";
 
-/** Rank-normalised mean or max over parts; explained by the parts that flagged the row. */
-export function ensembleDetector(parts: readonly Part[], combine: Combine, cache: PartCache): SmdDetector {
+/** Normalised mean or max over parts; explained by the parts that flagged the row. */
+export function ensembleDetector(
+  parts: readonly Part[],
+  combine: Combine,
+  cache: PartCache,
+  normalise: Normalise = "rank",
+): SmdDetector {
+  const norm = (f: CachedPart) => (normalise === "rank" ? f.rank : f.surprise);
+  const flag = normalise === "rank" ? FLAG_RANK : FLAG_SURPRISE;
+  const names = parts.map((p) => p.name.split(" ")[0]).join(" + ");
   return {
-    name: `ensemble ${combine}(${parts.map((p) => p.name.split(" ")[0]).join(" + ")})`,
+    name: `ensemble ${combine}(${names})${normalise === "surprise" ? ", tail surprise" : ""}`,
     async score(machines) {
       return machines.map((m) => {
         const fitted = parts.map((p) => cache.get(p, m));
@@ -325,7 +376,7 @@ export function ensembleDetector(parts: readonly Part[], combine: Combine, cache
         for (let i = 0; i < m.testRows; i++) {
           let acc = combine === "max" ? Number.NEGATIVE_INFINITY : 0;
           for (const f of fitted) {
-            const r = f.rank[i] as number;
+            const r = norm(f)[i] as number;
             acc = combine === "max" ? Math.max(acc, r) : acc + r / fitted.length;
           }
           scores[i] = acc;
@@ -336,10 +387,10 @@ export function ensembleDetector(parts: readonly Part[], combine: Combine, cache
     },
     explain(m, row) {
       const fitted = parts.map((p) => cache.get(p, m));
-      let flagging = fitted.filter((f) => (f.rank[row] as number) >= FLAG_RANK);
+      let flagging = fitted.filter((f) => (norm(f)[row] as number) >= flag);
       if (flagging.length === 0) {
         // No part passed the flag rank: the one ranking the row highest explains it.
-        const top = fitted.reduce((a, b) => ((b.rank[row] as number) > (a.rank[row] as number) ? b : a));
+        const top = fitted.reduce((a, b) => ((norm(b)[row] as number) > (norm(a)[row] as number) ? b : a));
         flagging = [top];
       }
       const total = new Float64Array(SMD_COLUMNS);
@@ -354,11 +405,13 @@ export function ensembleDetector(parts: readonly Part[], combine: Combine, cache
   };
 }
 
-/** Every part alone, then the ensembles the brief asks for, sharing one cache. */
+/** Every part alone, then the ensembles, sharing one cache. */
 export function partDetectors(): SmdDetector[] {
   const cache = new PartCache();
   const all = [pcaPart, hourOfDayPart, temporalPart];
   const pcaHour = [pcaPart, hourOfDayPart];
+  // Without PCA: the two parts whose scale held across machines (one global threshold).
+  const hourTemporal = [hourOfDayPart, temporalPart];
   return [
     partDetector(hourOfDayPart, cache),
     partDetector(temporalPart, cache),
@@ -366,5 +419,10 @@ export function partDetectors(): SmdDetector[] {
     ensembleDetector(all, "max", cache),
     ensembleDetector(pcaHour, "mean", cache),
     ensembleDetector(pcaHour, "max", cache),
+    ensembleDetector(hourTemporal, "mean", cache),
+    ensembleDetector(hourTemporal, "max", cache),
+    ensembleDetector(all, "mean", cache, "surprise"),
+    ensembleDetector(pcaHour, "mean", cache, "surprise"),
+    ensembleDetector(hourTemporal, "mean", cache, "surprise"),
   ];
 }

@@ -14,6 +14,7 @@ import {
   topKMean,
   trailingMedianDiff,
   trainRank,
+  trainSurprise,
 } from "../../bench/smd/parts.js";
 import { SMD_COLUMNS, type SmdMachine } from "../../bench/smd/smd-data.js";
 import { seededRandom } from "../../src/anomaly/random.js";
@@ -91,6 +92,19 @@ describe("trainRank", () => {
     // Median 2, max 5: the range is 3, so 7 is 1 + 2/3 and 9 is 1 + 4/3.
     expect(got[4]).toBeCloseTo(1 + 2 / 3, 12);
     expect(got[5]).toBeCloseTo(1 + 4 / 3, 12);
+  });
+});
+
+describe("trainSurprise", () => {
+  it("is −log10 of the share at or above, with an exponential tail past train's 99th percentile", () => {
+    const train = Float64Array.from({ length: 100 }, (_, i) => i);
+    const got = trainSurprise(train, Float64Array.from([50, 98, 100, 102]));
+    expect(got[0]).toBeCloseTo(-Math.log10(0.5), 12);
+    // u = 98 (the 99th percentile), 2 train scores at or above it, mean excess β = 1.
+    const atU = -Math.log10(0.02);
+    expect(got[1]).toBeCloseTo(atU, 12);
+    expect(got[2]).toBeCloseTo(atU + 2 / Math.LN10, 12);
+    expect(got[3]).toBeCloseTo(atU + 4 / Math.LN10, 12);
   });
 });
 
