@@ -10,12 +10,14 @@
  * A row's part score is the mean of its K largest per-metric |z| (one metric may carry an anomaly,
  * but the mean of a few is less noisy than the single max).
  *
- * Ensembles put the parts on one scale by their rank against the part's own TRAIN scores (the share
- * of train rows scoring lower; above train's maximum, 1 + the excess in units of train's
- * median-to-maximum range, so the tail keeps its order), then take the mean or the max. Ranking
- * against train, not test, keeps the scale the same across machines (one global threshold) and is
- * what a streaming host model can do. An ensemble explains a row from the parts that flagged it
- * (normalised score ≥ FLAG_RANK), each part's contributions as shares of its total, summed.
+ * Ensembles put the parts on one scale against each part's own TRAIN scores, then take the mean or
+ * the max. Two scales: the rank (trainRank: the share of train rows scoring lower; above train's
+ * maximum, 1 + the excess in units of train's median-to-maximum range) and the tail surprise
+ * (trainSurprise: −log10 of the train exceedance, with an exponential tail). Against train, not
+ * test, because a streaming host model can only do that; it does not make one threshold hold when
+ * a part's scale drifts between train and test (PCA on machine-3-4, see BENCHMARKS.md). An ensemble
+ * explains a row from the parts that flagged it (rank ≥ 0.99, or surprise ≥ 2), each part's
+ * contributions as shares of its total, summed.
  */
 
 import { fitPca, residuals } from "./pca-part.js";
