@@ -2,7 +2,8 @@
  * `npm run bench -- smd`: detectors on the SMD dev machines (../shared/data/smd), scored by the
  * README's rules (bench/smd/scoring.ts) in one run: our matrix detector exactly as
  * `cloudops detect TEST --train TRAIN` scores it, and scikit-learn's IsolationForest(random_state=0)
- * on the same files. Each machine is its own problem: fit on its train half, score its test half.
+ * on the same files, then the bench prototypes of issue 14's score parts and their ensembles
+ * (pca-part.ts, parts.ts). Each machine is its own problem: fit on its train half, score its test half.
  * `npx tsx bench/smd/run.ts` runs it alone.
  */
 import { execFileSync } from "node:child_process";
