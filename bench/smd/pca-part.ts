@@ -6,6 +6,7 @@
  * distance from that subspace, and its explanation ranks the metrics by their squared residual.
  */
 
+import { symmetricEigen } from "../../src/anomaly/linear-algebra.js";
 import type { SmdDetector } from "./run.js";
 import { SMD_COLUMNS, type SmdMachine } from "./smd-data.js";
 
@@ -18,49 +19,6 @@ function quantile(sorted: Float64Array, q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, sorted.length - 1);
   return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
-}
-
-/** Eigenvectors (columns of v, row-major d×d) and eigenvalues of a symmetric matrix, by Jacobi. */
-function symmetricEigen(a: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
-  const m = Float64Array.from(a);
-  const v = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) v[i * d + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += (m[p * d + q] as number) ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < d; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = m[p * d + q] as number;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = ((m[q * d + q] as number) - (m[p * d + p] as number)) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const mkp = m[k * d + p] as number;
-          const mkq = m[k * d + q] as number;
-          m[k * d + p] = c * mkp - s * mkq;
-          m[k * d + q] = s * mkp + c * mkq;
-        }
-        for (let k = 0; k < d; k++) {
-          const mpk = m[p * d + k] as number;
-          const mqk = m[q * d + k] as number;
-          m[p * d + k] = c * mpk - s * mqk;
-          m[q * d + k] = s * mpk + c * mqk;
-        }
-        for (let k = 0; k < d; k++) {
-          const vkp = v[k * d + p] as number;
-          const vkq = v[k * d + q] as number;
-          v[k * d + p] = c * vkp - s * vkq;
-          v[k * d + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(d);
-  for (let i = 0; i < d; i++) values[i] = m[i * d + i] as number;
-  return { values, vectors: v };
 }
 
 interface PcaModel {
@@ -101,14 +59,12 @@ export function fitPca(x: Float64Array, d: number): PcaModel {
       cov[a * d + b] = c;
       cov[b * d + a] = c;
     }
+  // Largest eigenvalue first.
   const { values, vectors } = symmetricEigen(cov, d);
-  const order = Array.from({ length: d }, (_, i) => i).sort(
-    (a, b) => (values[b] as number) - (values[a] as number),
-  );
   const total = values.reduce((s, v) => s + Math.max(0, v), 0);
   const axes: Float64Array[] = [];
   let kept = 0;
-  for (const k of order) {
+  for (let k = 0; k < d; k++) {
     if (total > 0 && kept / total >= KEPT_VARIANCE) break;
     kept += Math.max(0, values[k] as number);
     axes.push(Float64Array.from({ length: d }, (_, i) => vectors[i * d + k] as number));
