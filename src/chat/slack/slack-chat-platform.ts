@@ -96,7 +96,11 @@ export class SlackChatPlatform implements ChatPlatform {
   async thread(message: PostedMessage, lines: RichText[]): Promise<PostedMessage> {
     const threadOf = message.threadOf ?? message.id;
     let first: PostedMessage | undefined;
-    for (const m of renderLines(lines)) first ??= await this.post({ channel: message.channel, threadOf }, m);
+    for (const m of renderLines(lines)) {
+      // Every message is posted; the first one is where the lines begin.
+      const posted = await this.post({ channel: message.channel, threadOf }, m);
+      first ??= posted;
+    }
     if (!first) throw new Error("nothing to post");
     return first;
   }

@@ -75,6 +75,19 @@ describe("SlackChatPlatform", () => {
     expect(posts[2]?.args.text).toBe("🔴 db-1 started firing\n👀 Acknowledged by @Ana");
   });
 
+  it("posts every message of a thread too long for one, not only the first", async () => {
+    const root = await platform.send({ channel: "C0OPS" }, makeReply({ title: "Root", text: "x" }));
+    slack.reset();
+    // 60 lines near a rich_text block's 3,000 characters: more blocks than one message holds (50).
+    const lines = Array.from({ length: 60 }, (_, i) => `line ${i + 1} ${"x".repeat(2900)}`);
+    const first = await platform.thread(root, lines);
+    const posts = slack.callsOf("chat.postMessage");
+    expect(posts.length).toBeGreaterThan(1);
+    expect(posts[0]?.response?.ts).toBe(first.id);
+    const shown = JSON.stringify(posts.map((p) => p.args.blocks));
+    for (const line of ["line 1 ", "line 30 ", "line 60 "]) expect(shown).toContain(line);
+  });
+
   it("resolves a user's name with users.info, and falls back to the id when Slack says no", async () => {
     expect(await platform.resolveUser("U0BEN")).toEqual({ platform: "slack", id: "U0BEN", name: "Ben" });
     // Asked once: the name is kept for a while.
