@@ -6,15 +6,12 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Alert } from "../../src/alerts/alert.js";
 import { alertListReply } from "../../src/alerts/alert-list.js";
-import { AlertService } from "../../src/alerts/alert-service.js";
-import { AlertStore } from "../../src/alerts/alert-store.js";
-import { AuditLog } from "../../src/alerts/audit-log.js";
+import type { AlertStore } from "../../src/alerts/alert-store.js";
 import { eventLine, groupReply } from "../../src/alerts/group-message.js";
-import { AlertRouter, groupId } from "../../src/alerts/routing.js";
-import { SilenceStore } from "../../src/alerts/silences.js";
+import { groupId } from "../../src/alerts/routing.js";
 import type { AlertActions } from "../../src/chat/dispatcher.js";
-import { createLogger } from "../../src/observability/logger.js";
 import { plainText, type UserRef } from "../../src/reply/reply.js";
+import { testAlertService } from "../support/alert-service.js";
 import { dropKeysAndDisconnect, testPrefix } from "../support/redis.js";
 
 /** The group's message as delivery would draw it now. */
@@ -39,18 +36,10 @@ afterAll(async () => {
 });
 
 function pipeline(name: string) {
-  const p = `${prefix}:${name}`;
-  const store = new AlertStore(redis, `${p}:alerts`);
-  const audit = new AuditLog(redis, `${p}:audit`);
-  const service = new AlertService({
-    store,
-    silences: new SilenceStore(redis, `${p}:alerts`),
-    audit,
-    router: new AlertRouter({ defaultSlackChannel: "C0ALERTS", defaultGroupBy: ["alertname", "instance"] }),
-    logger: createLogger("silent"),
+  return testAlertService(redis, `${prefix}:${name}`, {
+    groupBy: ["alertname", "instance"],
     now: () => clock,
   });
-  return { store, audit, service };
 }
 
 const alert = (fingerprint: string, parts: Partial<Alert> = {}): Alert => ({

@@ -8,13 +8,12 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Alert } from "../../src/alerts/alert.js";
 import { AlertDelivery, type AlertNotifier } from "../../src/alerts/alert-delivery.js";
-import { AlertService } from "../../src/alerts/alert-service.js";
-import { AlertStore, type GroupState } from "../../src/alerts/alert-store.js";
-import { AuditLog } from "../../src/alerts/audit-log.js";
-import { AlertRouter, groupId } from "../../src/alerts/routing.js";
-import { SilenceStore, SilenceTooBroad, silenceMatches } from "../../src/alerts/silences.js";
+import type { GroupState } from "../../src/alerts/alert-store.js";
+import { groupId } from "../../src/alerts/routing.js";
+import { SilenceTooBroad, silenceMatches } from "../../src/alerts/silences.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { plainText, type UserRef } from "../../src/reply/reply.js";
+import { testAlertService } from "../support/alert-service.js";
 import { dropKeysAndDisconnect, testPrefix } from "../support/redis.js";
 
 let redis: Redis;
@@ -30,18 +29,8 @@ afterAll(async () => {
 });
 
 function pipeline(name: string) {
-  const p = `${prefix}:${name}`;
-  const store = new AlertStore(redis, `${p}:alerts`);
-  const silences = new SilenceStore(redis, `${p}:alerts`);
-  const service = new AlertService({
-    store,
-    silences,
-    audit: new AuditLog(redis, `${p}:audit`),
-    router: new AlertRouter({
-      defaultSlackChannel: "C0ALERTS",
-      defaultGroupBy: ["alertname", "environment"],
-    }),
-    logger: createLogger("silent"),
+  const { store, silences, service } = testAlertService(redis, `${prefix}:${name}`, {
+    groupBy: ["alertname", "environment"],
     now: () => T0,
   });
   const posted: GroupState[] = [];
