@@ -15,10 +15,20 @@ export type AlertChartRequest = (
 
 /** Draws charts from data (the built-in engine implements it). */
 export interface ChartSource {
-  chart(request: AlertChartRequest): Promise<ReplyChart | undefined>;
+  chart(
+    request: AlertChartRequest,
+    signal?: AbortSignal,
+    deadlineMs?: number,
+  ): Promise<ReplyChart | undefined>;
 }
 
 const RANGE_SECONDS = 3 * 3600;
+/**
+ * Nobody waits on an alert's chart (the message is already posted; the chart follows in its thread),
+ * so it is not held to a question's answer deadline: on a busy machine the first chart, which also
+ * starts a drawing worker, can take longer than that, and the alert would lose its chart.
+ */
+const CHART_DEADLINE_MS = 20_000;
 
 /** The chart the group's message gets, or undefined when the group is not about one host. */
 export function chartRequest(state: GroupState): AlertChartRequest | undefined {
@@ -39,6 +49,6 @@ export function chartRequest(state: GroupState): AlertChartRequest | undefined {
 export function alertChart(source: ChartSource): (state: GroupState) => Promise<ReplyChart | undefined> {
   return async (state) => {
     const request = chartRequest(state);
-    return request ? source.chart(request) : undefined;
+    return request ? source.chart(request, undefined, CHART_DEADLINE_MS) : undefined;
   };
 }

@@ -62,12 +62,17 @@ export class BuiltinEngine {
    * code, without a question to parse. Undefined when there is no data; throws for an environment or
    * host Prometheus does not know (the message says which).
    */
-  async chart(request: ChartRequest, signal?: AbortSignal): Promise<ReplyChart | undefined> {
+  async chart(
+    request: ChartRequest,
+    signal?: AbortSignal,
+    /** How long it may take; an answer's deadline unless the caller is not someone waiting (alerts). */
+    deadlineMs = this.opts.deadlineMs,
+  ): Promise<ReplyChart | undefined> {
     const envs = this.opts.environments;
     const envName = request.environment?.trim().toLowerCase() || envs.defaultName;
     const client = envs.get(envName);
     if (!client) throw new Error(`unknown environment "${envName}"; known: ${envs.names().join(", ")}`);
-    const deadline = AbortSignal.timeout(this.opts.deadlineMs);
+    const deadline = AbortSignal.timeout(deadlineMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     let hosts: Host[] = [];
     let host: Host | undefined;

@@ -52,4 +52,16 @@ describe("alert chart", () => {
     expect(await draw(state([]))).toBeUndefined();
     expect(asked).toBe(0);
   });
+
+  it("gives an alert's chart more time than a question's answer: nobody is waiting on it", async () => {
+    let deadline: number | undefined;
+    const draw = alertChart({
+      chart: async (_request, _signal, deadlineMs) => {
+        deadline = deadlineMs;
+        return undefined;
+      },
+    });
+    await draw(state([alert("HostDiskFull", "db-1:9100")]));
+    expect(deadline).toBeGreaterThanOrEqual(10_000);
+  });
 });
