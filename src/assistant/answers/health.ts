@@ -76,7 +76,8 @@ export async function answerHealth(ctx: AnswerContext): Promise<Reply> {
       `CPU ${fmt("cpu", single.values.cpu)} · Memory ${fmt("memory", single.values.memory)} · Disk ${fmt("disk", single.values.disk)} · Load/core ${fmt("load", single.values.load)}`,
     );
     fields = HEALTH_RESOURCES.map((r) => ({
-      label: `${LEVEL_EMOJI[single.levels[r] ?? "ok"]} ${RESOURCES[r].label}`,
+      // A value Prometheus does not have yet (a young stack has no 5-minute rate) is no data, not OK.
+      label: `${single.values[r] === undefined ? "⚪" : LEVEL_EMOJI[single.levels[r] ?? "ok"]} ${RESOURCES[r].label}`,
       value: fmt(r, single.values[r]),
     }));
   } else {
