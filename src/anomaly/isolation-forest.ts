@@ -62,9 +62,9 @@ function toMatrix(rows: Rows): Matrix {
 }
 
 /**
- * One tree as parallel arrays, 8 bytes a node (as the builder returns it). The two children of a
- * node are stored side by side, so a walk is `node = child[node] + (x >= value[node])`. Leaves have
- * feature −1.
+ * One tree as parallel arrays, 8 bytes a node, as the builder returns it and as it is stored. The
+ * two children of a node are stored side by side, so a walk is `node = child[node] + (x >= value[node])`.
+ * Leaves have feature −1.
  */
 interface Tree {
   feature: Int16Array;
@@ -78,17 +78,44 @@ interface Tree {
 }
 
 /**
- * Every tree's nodes in one set of arrays, tree after tree, with each tree's first node in `offsets`:
- * a model is four objects however many trees it has (a scan keeps a fleet's models in memory), and
- * it is the stored blob as is.
+ * Every tree's nodes in the stored layout (`Tree`'s arrays for all trees, tree after tree, each
+ * tree's first node in `offsets`): what `toBinary` writes and `fromBinary` reads.
  */
-interface Nodes {
+interface StoredNodes {
   buf: ArrayBuffer;
   value: Float32Array;
   child: Uint16Array;
   feature: Int16Array;
   offsets: Int32Array;
 }
+
+/**
+ * Every tree's nodes as scored, still 8 bytes a node, tree after tree: a model is a few objects
+ * however many trees it has (a scan keeps a fleet's models in memory). A node's child index and
+ * feature share one int32 so a step reads one word besides its value, and a leaf points to itself,
+ * so every walk through a tree takes the same number of steps (`heights`): no data-dependent loop
+ * exit, whose mispredicted branch cost more than the step itself.
+ */
+interface Nodes {
+  /** Split threshold of an inner node; depth + c(size) of a leaf, exactly as stored. */
+  value: Float32Array;
+  /**
+   * Inner node: INNER | left child (within the tree) << CHILD_SHIFT | feature. Leaf: its own index
+   * (within the tree) << CHILD_SHIFT, feature 0, no INNER bit, so a step from it stays on it.
+   */
+  code: Int32Array;
+  offsets: Int32Array;
+  /** Longest root-to-leaf path of each tree: the steps a walk takes. */
+  heights: Int32Array;
+}
+
+/** Marks an inner node's code (the sign bit): a step moves right only when it is set. */
+const INNER_BIT = 31;
+const INNER = 1 << INNER_BIT;
+/** Features fit in the low 15 bits (MAX_COLUMNS), child indices in the next 16 (MAX_SAMPLE_SIZE). */
+const CHILD_SHIFT = 15;
+const FEATURE_MASK = 0x7fff;
+const CHILD_MASK = 0xffff;
 
 /** What describes a stored forest's bytes. */
 export interface ForestHeader {
@@ -157,14 +184,14 @@ export class IsolationForest {
     const random = seededRandom(this.seed);
     const builder = new TreeBuilder(m, this.psi, heightLimit, random);
     const trees = Array.from({ length: this.trees }, () => builder.build());
-    const forest = nodeArrays(trees.map((t) => t.feature.length));
+    const stored = storedArrays(trees.map((t) => t.feature.length));
     trees.forEach((t, i) => {
-      const at = forest.offsets[i] as number;
-      forest.value.set(t.value, at);
-      forest.child.set(t.child, at);
-      forest.feature.set(t.feature, at);
+      const at = stored.offsets[i] as number;
+      stored.value.set(t.value, at);
+      stored.child.set(t.child, at);
+      stored.feature.set(t.feature, at);
     });
-    this.forest = forest;
+    this.forest = toScoring(stored);
     return this;
   }
 
@@ -179,20 +206,63 @@ export class IsolationForest {
     const out = new Float64Array(m.rows);
     const { data, columns } = m;
     const n = m.rows;
-    // Tree-outer order: one small tree stays in cache while every row walks it.
-    const { feature, value, child, offsets } = forest;
+    // Tree-outer order: one small tree stays in cache while every row walks it. Rows go four at a
+    // time: a step waits on two dependent loads, and four independent walks overlap those waits.
+    // Each row adds the trees' leaf values in tree order, as a row-at-a-time walk does.
+    const { value, code, offsets, heights } = forest;
     const trees = offsets.length - 1;
+    const n4 = n - (n % 4);
     for (let t = 0; t < trees; t++) {
       const root = offsets[t] as number;
-      for (let i = 0, base = 0; i < n; i++, base += columns) {
-        let node = root;
-        let f = feature[root] as number;
-        while (f >= 0) {
-          node =
-            root + (child[node] as number) + ((data[base + f] as number) >= (value[node] as number) ? 1 : 0);
-          f = feature[node] as number;
+      const height = heights[t] as number;
+      let i = 0;
+      for (let b0 = 0; i < n4; i += 4, b0 += 4 * columns) {
+        const b1 = b0 + columns;
+        const b2 = b1 + columns;
+        const b3 = b2 + columns;
+        let a0 = root;
+        let a1 = root;
+        let a2 = root;
+        let a3 = root;
+        for (let step = 0; step < height; step++) {
+          // Right is +1 only on an inner node where x >= split (NaN goes left, as `<` sends it
+          // in training); `+` of the comparison compiles to a flag, not a branch.
+          const c0 = code[a0] as number;
+          const c1 = code[a1] as number;
+          const c2 = code[a2] as number;
+          const c3 = code[a3] as number;
+          a0 =
+            root +
+            ((c0 >>> CHILD_SHIFT) & CHILD_MASK) +
+            (+((data[b0 + (c0 & FEATURE_MASK)] as number) >= (value[a0] as number)) & (c0 >>> INNER_BIT));
+          a1 =
+            root +
+            ((c1 >>> CHILD_SHIFT) & CHILD_MASK) +
+            (+((data[b1 + (c1 & FEATURE_MASK)] as number) >= (value[a1] as number)) & (c1 >>> INNER_BIT));
+          a2 =
+            root +
+            ((c2 >>> CHILD_SHIFT) & CHILD_MASK) +
+            (+((data[b2 + (c2 & FEATURE_MASK)] as number) >= (value[a2] as number)) & (c2 >>> INNER_BIT));
+          a3 =
+            root +
+            ((c3 >>> CHILD_SHIFT) & CHILD_MASK) +
+            (+((data[b3 + (c3 & FEATURE_MASK)] as number) >= (value[a3] as number)) & (c3 >>> INNER_BIT));
         }
-        out[i] = (out[i] as number) + (value[node] as number);
+        out[i] = (out[i] as number) + (value[a0] as number);
+        out[i + 1] = (out[i + 1] as number) + (value[a1] as number);
+        out[i + 2] = (out[i + 2] as number) + (value[a2] as number);
+        out[i + 3] = (out[i + 3] as number) + (value[a3] as number);
+      }
+      for (let b = i * columns; i < n; i++, b += columns) {
+        let a = root;
+        for (let step = 0; step < height; step++) {
+          const c = code[a] as number;
+          a =
+            root +
+            ((c >>> CHILD_SHIFT) & CHILD_MASK) +
+            (+((data[b + (c & FEATURE_MASK)] as number) >= (value[a] as number)) & (c >>> INNER_BIT));
+        }
+        out[i] = (out[i] as number) + (value[a] as number);
       }
     }
     const scale = -1 / (trees * averagePathLength(this.psi));
@@ -213,6 +283,7 @@ export class IsolationForest {
     const forest = this.forest;
     if (!forest) throw new Error("fit the forest before saving it");
     const nodes = Array.from(forest.offsets.subarray(1), (end, t) => end - (forest.offsets[t] as number));
+    const stored = toStored(forest);
     return {
       header: {
         version: 3,
@@ -222,7 +293,7 @@ export class IsolationForest {
         columns: this.columns,
         nodes,
       },
-      bytes: new Uint8Array(forest.buf.slice(0)),
+      bytes: new Uint8Array(stored.buf),
     };
   }
 
@@ -276,10 +347,9 @@ export class IsolationForest {
       throw corrupted();
     }
     const total = json.nodes.reduce((a, b) => a + b, 0);
-    // Written straight into the model's own buffer: a scan loads a fleet's models at once.
-    const forest = nodeArrays(json.nodes);
-    if (!fill(total, forest.buf)) throw corrupted();
-    const { feature, child, offsets } = forest;
+    const stored = storedArrays(json.nodes);
+    if (!fill(total, stored.buf)) throw corrupted();
+    const { feature, child, offsets } = stored;
     for (let t = 0; t < json.nodes.length; t++) {
       const root = offsets[t] as number;
       const n = (offsets[t + 1] as number) - root;
@@ -290,13 +360,13 @@ export class IsolationForest {
         if (f >= model.columns || (f >= 0 && (c <= i || c + 1 >= n))) throw corrupted();
       }
     }
-    model.forest = forest;
+    model.forest = toScoring(stored);
     return model;
   }
 }
 
 /** One buffer for trees of the given node counts: values, then children, then features (each aligned). */
-function nodeArrays(nodes: readonly number[]): Nodes {
+function storedArrays(nodes: readonly number[]): StoredNodes {
   const offsets = new Int32Array(nodes.length + 1);
   nodes.forEach((n, t) => {
     offsets[t + 1] = (offsets[t] as number) + n;
@@ -310,6 +380,63 @@ function nodeArrays(nodes: readonly number[]): Nodes {
     feature: new Int16Array(buf, total * 6, total),
     offsets,
   };
+}
+
+/**
+ * The scoring layout of stored trees (validated: children after their parent, inside the tree).
+ * Every path from the root is followed to its depth in one pass in node order, which sees a parent
+ * before its children; the height is an upper bound of every walk even if a corrupted tree shares a
+ * child between parents or holds unreachable nodes.
+ */
+function toScoring(stored: StoredNodes): Nodes {
+  const { value, child, feature, offsets } = stored;
+  const trees = offsets.length - 1;
+  const total = offsets[trees] as number;
+  const code = new Int32Array(total);
+  const heights = new Int32Array(trees);
+  let largest = 0;
+  for (let t = 0; t < trees; t++)
+    largest = Math.max(largest, (offsets[t + 1] as number) - (offsets[t] as number));
+  const depth = new Int32Array(largest);
+  for (let t = 0; t < trees; t++) {
+    const root = offsets[t] as number;
+    const n = (offsets[t + 1] as number) - root;
+    depth.fill(0, 0, n);
+    let height = 0;
+    for (let i = 0; i < n; i++) {
+      const f = feature[root + i] as number;
+      const d = depth[i] as number;
+      if (f < 0) {
+        code[root + i] = i << CHILD_SHIFT;
+        if (d > height) height = d;
+        continue;
+      }
+      const c = child[root + i] as number;
+      code[root + i] = INNER | (c << CHILD_SHIFT) | f;
+      if (d + 1 > (depth[c] as number)) depth[c] = d + 1;
+      if (d + 1 > (depth[c + 1] as number)) depth[c + 1] = d + 1;
+    }
+    heights[t] = height;
+  }
+  return { value: value.slice(), code, offsets, heights };
+}
+
+/** The stored layout back from the scoring one: leaves get feature −1 and child 0, as built. */
+function toStored(forest: Nodes): StoredNodes {
+  const { value, code, offsets } = forest;
+  const stored = storedArrays(Array.from(offsets.subarray(1), (end, t) => end - (offsets[t] as number)));
+  stored.value.set(value);
+  for (let i = 0; i < value.length; i++) {
+    const c = code[i] as number;
+    if (c & INNER) {
+      stored.child[i] = (c >>> CHILD_SHIFT) & CHILD_MASK;
+      stored.feature[i] = c & FEATURE_MASK;
+    } else {
+      stored.child[i] = 0;
+      stored.feature[i] = -1;
+    }
+  }
+  return stored;
 }
 
 /** Builds trees over one matrix, reusing scratch buffers between trees. */

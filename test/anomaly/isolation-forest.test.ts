@@ -1,6 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { averagePathLength, harmonic, IsolationForest } from "../../src/anomaly/isolation-forest.js";
+import {
+  averagePathLength,
+  harmonic,
+  IsolationForest,
+  type IsolationForestJson,
+} from "../../src/anomaly/isolation-forest.js";
 import { seededRandom } from "../../src/anomaly/random.js";
 
 function gaussianRows(n: number, d: number, seed: number): number[][] {
@@ -43,6 +48,55 @@ function sklearnAvailable(): boolean {
     return false;
   }
 }
+
+/**
+ * Scores by the plain walk over the stored layout (`toBinary`): one row and one tree at a time,
+ * until a leaf (feature −1), adding the leaf's depth + c(size); what the scoring loop must match.
+ */
+function referenceScores(forest: IsolationForest, rows: ArrayLike<number>[]): number[] {
+  const { header, bytes } = forest.toBinary();
+  const total = header.nodes.reduce((a, b) => a + b, 0);
+  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const value = new Float32Array(buf, 0, total);
+  const child = new Uint16Array(buf, total * 4, total);
+  const feature = new Int16Array(buf, total * 6, total);
+  const scale = -1 / (header.trees * averagePathLength(header.sampleSize));
+  return rows.map((row) => {
+    let sum = 0;
+    let root = 0;
+    for (const size of header.nodes) {
+      let node = root;
+      while ((feature[node] as number) >= 0) {
+        const x = row[feature[node] as number] as number;
+        node = root + (child[node] as number) + (x >= (value[node] as number) ? 1 : 0);
+      }
+      sum += value[node] as number;
+      root += size;
+    }
+    return 2 ** (sum * scale);
+  });
+}
+
+/** A model saved by the layout before scoring moved to packed nodes, and its scores then. */
+const EARLIER_MODEL = {
+  version: 3,
+  trees: 4,
+  sampleSize: 16,
+  seed: 3,
+  columns: 3,
+  nodes: [17, 17, 19, 21],
+  blob: "GizRQGURrD9b7B4/9dJVQAAAAEDjJj48AABAQM2c1kD1oqZAgGeFPybBkz8AAEBAAABAQP+onb0AAEBAAACAQAAAgEBArcY/XyMqPwAAgD8t3rA/ziirPxyMaL8D1EdAxEC7QAAAoEAAAKBAAACAQGk+cb4sZ0k+9aKmQAAAgEAAAIBAAACAQNRenj7L1bNAjT2WP1wIj0BRYAtBevF5QAAAQEDEQLtAAACAQAAAQEAAAEBASFgqwAAAAEDhBpI/UB5bvwAAgEAAAIBA9aKmQAAAoEDrUqE/q1wwP5knRcDmSf4/oGJdPwAAQEBlUNA/9aKmQAAAgEAx7+i/LEKcPwAAgEAAAKBAAACAQPWipkB9T+JAe+VHvwAAQEAAAEBAAABAQAAAQEABAAMACQAFAAAABwAAAAAAAAALAA0AAAAAAA8AAAAAAAAAAQADAAAABQALAAcACQAAAAAAAAAAAA0ADwAAAAAAAAAAAAEAAwALAAUACQAHAAAAAAAAAAAAAAANAAAADwARAAAAAAAAAAAAAQADAA8ABQAJAAAABwAAAAAACwANAAAAAAAAAAAAEQATAAAAAAAAAAAAAAACAAIAAQD//wIA////////AQACAP////8BAP///////wIAAgD//wEAAQABAAEA//////////8BAAAA//////////8CAAAAAQAAAAAAAAD/////////////AQD//wIAAQD//////////wIAAgABAAAAAQD//wEA/////wEAAQD//////////wAAAQD//////////w==",
+};
+const EARLIER_PROBE = [
+  [0, 0, 0],
+  [5, 0, 1],
+  [9.5, -4.5, 2],
+  [20, 20, 5],
+  [-3, 1, 1],
+];
+const EARLIER_SCORES = [
+  0.4682766416376184, 0.49221413045536605, 0.6663429672230701, 0.7173857744908058, 0.5107184512017692,
+];
 
 describe("IsolationForest", () => {
   it("computes c(n) as in Liu et al. 2008", () => {
@@ -103,6 +157,72 @@ describe("IsolationForest", () => {
     const restored = IsolationForest.fromJSON(JSON.parse(json));
     const probe = gaussianRows(200, 18, 6);
     expect(Array.from(restored.score(probe))).toEqual(Array.from(forest.score(probe)));
+  });
+
+  it("scores exactly as a plain walk of every tree, for any row count and odd data", () => {
+    const r = seededRandom(21);
+    const cases = [
+      { n: 1003, d: 18, sampleSize: 256, trees: 100 },
+      { n: 300, d: 5, sampleSize: 16, trees: 37 },
+      { n: 7, d: 3, sampleSize: 4, trees: 10 },
+    ];
+    for (const c of cases) {
+      // Integer-valued and constant columns beside Gaussian ones: ties at splits and unsplittable nodes.
+      const rows = gaussianRows(c.n, c.d, c.n).map((row) =>
+        row.map((v, j) => (j % 3 === 1 ? Math.round(v * 2) : j % 3 === 2 && j > 2 ? 1 : v)),
+      );
+      const forest = new IsolationForest({ trees: c.trees, sampleSize: c.sampleSize, seed: c.d }).fit(rows);
+      for (const count of [0, 1, 2, 3, 4, 5, 9, c.n]) {
+        // Every fifth row moved off the training rows, so walks end in all kinds of leaves.
+        const probe = Array.from({ length: count }, (_, i) => {
+          const row = rows[i % c.n] as number[];
+          return i % 5 === 4 ? row.map((v) => v + (r() - 0.5) * 6) : row;
+        });
+        expect(Array.from(forest.score(probe))).toEqual(referenceScores(forest, probe));
+      }
+      // Non-finite values (a matrix is not checked): NaN goes left at every split, as `<` in training.
+      const odd = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, 1e300];
+      const matrix = Float64Array.from({ length: 10 * c.d }, (_, k) => odd[k % odd.length] as number);
+      const oddRows = Array.from({ length: 10 }, (_, i) =>
+        Array.from(matrix.subarray(i * c.d, (i + 1) * c.d)),
+      );
+      expect(Array.from(forest.score({ data: matrix, columns: c.d }))).toEqual(
+        referenceScores(forest, oddRows),
+      );
+    }
+  });
+
+  it("loads a model saved by the earlier node layout: same scores, same bytes when saved again", () => {
+    const forest = IsolationForest.fromJSON(EARLIER_MODEL as IsolationForestJson);
+    expect(Array.from(forest.score(EARLIER_PROBE))).toEqual(EARLIER_SCORES);
+    expect(forest.toJSON()).toEqual(EARLIER_MODEL);
+    const { header, bytes } = forest.toBinary();
+    const restored = IsolationForest.fromBinary(header, bytes);
+    expect(Array.from(restored.score(EARLIER_PROBE))).toEqual(EARLIER_SCORES);
+    expect(Buffer.from(restored.toBinary().bytes).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it("walks far enough in a stored tree whose nodes share a child (valid indices, never built so)", () => {
+    // One tree: 0 → 1|2, 1 → 3|4, 3 → 4|5, 4 → 6|7; leaves 2, 5, 6, 7. Node 4 is reached at depth 2
+    // (from 1) and at depth 3 (from 3): the walk must take 4 steps, not 3.
+    const nodes = 8;
+    const buf = new ArrayBuffer(nodes * 8);
+    new Float32Array(buf, 0, nodes).set([0.5, 0.5, 1.25, 0.5, 0.5, 3.5, 4.25, 4.75]);
+    new Uint16Array(buf, nodes * 4, nodes).set([1, 3, 0, 4, 6, 0, 0, 0]);
+    new Int16Array(buf, nodes * 6, nodes).set([0, 1, -1, 0, 1, -1, -1, -1]);
+    const forest = IsolationForest.fromBinary(
+      { version: 3, trees: 1, sampleSize: 8, seed: 1, columns: 2, nodes: [nodes] },
+      new Uint8Array(buf),
+    );
+    const probe = [
+      [0.2, 0.2],
+      [0.2, 0.7],
+      [0.7, 0],
+      [0.4, 0.9],
+    ];
+    const scores = forest.score(probe);
+    expect(Array.from(scores)).toEqual(referenceScores(forest, probe));
+    expect(scores[0]).toBe(2 ** (-4.25 / averagePathLength(8)));
   });
 
   it("rejects corrupted models and bad input clearly", () => {
