@@ -12,6 +12,7 @@ import { cliBench } from "./cli-bench.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
 import { llmBench } from "./llm-bench.js";
 import { nabBench } from "./nab/nab-bench.js";
+import { nabCvBench } from "./nab/nab-cv.js";
 import { scaleBench } from "./scale/scale-bench.js";
 import { slackBench } from "./slack-bench.js";
 import { smdBench } from "./smd/run.js";
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   slack: slackBench,
   "isolation-forest": isolationForestBench,
   nab: () => nabBench(),
+  "nab-cv": nabCvBench,
   smd: smdBench,
   scale: scaleBench,
   chart: chartBench,

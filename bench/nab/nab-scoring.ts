@@ -80,16 +80,33 @@ export function sweep(
   thresholds: number[] = defaultThresholds(),
 ): ProfileResult {
   const windowCount = files.reduce((n, f) => n + f.windows.length, 0);
-  const perfect = p.tp * windowCount;
-  const nullScore = -p.fn * windowCount;
-  let best: ProfileResult = { profile: p.name, threshold: 1.01, raw: nullScore, normalised: 0 };
+  let best: ProfileResult = {
+    profile: p.name,
+    threshold: NEVER_THRESHOLD,
+    raw: nullScore(windowCount, p),
+    normalised: 0,
+  };
   for (const t of thresholds) {
     let raw = 0;
     for (const f of files) raw += fileScore(f, t, p);
     if (raw > best.raw) best = { profile: p.name, threshold: t, raw, normalised: 0 };
   }
-  best.normalised = (100 * (best.raw - nullScore)) / (perfect - nullScore);
+  best.normalised = normalise(best.raw, windowCount, p);
   return best;
+}
+
+/** A threshold no score reaches: the null detector, chosen when no threshold beats it. */
+export const NEVER_THRESHOLD = 1.01;
+
+/** The raw score of the null detector (no detections) over files holding `windowCount` windows. */
+export function nullScore(windowCount: number, p: Profile): number {
+  return -p.fn * windowCount;
+}
+
+/** A raw total on 0..100: 0 is the null detector's score over the same windows, 100 the perfect one's. */
+export function normalise(raw: number, windowCount: number, p: Profile): number {
+  const perfect = p.tp * windowCount;
+  return (100 * (raw - nullScore(windowCount, p))) / (perfect - nullScore(windowCount, p));
 }
 
 export function defaultThresholds(): number[] {
