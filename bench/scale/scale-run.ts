@@ -72,7 +72,8 @@ const trained = await stage("train and save models", () => service.trainFrom("be
 window.hosts.clear();
 const scanWindow = await stage(
   "fetch scan window",
-  () => fetchFeatures(client, { start: END - 900, end: END, step: 60 }, { rateWindowSeconds: 300 }),
+  // The service's default scan window: the newest point and the hour the temporal part compares it with.
+  () => fetchFeatures(client, { start: END - 3900, end: END, step: 60 }, { rateWindowSeconds: 300 }),
   (w) => w.queries,
 );
 const scan = await stage("first scan: load models and score", () => service.scanFrom("bench", scanWindow));

@@ -1,19 +1,30 @@
 /**
  * `npm run bench -- smd`: detectors on the SMD dev machines (../shared/data/smd), scored by the
- * README's rules (bench/smd/scoring.ts) in one run: our matrix detector exactly as
- * `cloudops detect TEST --train TRAIN` scores it, and scikit-learn's IsolationForest(random_state=0)
- * on the same files, then the bench prototypes of issue 14's score parts and their ensembles
- * (pca-part.ts, parts.ts). Each machine is its own problem: fit on its train half, score its test half.
- * `npx tsx bench/smd/run.ts` runs it alone.
+ * README's rules (bench/smd/scoring.ts) in one run: the host detector exactly as `cloudops detect
+ * TEST --train TRAIN` scores it, scikit-learn's IsolationForest(random_state=0) on the same files,
+ * then every candidate configuration of the host ensemble — each part alone and their combinations —
+ * through the same code (production.ts), the leave-one-machine-out choice among them, and the
+ * default threshold's findings on the anomaly-free stretches. Each machine is its own problem: fit
+ * on its train half, score its test half. `npx tsx bench/smd/run.ts` runs it alone.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { CALIBRATION_MARGIN, DEFAULT_FALSE_ALARMS_PER_DAY } from "../../src/anomaly/alarm-budget.js";
 import { detectMatrixCsv } from "../../src/anomaly/detect-csv.js";
-import { partDetectors } from "./parts.js";
-import { pcaReconstruction } from "./pca-part.js";
+import { ENSEMBLE_DEFAULTS } from "../../src/anomaly/host-ensemble.js";
+import {
+  BUDGETS,
+  CANDIDATES,
+  candidateName,
+  crossValidate,
+  crossValidated,
+  falseAlarms,
+  marginEstimate,
+  ProductionRuns,
+} from "./production.js";
 import {
   averagePrecision,
   bestCompositeF1,
@@ -33,13 +44,8 @@ export interface MachineScores {
 }
 
 /**
- * A detector, or one score part of the host ensemble, measured alone. Issue 14's further parts plug
- * in here as entries of DETECTORS, each alone and then combined (e.g. rank-normalised mean or max):
- * - PCA / robust-PCA reconstruction error on robustly scaled features;
- * - per-feature robust z against the hour-of-day baseline (SMD has no timestamps: minute of day is
- *   the row index mod 1440, test rows continue train's clock at trainRows);
- * - a multi-scale temporal score (the change over the last minutes, not only the current row).
- * A part that can say which metrics moved gives `explain`, and the run reports its HitRate@P%.
+ * A detector, or one configuration of the host ensemble, measured on every machine. One that can say
+ * which metrics moved gives `explain`, and the run reports its HitRate@P%.
  */
 export interface SmdDetector {
   name: string;
@@ -61,7 +67,7 @@ function timed(f: () => Float64Array): MachineScores {
  * it). The time includes parsing the CSV text and writing the scored rows, as the command does.
  */
 export const cloudopsDetect: SmdDetector = {
-  name: "cloudops detect --train (isolation forest)",
+  name: "cloudops detect --train (the host detector, defaults)",
   async score(machines) {
     return machines.map((m) =>
       timed(() => {
@@ -200,34 +206,87 @@ function fmt(x: number): string {
   return Number.isNaN(x) ? "—" : x.toFixed(3);
 }
 
+function resultLines(name: string, results: MachineResult[]): string[] {
+  const lines = results.map(
+    (r) =>
+      `| ${name} | ${r.machine} | ${fmt(r.composite)} | ${fmt(r.compositeGlobal)} | ${fmt(r.ap)} | ${fmt(r.paF1)} | ${fmt(r.hit100)} | ${fmt(r.hit150)} | ${r.seconds.toFixed(2)} |`,
+  );
+  const col = (k: keyof Omit<MachineResult, "machine">) => results.map((r) => r[k]);
+  lines.push(
+    `| ${name} | **mean** | **${fmt(mean(col("composite")))}** | **${fmt(mean(col("compositeGlobal")))}** | **${fmt(mean(col("ap")))}** | ${fmt(mean(col("paF1")))} | ${fmt(mean(col("hit100")))} | ${fmt(mean(col("hit150")))} | ${col(
+      "seconds",
+    )
+      .reduce((a, b) => a + b, 0)
+      .toFixed(2)} |`,
+  );
+  return lines;
+}
+
 export async function smdBench(): Promise<string> {
   const t0 = performance.now();
   const machines = loadSmd();
-  const detectors: SmdDetector[] = [
-    cloudopsDetect,
-    sklearnIsolationForest(SMD_DIR),
-    pcaReconstruction(),
-    ...partDetectors(),
-  ];
+  const runs = new ProductionRuns();
   const lines = [
     `${machines.length} machines (${machines.map((m) => `${m.name}: ${m.trainRows} train / ${m.testRows} test rows`).join("; ")}), 38 metrics.`,
+    `Host detector defaults: parts ${ENSEMBLE_DEFAULTS.parts.join(" + ")}, ${ENSEMBLE_DEFAULTS.combine}, top ${ENSEMBLE_DEFAULTS.topK}.`,
     "",
     "| detector | machine | composite-F1 (own t) | composite-F1 (global t) | AP | PA-F1 (ref. only) | HitRate@100% | HitRate@150% | fit + score s |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|",
   ];
-  for (const d of detectors) {
-    const results = await evaluate(d, machines);
-    for (const r of results)
-      lines.push(
-        `| ${d.name} | ${r.machine} | ${fmt(r.composite)} | ${fmt(r.compositeGlobal)} | ${fmt(r.ap)} | ${fmt(r.paF1)} | ${fmt(r.hit100)} | ${fmt(r.hit150)} | ${r.seconds.toFixed(2)} |`,
-      );
-    const col = (k: keyof Omit<MachineResult, "machine">) => results.map((r) => r[k]);
+  const defaults = CANDIDATES.find(
+    (c) =>
+      c.topK === ENSEMBLE_DEFAULTS.topK &&
+      c.combine === ENSEMBLE_DEFAULTS.combine &&
+      c.parts.join() === ENSEMBLE_DEFAULTS.parts.join(),
+  );
+  // The command's explanations are the defaults' ranking (the same detector, read through scoreMatrix).
+  const explain = defaults ? runs.detector(defaults).explain : undefined;
+  const fixed = [{ ...cloudopsDetect, ...(explain ? { explain } : {}) }, sklearnIsolationForest(SMD_DIR)];
+  for (const d of fixed) lines.push(...resultLines(d.name, await evaluate(d, machines)));
+  for (const c of CANDIDATES)
+    lines.push(...resultLines(candidateName(c), await evaluate(runs.detector(c), machines)));
+  const cv = crossValidate(runs, machines);
+  const cvDetector = crossValidated(runs, machines, cv.chosen);
+  lines.push(...resultLines(cvDetector.name, await evaluate(cvDetector, machines)));
+  lines.push(
+    "",
+    "Leave-one-machine-out choice (criterion: mean of AP, composite-F1 at one global threshold, composite-F1 at the default threshold, on the other machines):",
+    "",
+    "| held out | chosen on the others | criterion on the others |",
+    "|---|---|---:|",
+    ...cv.folds.map((f) => `| ${f.heldOut} | ${f.chosen} | ${f.trainCriterion.toFixed(3)} |`),
+  );
+  lines.push(
+    "",
+    "The same criterion on all machines (the choice the defaults follow):",
+    "",
+    "| candidate | criterion, all machines |",
+    "|---|---:|",
+    ...cv.allMachines.map((a) => `| ${a.candidate} | ${a.criterion.toFixed(3)} |`),
+  );
+  if (defaults) {
+    const scores = machines.map((m) => runs.run(defaults, m).scored.score);
     lines.push(
-      `| ${d.name} | **mean** | **${fmt(mean(col("composite")))}** | **${fmt(mean(col("compositeGlobal")))}** | **${fmt(mean(col("ap")))}** | ${fmt(mean(col("paF1")))} | ${fmt(mean(col("hit100")))} | ${fmt(mean(col("hit150")))} | ${col(
-        "seconds",
-      )
-        .reduce((a, b) => a + b, 0)
-        .toFixed(2)} |`,
+      "",
+      `The default threshold (budget ${DEFAULT_FALSE_ALARMS_PER_DAY} findings per healthy host per day, 1,440 rows a day, margin ${CALIBRATION_MARGIN} decades) on the anomaly-free stretches (test rows over 60 rows from any labelled anomaly); findings = runs of flagged rows:`,
+      "",
+      "| machine | anomaly-free days | findings | per day | labelled anomalies found | composite-F1 at the default threshold |",
+      "|---|---:|---:|---:|---:|---:|",
+      ...machines.map((m, i) => {
+        const f = falseAlarms(m, scores[i] as Float64Array);
+        return `| ${m.name} | ${f.quietDays.toFixed(1)} | ${f.findings} | ${f.perDay.toFixed(2)} | ${f.segmentsFound} / ${f.segments} | ${fmt(f.compositeF1)} |`;
+      }),
+      "",
+      `Findings per day by budget (${BUDGETS.join(", ")}): ${machines
+        .map(
+          (m, i) =>
+            `${m.name} ${BUDGETS.map((b) => falseAlarms(m, scores[i] as Float64Array, b).perDay.toFixed(2)).join(" / ")}`,
+        )
+        .join("; ")}.`,
+    );
+    const margin = marginEstimate(machines, scores);
+    lines.push(
+      `Calibration margin estimate (decades): ${machines.map((m, i) => `${m.name} ${(margin.perMachine[i] as number).toFixed(2)}`).join(", ")}; median ${margin.median.toFixed(2)} (shipped: ${CALIBRATION_MARGIN}).`,
     );
   }
   lines.push(

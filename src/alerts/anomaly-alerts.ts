@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Finding, ScanChanges } from "../anomaly/anomaly-store.js";
-import { describeDeviation } from "../assistant/answers/anomalies.js";
+import { describeDeviation, describeFlaggedBy, describeRarity } from "../assistant/answers/anomalies.js";
 import type { Alert } from "./alert.js";
 
 /** One fingerprint per host and environment: every episode of a host is the same alert firing again. */
@@ -32,7 +32,7 @@ function findingAlert(f: Finding, status: Alert["status"], now: number): Alert {
     startsAt: f.at * 1000,
     ...(status === "resolved" ? { endsAt: now } : {}),
     source: "anomaly",
-    value: `anomaly score ${f.score.toFixed(2)} vs threshold ${f.threshold.toFixed(2)}`,
+    value: `anomaly score ${f.score.toFixed(2)} (${describeRarity(f.score)}) vs threshold ${f.threshold.toFixed(2)}${f.flaggedBy?.length ? `; flagged for ${describeFlaggedBy(f)}` : ""}`,
   };
 }
 

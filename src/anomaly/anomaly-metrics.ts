@@ -49,7 +49,7 @@ export function registerAnomalyGauges(
   // each waits for it before its values are read.
   const score: Gauge<"instance" | "environment"> = new Gauge({
     name: "cloudops_anomaly_score",
-    help: "Isolation-forest anomaly score of each host's newest point (0–1; above the host's threshold is unusual).",
+    help: "Host detector score of each host's newest point: its rarity for the host in decades (4 is about one scan in 10,000); at or above the host's threshold is a finding.",
     labelNames: ["instance", "environment"],
     registers: [],
     collect: () => refresh(),

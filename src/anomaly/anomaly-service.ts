@@ -2,8 +2,10 @@
  * Train and scan one environment: the work behind the `anomaly-train` and `anomaly-scan` jobs, kept
  * free of queue concerns so it can run from a job, a test or the CLI alike.
  */
+
 import { availableParallelism } from "node:os";
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
+import { type AlarmBudget, DEFAULT_FALSE_ALARMS_PER_DAY } from "./alarm-budget.js";
 import type { AnomalyStore, Finding, LearningStatus } from "./anomaly-store.js";
 import { type FeatureWindow, fetchFeatures } from "./feature-fetch.js";
 import { longestHistorySeconds, measureHistorySeconds, trainingStepFor } from "./history.js";
@@ -24,7 +26,10 @@ export interface AnomalyServiceOptions {
   trainWindowSeconds?: number;
   /** Training resolution, seconds; default 5 minutes. */
   trainStepSeconds?: number;
-  /** How far back a scan looks for the newest point, seconds; default 15 minutes. */
+  /**
+   * How far back a scan reads, seconds; default 65 minutes: the newest point and the hour before it,
+   * which the detector's temporal part compares it with.
+   */
   scanWindowSeconds?: number;
   /** Scan resolution, seconds; default 60. */
   scanStepSeconds?: number;
@@ -34,6 +39,10 @@ export interface AnomalyServiceOptions {
   trainThreads?: number;
   /** History needed before a first model is trained, seconds; default 1 hour. */
   minHistorySeconds?: number;
+  /** Findings expected per healthy host per day; default DEFAULT_FALSE_ALARMS_PER_DAY. */
+  falseAlarmsPerDay?: number;
+  /** How often each host is scored, ms (the scan schedule); default one minute. */
+  scanEveryMs?: number;
 }
 
 export interface TrainResult {
@@ -84,11 +93,13 @@ export class AnomalyService {
     this.opts = {
       trainWindowSeconds: options.trainWindowSeconds ?? 7 * 86400,
       trainStepSeconds: options.trainStepSeconds ?? 300,
-      scanWindowSeconds: options.scanWindowSeconds ?? 900,
+      scanWindowSeconds: options.scanWindowSeconds ?? 3900,
       scanStepSeconds: options.scanStepSeconds ?? 60,
       now: options.now ?? Date.now,
       trainThreads: options.trainThreads ?? availableParallelism(),
       minHistorySeconds: options.minHistorySeconds ?? 3600,
+      falseAlarmsPerDay: options.falseAlarmsPerDay ?? DEFAULT_FALSE_ALARMS_PER_DAY,
+      scanEveryMs: options.scanEveryMs ?? 60_000,
     };
   }
 
@@ -176,6 +187,7 @@ export class AnomalyService {
               series: window.hosts.get(instance) as HostSeries,
               times: window.times,
               now: this.opts.now(),
+              budget: this.budget(),
             })),
           );
           const usable: HostModel[] = [];
@@ -202,7 +214,7 @@ export class AnomalyService {
     // Hosts with short history are scored by one model of the fleet's data.
     const pooled =
       short.size > 0
-        ? trainPooledModels(new Map([...poolSample, ...short]), this.opts.now()).filter((m) =>
+        ? trainPooledModels(new Map([...poolSample, ...short]), this.opts.now(), this.budget()).filter((m) =>
             short.has(m.instance),
           )
         : [];
@@ -217,6 +229,14 @@ export class AnomalyService {
       pooled: pooled.length,
       queries: window.queries,
       seconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  /** The false-alarm budget the models' thresholds are set from. */
+  private budget(): AlarmBudget {
+    return {
+      falseAlarmsPerDay: this.opts.falseAlarmsPerDay,
+      scoresPerDay: 86_400_000 / this.opts.scanEveryMs,
     };
   }
 
@@ -249,8 +269,14 @@ export class AnomalyService {
       else stale.push(instance);
     });
     for (const [instance, stored] of await this.store.loadModels(environment, stale)) {
-      // Only the decoded forest is kept: the stored encoding is garbage once decoded.
-      const model = toScoringModel(stored);
+      // Only the decoded detector is kept: the stored encoding is garbage once decoded. A model that
+      // does not decode (corrupted in Redis) leaves its host unscored until the next training.
+      let model: ScoringModel;
+      try {
+        model = toScoringModel(stored);
+      } catch {
+        continue;
+      }
       cache.set(instance, model);
       out.set(instance, model);
     }

@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { parseStored } from "../redis/parse-stored.js";
 import type { HostModel, HostScore } from "./host-detector.js";
+import { PART_NAMES } from "./host-ensemble.js";
 
 const FINDING_TTL_SECONDS = 7 * 86400;
 const MAX_FINDINGS = 1000;
@@ -28,7 +29,7 @@ const hostScoreSchema = z.object({
   threshold: z.number(),
   anomalous: z.boolean(),
   deviations: z.array(deviationSchema),
-  reason: z.enum(["isolation", "deviation"]).optional(),
+  flaggedBy: z.array(z.enum(PART_NAMES)).optional(),
 });
 
 const modelSchema = z.object({
@@ -44,16 +45,19 @@ const modelSchema = z.object({
       hourly: z.array(z.number()).length(24).optional(),
     }),
   ),
-  // Older model versions fail here and are retrained at the next training run. The header is
-  // checked in full when the forest is decoded.
-  forest: z.object({
-    version: z.literal(3),
-    trees: z.number(),
-    sampleSize: z.number(),
-    seed: z.number(),
-    columns: z.number(),
-    nodes: z.array(z.number()),
-  }),
+  // Older model versions (no ensemble) fail here and are retrained at the next training run. The
+  // ensemble and the forest's header are checked in full when the model is decoded.
+  ensemble: z.object({ version: z.literal(1), parts: z.array(z.enum(PART_NAMES)).min(1) }).passthrough(),
+  forest: z
+    .object({
+      version: z.literal(3),
+      trees: z.number(),
+      sampleSize: z.number(),
+      seed: z.number(),
+      columns: z.number(),
+      nodes: z.array(z.number()),
+    })
+    .optional(),
   threshold: z.number(),
   trainedAt: z.number(),
   rows: z.number(),
@@ -125,7 +129,8 @@ export interface LearningStatus {
  * writes null, so medians of missing features travel as null.
  */
 function modelToJson(model: HostModel): string {
-  return JSON.stringify({ ...model, forest: model.forest.header });
+  const { forest, ...rest } = model;
+  return JSON.stringify(forest ? { ...rest, forest: forest.header } : rest);
 }
 
 const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -143,7 +148,8 @@ export class AnomalyStore {
     const multi = this.redis.multi();
     for (const m of models) {
       multi.hset(`${this.prefix}:${environment}:models`, m.instance, modelToJson(m));
-      multi.hset(`${this.prefix}:${environment}:forests`, m.instance, asBuffer(m.forest.bytes));
+      if (m.forest) multi.hset(`${this.prefix}:${environment}:forests`, m.instance, asBuffer(m.forest.bytes));
+      else multi.hdel(`${this.prefix}:${environment}:forests`, m.instance);
       multi.hset(`${this.prefix}:${environment}:model-versions`, m.instance, String(m.trainedAt));
     }
     await multi.exec();
@@ -203,11 +209,16 @@ export class AnomalyStore {
     names.forEach((instance, k) => {
       const m = parseStored(modelSchema, texts[k]);
       const bytes = forests[k];
-      if (!m || !bytes) return;
+      // A model whose forest header has no bytes beside it (or the reverse) is incomplete: skipped.
+      if (!m || (m.forest !== undefined) !== (bytes !== null && bytes !== undefined)) return;
+      const { forest, ...rest } = m;
       out.set(instance, {
-        ...m,
+        ...rest,
+        ensemble: m.ensemble as unknown as HostModel["ensemble"],
         baselines: m.baselines.map((b) => ({ ...b, median: b.median ?? Number.NaN })),
-        forest: { header: m.forest as HostModel["forest"]["header"], bytes },
+        ...(forest && bytes
+          ? { forest: { header: forest as NonNullable<HostModel["forest"]>["header"], bytes } }
+          : {}),
       });
     });
     return out;

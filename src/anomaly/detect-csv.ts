@@ -1,10 +1,12 @@
 /**
  * `cloudops detect`: anomaly scores for CSV files. One series (`timestamp,value`) is scored causally
- * by the streaming detector; a numeric matrix is scored by an isolation forest fitted on a training
- * matrix. Both modes write every input row unchanged plus `anomaly_score,anomaly`, and read a header
+ * by the streaming detector; a numeric matrix is scored by the host detector (the bot's own, see
+ * host-detector.ts) fitted on a training matrix. Both modes write every input row unchanged plus `anomaly_score,anomaly`, and read a header
  * row the same way. Any malformed input is a CsvInputError naming the file and line.
  */
-import { IsolationForest } from "./isolation-forest.js";
+import { DEFAULT_FALSE_ALARMS_PER_DAY, thresholdForRate } from "./alarm-budget.js";
+import { baselinesFor, fitDetector, type HostSeries, scaledRows } from "./host-detector.js";
+import type { EnsembleOptions, EnsembleScores } from "./host-ensemble.js";
 import { StreamingDetector } from "./streaming-detector.js";
 
 export class CsvInputError extends Error {}
@@ -20,14 +22,23 @@ export const MAX_CSV_BYTES = 512 * 2 ** 20;
  */
 export const DEFAULT_SERIES_THRESHOLD = 0.993;
 
-/** The matrix mode's default: the bot's calibration of a host model, applied to TRAIN's own scores. */
-const MATRIX_QUANTILE = 0.995;
-const MATRIX_MARGIN = 0.02;
-const MATRIX_MIN_THRESHOLD = 0.6;
+/** Seconds between a matrix's rows when not given: one a minute, as the SMD server data. */
+export const DEFAULT_MATRIX_INTERVAL = 60;
+/**
+ * The smallest spread that counts as a change in a matrix column, in the column's units. The host
+ * features have one per unit; a plain matrix has none, and 0.01 suits fractions and small rates.
+ */
+const MATRIX_SCALE_FLOOR = 0.01;
+/** The seed of the matrix mode's forest (when the ensemble has one): the same file, the same scores. */
+const MATRIX_SEED = 42;
 
 export interface DetectOptions {
   /** anomaly = 1 when anomaly_score ≥ threshold; a default per mode when absent. */
   threshold?: number;
+  /** Matrix mode: seconds between rows (TEST continues TRAIN's clock). */
+  intervalSeconds?: number;
+  /** Matrix mode: the false-alarm budget the default threshold is set from, per day of rows. */
+  falseAlarmsPerDay?: number;
 }
 
 function lines(text: string, file: string): string[] {
@@ -112,16 +123,51 @@ function parseMatrix(text: string, file: string): Matrix {
   return { ...(header ? { header } : {}), lines: rows.slice(start), values };
 }
 
-/** The 99.5th percentile of the training rows' own scores plus a margin, never below 0.6. */
-function matrixThreshold(trainScores: Float64Array): number {
-  const sorted = Float64Array.from(trainScores).sort();
-  const q = sorted[Math.min(sorted.length - 1, Math.floor(MATRIX_QUANTILE * (sorted.length - 1)))] ?? 0;
-  return Math.max(MATRIX_MIN_THRESHOLD, q + MATRIX_MARGIN);
+/** A matrix's columns as series (feature after feature), as the host detector takes them. */
+function columnsOf(values: ArrayLike<number>[], columns: number): HostSeries {
+  return Array.from({ length: columns }, (_, j) => Float64Array.from(values, (row) => row[j] as number));
 }
 
 /**
- * Fits an isolation forest on TRAIN and scores every TEST row; returns TEST's rows unchanged plus
- * `anomaly_score,anomaly`.
+ * The host detector fitted on `train` and scored on `test` (rows `intervalSeconds` apart, test
+ * continuing train's clock from 00:00 UTC): the matrix mode's scores, and the parts and
+ * explanations behind them. `ensemble` overrides the detector's defaults (the benchmark compares
+ * candidates through this one path).
+ */
+export function scoreMatrix(
+  train: ArrayLike<number>[],
+  test: ArrayLike<number>[],
+  names: readonly string[],
+  intervalSeconds: number,
+  ensemble: Partial<EnsembleOptions> = {},
+): EnsembleScores {
+  const columns = names.length;
+  const nTrain = train.length;
+  const all = columnsOf([...train, ...test], columns);
+  const times = Float64Array.from({ length: nTrain + test.length }, (_, i) => i * intervalSeconds);
+  const trainSeries = all.map((c) => c.subarray(0, nTrain));
+  const trainTimes = times.subarray(0, nTrain);
+  const baselines = baselinesFor(
+    trainSeries,
+    names.map((name) => ({ name, floor: MATRIX_SCALE_FLOOR })),
+    trainTimes,
+  );
+  const fitted = fitDetector(
+    scaledRows(trainSeries, baselines, 0, nTrain, trainTimes),
+    trainTimes,
+    MATRIX_SEED,
+    ensemble,
+  );
+  // TEST is scored after TRAIN's rows, so its first rows have their recent history.
+  return fitted.ensemble.score({ ...scaledRows(all, baselines, 0, times.length, times), times }, nTrain);
+}
+
+/**
+ * Fits the host detector on TRAIN and scores every TEST row; returns TEST's rows unchanged plus
+ * `anomaly_score,anomaly`. Rows are `intervalSeconds` apart and TEST continues TRAIN's clock (from
+ * 00:00 UTC), so the hour-of-day baselines and the temporal windows see the time they would live.
+ * The score is the row's rarity for TRAIN in decades (4 = one row in 10,000); the default threshold
+ * is the rarity at which a healthy machine would be flagged `falseAlarmsPerDay` times a day.
  */
 export function detectMatrixCsv(
   testText: string,
@@ -140,10 +186,12 @@ export function detectMatrixCsv(
   // A model needs rows to tell usual from unusual: one row is no training set.
   if (train.values.length < 2)
     throw new CsvInputError(`${trainFile} has ${train.values.length} data row; training needs at least 2`);
-  const forest = new IsolationForest({ trees: 200, sampleSize: 256, seed: 42 }).fit(train.values);
-  const threshold = options.threshold ?? matrixThreshold(forest.score(train.values));
-  const scores = forest.score(test.values);
+  const interval = options.intervalSeconds ?? DEFAULT_MATRIX_INTERVAL;
   const names = test.header ?? Array.from({ length: testColumns }, (_, k) => `x${k + 1}`);
+  const scores = scoreMatrix(train.values, test.values, names, interval).score;
+  const threshold =
+    options.threshold ??
+    thresholdForRate(options.falseAlarmsPerDay ?? DEFAULT_FALSE_ALARMS_PER_DAY, 86400 / interval);
   const out = [`${names.join(",")},anomaly_score,anomaly`];
   test.lines.forEach((row, i) => {
     out.push(scoredRow(row, scores[i] as number, threshold));

@@ -1,17 +1,21 @@
 /**
- * Per-host anomaly detection over the 18 features: robust scaling against the host's own history,
- * an isolation forest fitted on it, and an explanation naming the features that moved most.
+ * Per-host anomaly detection over the 18 features: robust scaling against the host's own history
+ * (its usual level at each hour of the day when it has one), the host ensemble fitted on it
+ * (host-ensemble.ts), and an explanation ranking the features by their part in the finding.
+ * `cloudops detect TEST --train TRAIN` runs the same detector on a CSV matrix (detect-csv.ts).
  */
 import type { Unit } from "../metrics/catalogue.js";
+import { type AlarmBudget, DEFAULT_ALARM_BUDGET, thresholdForRate } from "./alarm-budget.js";
 import { FEATURES } from "./features.js";
-import { type ForestHeader, IsolationForest } from "./isolation-forest.js";
 import {
-  quantileSelect,
-  quantileSorted,
-  type RobustBaseline,
-  robustBaseline,
-  sortedFinite,
-} from "./robust-stats.js";
+  ENSEMBLE_DEFAULTS,
+  type EnsembleJson,
+  type EnsembleOptions,
+  HostEnsemble,
+  type PartName,
+} from "./host-ensemble.js";
+import { type ForestHeader, IsolationForest } from "./isolation-forest.js";
+import { quantileSelect, type RobustBaseline, robustBaseline } from "./robust-stats.js";
 
 /** The smallest spread that counts as a change, per unit: flat series must not turn noise into alarms. */
 const SCALE_FLOOR: Record<Unit, number> = {
@@ -27,18 +31,6 @@ const SCALE_FLOOR: Record<Unit, number> = {
 const MIN_COVERAGE = 0.5;
 /** Fewer training rows than this: the host is scored by the fleet's pooled model. */
 export const MIN_HOST_ROWS = 96;
-/** A finding needs a feature at least this many robust deviations from its baseline. */
-const MIN_EXPLAINED_Z = 4;
-/**
- * Far outside the host's envelope: anomalous whatever the forest says. Axis-parallel splits cannot
- * separate a point beyond the training range from the most extreme training points, so a burst on 3
- * of 18 features scores only ~0.5; these deviations catch it.
- */
-const EXTREME_Z = 8;
-const STRONG_Z = 5;
-/** Scores never count as anomalous below this, however quiet the host's training data was. */
-const MIN_SCORE = 0.6;
-
 export interface FeatureBaseline extends RobustBaseline {
   name: string;
   present: boolean;
@@ -72,8 +64,11 @@ export interface HostModel {
   /** "host" when trained on this host's history, "pooled" when on the fleet's. */
   kind: "host" | "pooled";
   baselines: FeatureBaseline[];
-  forest: StoredForest;
-  /** Scores above this are unusual for this host (from its training scores). */
+  /** The ensemble's parts, references and calibration. */
+  ensemble: EnsembleJson;
+  /** Present when the ensemble has an isolation part. */
+  forest?: StoredForest;
+  /** Scores at or above this are findings: set from the false-alarm budget. */
   threshold: number;
   trainedAt: number;
   rows: number;
@@ -96,13 +91,14 @@ export interface HostScore {
   instance: string;
   /** Time of the scored point, epoch seconds. */
   at: number;
+  /** How rare the point is for this host, in decades of probability (4 = one in 10,000 scans). */
   score: number;
   threshold: number;
   anomalous: boolean;
-  /** All present features, most deviant first. */
+  /** All present features, ranked by their part in the score (the flagging parts' contributions). */
   deviations: FeatureDeviation[];
-  /** Why it counts as anomalous: the forest's score, or features far outside their envelope. */
-  reason?: "isolation" | "deviation";
+  /** The ensemble's parts that flagged the point, most flagging first (when anomalous). */
+  flaggedBy?: PartName[];
 }
 
 /** One feature of one host over time. Fetched windows hold float32: half the memory, ample precision. */
@@ -142,22 +138,28 @@ function rowsWithData(series: HostSeries, n: number, use?: (f: number) => boolea
   return live;
 }
 
-function scaledRows(
+/**
+ * The rows of the series as robust z against each feature's usual level (at that hour when the
+ * baseline has a daily profile), row-major. Missing features and gaps are `missing`: NaN keeps them
+ * apart for the ensemble; 0 (the baseline) for a model that needs every value.
+ */
+export function scaledRows(
   series: HostSeries,
   baselines: FeatureBaseline[],
   from = 0,
   to = series[0]?.length ?? 0,
   times?: ArrayLike<number>,
-) {
+  missing = Number.NaN,
+): { data: Float64Array; columns: number } {
   const d = baselines.length;
   const n = Math.max(0, to - from);
-  const data = new Float64Array(n * d);
+  const data = new Float64Array(n * d).fill(missing);
   const hours = new Uint8Array(n);
   if (times) for (let t = 0; t < n; t++) hours[t] = hourOf(times[from + t] as number);
   for (let f = 0; f < d; f++) {
     const b = baselines[f] as FeatureBaseline;
     const xs = series[f];
-    // Missing features and gaps sit at the baseline (0): absence of data is not an anomaly.
+    // Absence of data is not an anomaly: a missing feature never scores.
     if (!b.present || !xs) continue;
     const { median, scale, hourly } = b;
     for (let t = 0; t < n; t++) {
@@ -176,14 +178,31 @@ function hashSeed(text: string): number {
   return h >>> 0;
 }
 
+/** A column's name and the smallest spread that counts as a change in it. */
+export interface ColumnSpec {
+  name: string;
+  floor: number;
+}
+
+const FEATURE_COLUMNS: ColumnSpec[] = FEATURES.map((f) => ({ name: f.name, floor: SCALE_FLOOR[f.unit] }));
+
+/** Baselines of the 18 host features. */
 export function baselinesOf(series: HostSeries, times?: ArrayLike<number>): FeatureBaseline[] {
-  return FEATURES.map((f, i) => {
+  return baselinesFor(series, FEATURE_COLUMNS, times);
+}
+
+/** Baselines of any columns: median and robust spread, and a daily profile where one holds. */
+export function baselinesFor(
+  series: HostSeries,
+  columns: readonly ColumnSpec[],
+  times?: ArrayLike<number>,
+): FeatureBaseline[] {
+  return columns.map((c, i) => {
     const xs = series[i] ?? new Float64Array(0);
-    const floor = SCALE_FLOOR[f.unit];
-    const b = robustBaseline(xs, floor);
-    const base: FeatureBaseline = { ...b, name: f.name, present: b.coverage >= MIN_COVERAGE };
+    const b = robustBaseline(xs, c.floor);
+    const base: FeatureBaseline = { ...b, name: c.name, present: b.coverage >= MIN_COVERAGE };
     if (!base.present || !times) return base;
-    return withDailyPattern(base, xs, times, floor) ?? base;
+    return withDailyPattern(base, xs, times, c.floor) ?? base;
   });
 }
 
@@ -240,40 +259,88 @@ function usableRows(series: HostSeries, baselines: FeatureBaseline[]): number {
   return live.reduce((a, b) => a + b, 0);
 }
 
+/** A detector fitted on baseline-scaled rows: the ensemble, and its forest when it has one. */
+export interface FittedDetector {
+  ensemble: HostEnsemble;
+  forest?: IsolationForest;
+}
+
+/**
+ * Fits the ensemble on already scaled rows (NaN where missing). The one fitting path of the host
+ * models and of `cloudops detect --train`.
+ */
+export function fitDetector(
+  rows: { data: Float64Array; columns: number },
+  times: ArrayLike<number> | undefined,
+  seed: number,
+  options: Partial<EnsembleOptions> = {},
+): FittedDetector {
+  const parts = options.parts ?? ENSEMBLE_DEFAULTS.parts;
+  const d = rows.columns;
+  let forest: IsolationForest | undefined;
+  if (parts.includes("isolation")) {
+    const zero = Float64Array.from(rows.data, (v) => (Number.isFinite(v) ? v : 0));
+    forest = new IsolationForest({ trees: 100, sampleSize: 256, seed }).fit(
+      zero.length >= 2 * d ? { data: zero, columns: d } : { data: new Float64Array(2 * d), columns: d },
+    );
+  }
+  const ensemble = HostEnsemble.fit(
+    { data: rows.data, columns: d, ...(times ? { times } : {}) },
+    forest,
+    options,
+  );
+  return { ensemble, ...(forest ? { forest } : {}) };
+}
+
+function modelOf(
+  instance: string,
+  kind: HostModel["kind"],
+  baselines: FeatureBaseline[],
+  fitted: FittedDetector,
+  budget: AlarmBudget,
+  now: number,
+  rows: number,
+): HostModel {
+  return {
+    instance,
+    kind,
+    baselines,
+    ensemble: fitted.ensemble.json,
+    ...(fitted.forest ? { forest: fitted.forest.toBinary() } : {}),
+    threshold: thresholdForRate(budget.falseAlarmsPerDay, budget.scoresPerDay),
+    trainedAt: now,
+    rows,
+  };
+}
+
 /** Trains a host's model from its feature history. */
 export function trainHostModel(
   instance: string,
   history: HostSeries,
   now = Date.now(),
   historyTimes?: ArrayLike<number>,
+  budget: AlarmBudget = DEFAULT_ALARM_BUDGET,
+  ensemble: Partial<EnsembleOptions> = {},
 ): HostModel {
   const { series, times } = liveRows(history, historyTimes);
   const baselines = baselinesOf(series, times);
   const rows = scaledRows(series, baselines, 0, series[0]?.length ?? 0, times);
-  const forest = new IsolationForest({ trees: 100, sampleSize: 256, seed: hashSeed(instance) }).fit(
-    rows.data.length >= 2 * rows.columns
-      ? rows
-      : { data: new Float64Array(2 * rows.columns), columns: rows.columns },
-  );
-  return {
-    instance,
-    kind: "host",
-    baselines,
-    forest: forest.toBinary(),
-    threshold: calibrate(forest, rows),
-    trainedAt: now,
-    rows: usableRows(series, baselines),
-  };
+  const fitted = fitDetector(rows, times, hashSeed(instance), ensemble);
+  return modelOf(instance, "host", baselines, fitted, budget, now, usableRows(series, baselines));
 }
 
 /**
  * One model for hosts with short history: each host's rows scaled by the fleet's baseline, pooled.
- * Returned models share the forest but carry each host's instance.
+ * Returned models share the ensemble but carry each host's instance. The pooled rows have no common
+ * clock, so the temporal part is left out.
  */
-export function trainPooledModels(hosts: Map<string, HostSeries>, now = Date.now()): HostModel[] {
+export function trainPooledModels(
+  hosts: Map<string, HostSeries>,
+  now = Date.now(),
+  budget: AlarmBudget = DEFAULT_ALARM_BUDGET,
+): HostModel[] {
   const instances = [...hosts.keys()];
   if (instances.length === 0) return [];
-  const d = FEATURES.length;
   const live = instances.map((i) => liveRows(hosts.get(i) ?? []).series);
   const joined: HostSeries = FEATURES.map((_, f) => {
     const parts = live.map((series) => series[f] ?? new Float64Array(0));
@@ -286,71 +353,45 @@ export function trainPooledModels(hosts: Map<string, HostSeries>, now = Date.now
     return out;
   });
   const baselines = baselinesOf(joined);
-  const rows = scaledRows(joined, baselines);
-  const forest = new IsolationForest({ trees: 100, sampleSize: 256, seed: 7 }).fit(
-    rows.data.length >= 2 * d ? rows : { data: new Float64Array(2 * d), columns: d },
+  const fitted = fitDetector(scaledRows(joined, baselines), undefined, 7);
+  return instances.map((instance, i) =>
+    modelOf(instance, "pooled", baselines, fitted, budget, now, usableRows(live[i] ?? [], baselines)),
   );
-  const stored = forest.toBinary();
-  const threshold = calibrate(forest, rows);
-  return instances.map((instance, i) => ({
-    instance,
-    kind: "pooled",
-    baselines,
-    forest: stored,
-    threshold,
-    trainedAt: now,
-    rows: usableRows(live[i] ?? [], baselines),
-  }));
 }
 
 /**
- * Rows scored to place the threshold (the 99.5th percentile of training scores plus a margin, never
- * below MIN_SCORE), evenly spaced over the history. Scoring every training row was the largest cost
- * of training a fleet; 256 rows (every 8th of a week at 5 min) place the threshold well enough when
- * it is floored at MIN_SCORE, lifted by a margin, and backed by the deviation rules.
+ * A model ready to score: its ensemble (and forest) decoded, without the stored bytes (a second copy
+ * of the same nodes), which is what a long-lived cache of models should hold.
  */
-const CALIBRATION_ROWS = 256;
-
-function calibrate(forest: IsolationForest, rows: { data: Float64Array; columns: number }): number {
-  if (rows.data.length === 0) return MIN_SCORE;
-  const n = rows.data.length / rows.columns;
-  let sample = rows;
-  if (n > CALIBRATION_ROWS) {
-    const data = new Float64Array(CALIBRATION_ROWS * rows.columns);
-    for (let k = 0; k < CALIBRATION_ROWS; k++) {
-      const r = Math.floor((k * n) / CALIBRATION_ROWS);
-      data.set(rows.data.subarray(r * rows.columns, (r + 1) * rows.columns), k * rows.columns);
-    }
-    sample = { data, columns: rows.columns };
-  }
-  const p = quantileSorted(sortedFinite(forest.score(sample)), 0.995);
-  return Math.max(MIN_SCORE, (Number.isFinite(p) ? p : 0) + 0.02);
-}
-
-/**
- * A model ready to score: its forest decoded, without the stored bytes (a second copy of the same
- * nodes), which is what a long-lived cache of models should hold.
- */
-export type ScoringModel = Omit<HostModel, "forest"> & { forest: IsolationForest };
+export type ScoringModel = Omit<HostModel, "forest"> & { detector: HostEnsemble };
 
 export function toScoringModel(model: HostModel): ScoringModel {
-  return { ...model, forest: forestOf(model) };
+  const { forest, ...rest } = model;
+  const decoded = forest ? IsolationForest.fromBinary(forest.header, forest.bytes) : undefined;
+  return { ...rest, detector: HostEnsemble.fromJSON(model.ensemble, decoded) };
 }
 
-const forestCache = new WeakMap<StoredForest, IsolationForest>();
+const detectorCache = new WeakMap<HostModel, HostEnsemble>();
 
-function forestOf(model: HostModel): IsolationForest {
-  let f = forestCache.get(model.forest);
-  if (!f) {
-    f = IsolationForest.fromBinary(model.forest.header, model.forest.bytes);
-    forestCache.set(model.forest, f);
+function detectorOf(model: HostModel | ScoringModel): HostEnsemble {
+  if ("detector" in model) return model.detector;
+  let e = detectorCache.get(model);
+  if (!e) {
+    e = toScoringModel(model).detector;
+    detectorCache.set(model, e);
   }
-  return f;
+  return e;
+}
+
+/** The longest window the temporal part looks back over, seconds (history a scan must fetch). */
+export function lookbackSeconds(model: HostModel | ScoringModel): number {
+  return Math.max(0, ...(model.ensemble.temporal?.windows ?? []));
 }
 
 /**
  * Scores the newest point of `series` (the last index with data) against the model. `times` are the
- * epoch seconds of the series' points.
+ * epoch seconds of the series' points; the points before it within the temporal windows are its
+ * recent history.
  */
 export function scoreLatest(
   model: HostModel | ScoringModel,
@@ -365,11 +406,18 @@ export function scoreLatest(
   )
     t--;
   if (t < 0) return undefined;
-  const row = scaledRows(series, model.baselines, t, t + 1, times);
   const at = times[t] as number;
-  const forest = model.forest instanceof IsolationForest ? model.forest : forestOf(model as HostModel);
-  const score = forest.score(row)[0] as number;
-  const deviations: FeatureDeviation[] = [];
+  let from = t;
+  const since = at - lookbackSeconds(model);
+  while (from > 0 && (times[from - 1] as number) >= since) from--;
+  const rows = scaledRows(series, model.baselines, from, t + 1, times);
+  const scored = detectorOf(model).score(
+    { ...rows, times: Array.from({ length: t + 1 - from }, (_, i) => times[from + i] as number) },
+    t - from,
+  );
+  const score = scored.score[0] as number;
+  const contributions = scored.contributions(0);
+  const deviations: (FeatureDeviation & { weight: number })[] = [];
   model.baselines.forEach((b, f) => {
     const v = series[f]?.[t] ?? Number.NaN;
     if (!b.present || !Number.isFinite(v)) return;
@@ -386,21 +434,19 @@ export function scoreLatest(
       z,
       direction: z >= 0 ? "up" : "down",
       score: Math.abs(z) / (Math.abs(z) + 3),
+      weight: contributions[f] as number,
     });
   });
-  deviations.sort((a, b) => Math.abs(b.z) - Math.abs(a.z));
-  const z0 = Math.abs(deviations[0]?.z ?? 0);
-  const z1 = Math.abs(deviations[1]?.z ?? 0);
-  const isolated = score >= model.threshold && z0 >= MIN_EXPLAINED_Z;
-  const deviating = z0 >= EXTREME_Z || (z0 >= STRONG_Z && z1 >= STRONG_Z);
-  const anomalous = isolated || deviating;
+  // The flagging parts' ranking first; features they did not weigh, by how far they moved.
+  deviations.sort((a, b) => b.weight - a.weight || Math.abs(b.z) - Math.abs(a.z));
+  const anomalous = score >= model.threshold;
   return {
     instance: model.instance,
     at,
     score,
     threshold: model.threshold,
     anomalous,
-    deviations,
-    ...(anomalous ? { reason: isolated ? ("isolation" as const) : ("deviation" as const) } : {}),
+    deviations: deviations.map(({ weight: _, ...d }) => d),
+    ...(anomalous ? { flaggedBy: scored.flaggedBy(0) } : {}),
   };
 }

@@ -1,6 +1,7 @@
 /**
- * PCA reconstruction error on robustly scaled features: one score part of the issue-14 host ensemble
- * (TSB-AD finds it ahead of isolation forest on multivariate server data). Not wired yet.
+ * PCA reconstruction error on robustly scaled features: one score part of the host ensemble
+ * (TSB-AD finds it ahead of isolation forest on multivariate server data), available to the host
+ * ensemble (host-ensemble.ts) though not among its default parts (see ENSEMBLE_DEFAULTS).
  *
  * Fit: each feature is centred on its train median and divided by its robust spread (MAD/IQR, floored,
  * because server metrics are often constant over a whole train window); the principal axes that carry

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { AlarmBudget } from "./alarm-budget.js";
 import { type HostModel, type HostSeries, trainHostModel } from "./host-detector.js";
 
 export interface TrainJob {
@@ -11,6 +12,7 @@ export interface TrainJob {
   series: HostSeries;
   times?: Float64Array;
   now: number;
+  budget?: AlarmBudget;
 }
 
 /** A job as sent to a worker: its series packed into one array (feature after feature). */
@@ -20,6 +22,7 @@ export interface PackedJob {
   features: number;
   times?: Float64Array;
   now: number;
+  budget?: AlarmBudget;
 }
 
 export interface TrainRequest {
@@ -45,6 +48,7 @@ function pack(job: TrainJob): PackedJob {
     features: job.series.length,
     now: job.now,
     ...(job.times ? { times: job.times } : {}),
+    ...(job.budget ? { budget: job.budget } : {}),
   };
 }
 
@@ -52,7 +56,13 @@ function pack(job: TrainJob): PackedJob {
 export function unpack(job: PackedJob): TrainJob {
   const n = job.features > 0 ? job.values.length / job.features : 0;
   const series = Array.from({ length: job.features }, (_, f) => job.values.subarray(f * n, (f + 1) * n));
-  return { instance: job.instance, series, now: job.now, ...(job.times ? { times: job.times } : {}) };
+  return {
+    instance: job.instance,
+    series,
+    now: job.now,
+    ...(job.times ? { times: job.times } : {}),
+    ...(job.budget ? { budget: job.budget } : {}),
+  };
 }
 
 export type TrainResponse = { id: number; models: HostModel[] } | { id: number; error: string };
@@ -157,7 +167,7 @@ export class TrainPool {
   /** Trains every job on the next idle worker; the models come back in the jobs' order. */
   async train(jobs: TrainJob[]): Promise<HostModel[]> {
     if (this.closed) throw new Error("training pool closed");
-    const inThread = () => jobs.map((j) => trainHostModel(j.instance, j.series, j.now, j.times));
+    const inThread = () => jobs.map((j) => trainHostModel(j.instance, j.series, j.now, j.times, j.budget));
     const workers = this.start();
     if (workers.length === 0 || jobs.length === 0) return inThread();
     try {

@@ -10,13 +10,16 @@ parentPort?.on("message", (req: TrainRequest) => {
       id: req.id,
       models: req.jobs.map((packed) => {
         const j = unpack(packed);
-        return trainHostModel(j.instance, j.series, j.now, j.times);
+        return trainHostModel(j.instance, j.series, j.now, j.times, j.budget);
       }),
     };
   } catch (e) {
     res = { id: req.id, error: e instanceof Error ? e.message : String(e) };
   }
   // The forests' bytes move to the main thread instead of being copied.
-  const transfer = "models" in res ? res.models.map((m) => m.forest.bytes.buffer as ArrayBuffer) : [];
+  const transfer =
+    "models" in res
+      ? res.models.flatMap((m) => (m.forest ? [m.forest.bytes.buffer as ArrayBuffer] : []))
+      : [];
   parentPort?.postMessage(res, transfer);
 });

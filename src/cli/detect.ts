@@ -14,12 +14,22 @@ function readCsv(file: string): string {
   return readFileSync(file, "utf8");
 }
 
-function parseThreshold(text: string | undefined): number | undefined {
+/** A series score is 0..1; a matrix score is a rarity in decades (0 and up). */
+function parseThreshold(text: string | undefined, matrix: boolean): number | undefined {
   if (text === undefined) return undefined;
   const t = Number(text);
-  if (text.trim() === "" || !Number.isFinite(t) || t < 0 || t > 1)
-    throw usageError("detect", `--threshold must be a number from 0 to 1 (got "${text}")`);
+  const max = matrix ? 100 : 1;
+  if (text.trim() === "" || !Number.isFinite(t) || t < 0 || t > max)
+    throw usageError("detect", `--threshold must be a number from 0 to ${max} (got "${text}")`);
   return t;
+}
+
+function parsePositive(name: string, text: string | undefined, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v) || v <= 0 || v > max)
+    throw usageError("detect", `--${name} must be a number above 0, at most ${max} (got "${text}")`);
+  return v;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -27,13 +37,23 @@ export async function run(args: string[]): Promise<number> {
     out: { type: "string" },
     train: { type: "string" },
     threshold: { type: "string" },
+    interval: { type: "string" },
+    "false-alarms-per-day": { type: "string" },
   });
   const [file, ...extra] = positionals;
   if (!file) throw usageError("detect", "name the CSV file to score");
   if (extra.length > 0) throw usageError("detect", `unexpected argument "${extra[0]}"`);
-  const threshold = parseThreshold(values.threshold);
-  const options = threshold === undefined ? {} : { threshold };
   const train = values.train;
+  const threshold = parseThreshold(values.threshold, train !== undefined);
+  const intervalSeconds = parsePositive("interval", values.interval, 7 * 86400);
+  const falseAlarmsPerDay = parsePositive("false-alarms-per-day", values["false-alarms-per-day"], 10_000);
+  if (!train && (intervalSeconds !== undefined || falseAlarmsPerDay !== undefined))
+    throw usageError("detect", "--interval and --false-alarms-per-day apply with --train only");
+  const options = {
+    ...(threshold === undefined ? {} : { threshold }),
+    ...(intervalSeconds === undefined ? {} : { intervalSeconds }),
+    ...(falseAlarmsPerDay === undefined ? {} : { falseAlarmsPerDay }),
+  };
   const out = values.out;
   try {
     const csv = train

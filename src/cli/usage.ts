@@ -2,6 +2,8 @@
  * What `cloudops --help` and `cloudops VERB --help` print. Plain text with no imports beyond the
  * version, so help never waits for the modules a verb needs to run.
  */
+
+import { CALIBRATION_MARGIN, DEFAULT_FALSE_ALARMS_PER_DAY } from "../anomaly/alarm-budget.js";
 import { DEFAULT_SERIES_THRESHOLD } from "../anomaly/detect-csv.js";
 
 export const VERBS = ["start", "worker", "ask", "detect", "stack"] as const;
@@ -16,7 +18,8 @@ export const SYNOPSIS: Record<Verb, string> = {
   start: "cloudops start",
   worker: "cloudops worker",
   ask: 'cloudops ask "QUESTION" [--env E] [--at TIME] [--json] [--chart FILE.png]',
-  detect: "cloudops detect FILE.csv [--train TRAIN.csv] [--threshold T] [--out F]",
+  detect:
+    "cloudops detect FILE.csv [--train TRAIN.csv [--interval S] [--false-alarms-per-day N]] [--threshold T] [--out F]",
   stack: "cloudops stack up|down|status [--home DIR]",
 };
 
@@ -47,17 +50,21 @@ Exit codes: 0 answered; 1 the answer failed (Prometheus or Redis unreachable: on
       incident scores high where it starts, not on every row while it lasts. The first rows score 0
       (no history yet). On the NAB benchmark half the rows score below 0.44 and 99% below 0.80.
       Default threshold ${DEFAULT_SERIES_THRESHOLD} (the best NAB standard score).
-  cloudops detect TEST.csv --train TRAIN.csv
-      Rows of numbers (the same columns in both files). An isolation forest is fitted on TRAIN and
-      scores each TEST row (0..1; about 0.5 for a typical row, towards 1 for a row easy to isolate).
-      Default threshold: the 99.5th percentile of TRAIN's own scores plus 0.02, at least 0.6.
+  cloudops detect TEST.csv --train TRAIN.csv [--interval S] [--false-alarms-per-day N]
+      Rows of numbers (the same columns in both files), S seconds apart (default 60), TEST
+      continuing TRAIN's clock from 00:00 UTC. The bot's own host detector is fitted on TRAIN: each
+      column's usual level at each hour of the day and how far it moves over 5, 15 and 60 minutes.
+      anomaly_score is how rare the TEST row would be in TRAIN, in decades: 4 is about one row in
+      10,000. The explanation ranking is the bot's (see its anomaly answers).
+      Default threshold: the rarity at which a healthy machine is flagged N times a day
+      (default ${DEFAULT_FALSE_ALARMS_PER_DAY}), i.e. log10(rows a day / N) + ${CALIBRATION_MARGIN}.
 
   A first line whose value fields are all non-numbers is a header, in both modes: it is kept, with
   anomaly_score,anomaly appended. Every row is written unchanged with its score and anomaly = 1
   when score >= the threshold, else 0.
 
 Options:
-  --threshold T     anomaly = 1 when anomaly_score >= T (0..1)
+  --threshold T     anomaly = 1 when anomaly_score >= T (series 0..1; with --train 0..100)
   --out F           write to F instead of standard output
 
 Bad input (missing file, ragged rows, a non-number) gets one line on stderr and exit code 2.`,
@@ -87,7 +94,7 @@ Usage:
   cloudops detect FILE.csv [--threshold T] [--out F]
                                       score a timestamp,value series, each row from the rows before it
   cloudops detect TEST.csv --train TRAIN.csv [--threshold T] [--out F]
-                                      score numeric rows with an isolation forest fitted on TRAIN
+                                      score numeric rows with the host detector fitted on TRAIN
   cloudops stack up|down|status [--home DIR]
                                       run Redis, Prometheus, node_exporter and Alertmanager locally
   cloudops VERB --help                what a command does, its options and exit codes

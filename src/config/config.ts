@@ -2,9 +2,11 @@
  * The one module that reads the environment. Every setting is validated at start-up; a bad value
  * stops the process with one line naming the variable and what is wrong with it.
  */
+
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { DEFAULT_FALSE_ALARMS_PER_DAY } from "../anomaly/alarm-budget.js";
 import { hasCredentials, withoutCredentials } from "../observability/redact-url.js";
 import { parseRoutes, RoutesError } from "./alert-routes.js";
 import { isLoopbackHost } from "./loopback.js";
@@ -53,6 +55,26 @@ const optionalUrl = z
   .optional()
   .transform((v) => (v === "" ? undefined : v))
   .pipe(urlWithoutCredentials("must not contain a user name or password (user:password@)").optional());
+
+/** A decimal number in (min, max], with a default. */
+const positiveNumber = (max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? String(fallback) : v))
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+(\.\d+)?$/, { message: `must be a number above 0, at most ${max} (e.g. 0.2)` })
+        .transform(Number)
+        .pipe(
+          z
+            .number()
+            .gt(0, { message: "must be above 0" })
+            .max(max, { message: `must be at most ${max}` }),
+        ),
+    );
 
 const intIn = (min: number, max: number, fallback: number) =>
   z
@@ -328,6 +350,7 @@ const envSchema = z.object({
   ANOMALY_TRAIN_WINDOW: durationMs("7d", 3_600_000, 90 * 86_400_000),
   ANOMALY_MIN_HISTORY: durationMs("1h", 60_000, 7 * 86_400_000),
   ANOMALY_JOB_LOCK: durationMs("30s", 1000, 3_600_000),
+  ANOMALY_FALSE_ALARMS_PER_DAY: positiveNumber(1440, DEFAULT_FALSE_ALARMS_PER_DAY),
   // One core stays with the event loop that answers HTTP, Slack and Teams.
   CHART_WORKERS: intIn(0, 64, Math.max(1, availableParallelism() - 1)),
   CHART_QUEUE: intIn(0, 10_000, 100),
@@ -466,6 +489,8 @@ export interface Config {
     minHistoryMs: number;
     /** How long a job stays locked to its worker; a dead worker's job is retried after it. */
     jobLockMs: number;
+    /** Findings expected per healthy host per day: the detector's threshold is set from it. */
+    falseAlarmsPerDay: number;
   };
 }
 
@@ -650,6 +675,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trainWindowMs: e.ANOMALY_TRAIN_WINDOW,
       minHistoryMs: e.ANOMALY_MIN_HISTORY,
       jobLockMs: e.ANOMALY_JOB_LOCK,
+      falseAlarmsPerDay: e.ANOMALY_FALSE_ALARMS_PER_DAY,
     },
   };
 }

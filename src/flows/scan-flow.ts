@@ -37,6 +37,8 @@ export async function startScanFlow(deps: ScanFlowDeps): Promise<AnomalyWorkers>
   const service = new AnomalyService(deps.store, {
     trainWindowSeconds: config.anomaly.trainWindowMs / 1000,
     minHistorySeconds: config.anomaly.minHistoryMs / 1000,
+    falseAlarmsPerDay: config.anomaly.falseAlarmsPerDay,
+    scanEveryMs: config.anomaly.scanEveryMs,
     ...(now ? { now } : {}),
   });
   return startAnomalyWorkers(

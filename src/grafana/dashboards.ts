@@ -228,16 +228,15 @@ export function buildDashboards(): Dashboard[] {
     dashboard(
       DASHBOARDS.anomalies.uid,
       "ML anomaly detection",
-      "Isolation-forest anomaly scores of every host against its own history, per-feature deviations, and scan health.",
+      "Host detector scores of every host against its own history (rarity in decades: its usual level at each hour and its change over the last minutes), per-feature deviations, and scan health.",
       "cloudops_anomaly_score",
       [
         {
           id: an.score,
           title: "Anomaly score and threshold",
           description:
-            "Score of each host's newest point (0–1); above its threshold the bot reports a finding.",
+            "Rarity of each host's newest point for that host, in decades (5 ≈ one scan in 100,000); at or above its threshold (set from ANOMALY_FALSE_ALARMS_PER_DAY) the bot reports a finding.",
           unit: "ratio",
-          max: 1,
           targets: [
             {
               expr: 'cloudops_anomaly_score{instance=~"$instance"}',

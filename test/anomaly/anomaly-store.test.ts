@@ -105,11 +105,16 @@ describe("AnomalyStore", () => {
         ? new Float64Array(n).fill(Number.NaN)
         : Float64Array.from({ length: n }, (_, i) => 10 + ((i * 31 + f) % 13)),
     );
-    const model = trainHostModel("a:9100", series, 1_700_200_000_000, times);
+    // With an isolation part the model has a forest (the default ensemble has none).
+    const model = trainHostModel("a:9100", series, 1_700_200_000_000, times, undefined, {
+      parts: ["hour", "temporal", "isolation"],
+    });
+    const forest = model.forest;
+    if (!forest) throw new Error("the isolation part trains a forest");
     await store.saveModels("models", [model]);
     // 8 bytes a node, stored raw beside the JSON (which carries only the forest's header).
     const bytes = await redis.hgetBuffer(`${prefix}:models:forests`, "a:9100");
-    const nodes = model.forest.header.nodes.reduce((a, b) => a + b, 0);
+    const nodes = forest.header.nodes.reduce((a, b) => a + b, 0);
     expect(bytes?.byteLength).toBe(nodes * 8);
     expect(await redis.hget(`${prefix}:models:models`, "a:9100")).not.toMatch(/blob/);
     const loaded = (await store.loadModels("models", ["a:9100", "missing:9100"])).get("a:9100");

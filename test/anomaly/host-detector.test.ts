@@ -9,7 +9,7 @@ import {
   trainHostModel,
   trainPooledModels,
 } from "../../src/anomaly/host-detector.js";
-import { IsolationForest } from "../../src/anomaly/isolation-forest.js";
+import { HostEnsemble } from "../../src/anomaly/host-ensemble.js";
 import { seededRandom } from "../../src/anomaly/random.js";
 import { quantileSelect, quantileSorted } from "../../src/anomaly/robust-stats.js";
 
@@ -62,7 +62,7 @@ describe("host detector", () => {
     (now[F("load1_per_core")] as Float64Array)[4] = 2.5;
     const s = scoreLatest(model, now, times(5));
     expect(s?.anomalous).toBe(true);
-    expect(s?.reason).toBeDefined();
+    expect(s?.flaggedBy).toContain("hour");
     const top = s?.deviations.slice(0, 3).map((d) => d.feature) ?? [];
     expect(top).toEqual(expect.arrayContaining(["cpu_iowait", "cpu_user"]));
     const iowait = s?.deviations.find((d) => d.feature === "cpu_iowait");
@@ -71,7 +71,7 @@ describe("host detector", () => {
     expect(iowait?.direction).toBe("up");
     // A decoded model (what the scan cache keeps) scores exactly as the trained one.
     const decoded = toScoringModel(model);
-    expect(decoded.forest).toBeInstanceOf(IsolationForest);
+    expect(decoded.detector).toBeInstanceOf(HostEnsemble);
     expect(scoreLatest(decoded, now, times(5))).toEqual(s);
   });
 

@@ -143,7 +143,7 @@ describe("cloudops ask: anomaly results from the bot's Redis", () => {
       score: 0.87,
       threshold: 0.62,
       anomalous: true,
-      reason: "isolation",
+      flaggedBy: ["hour"],
       deviations: [
         {
           feature: "cpu_iowait",

@@ -23,6 +23,13 @@ describe("loadConfig", () => {
     expect(c.llm.providers).toEqual(["builtin"]);
   });
 
+  it("reads the false-alarm budget as a positive number and names the variable when it is not", () => {
+    expect(loadConfig({}).anomaly.falseAlarmsPerDay).toBe(0.2);
+    expect(loadConfig({ ANOMALY_FALSE_ALARMS_PER_DAY: "0.05" }).anomaly.falseAlarmsPerDay).toBe(0.05);
+    for (const bad of ["0", "-1", "often", "1e9", "2000"])
+      expect(errorOf({ ANOMALY_FALSE_ALARMS_PER_DAY: bad })).toMatch(/ANOMALY_FALSE_ALARMS_PER_DAY/);
+  });
+
   it("treats empty variables as unset, like an env file copied from .env.example", () => {
     const c = loadConfig({ PORT: "", TEAMS_APP_TYPE: "", PROMETHEUS_ENVIRONMENTS: " " });
     expect(c.port).toBe(3000);

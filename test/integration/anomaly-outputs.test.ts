@@ -82,7 +82,9 @@ describe("anomaly outputs", () => {
     const blocks = JSON.stringify(post?.args.blocks);
     expect(blocks).toContain(`HostAnomaly on ${BURST}`);
     expect(blocks).toMatch(/Unusual: [^"]*CPU user [\d.]+% vs usual [\d.]+% ↑/);
-    expect(blocks).toMatch(/anomaly score 0\.\d\d vs threshold 0\.\d\d/);
+    expect(blocks).toMatch(
+      /anomaly score \d+\.\d\d \((about|rarer than) 1 in [\d,]+ scans\) vs threshold \d+\.\d\d; flagged for /,
+    );
     expect(blocks).toContain("From the anomaly detector");
     // The panel link covers the hour before the burst up to the bot's now.
     expect(blocks).toContain(

@@ -2,6 +2,7 @@
 import type { AnomalyStore, LearningStatus, ScanStatus } from "../../anomaly/anomaly-store.js";
 import { FEATURES, featureQuery } from "../../anomaly/features.js";
 import type { FeatureDeviation, HostScore } from "../../anomaly/host-detector.js";
+import { PART_LABELS } from "../../anomaly/host-ensemble.js";
 import { DASHBOARDS, grafanaPanelLink } from "../../grafana/links.js";
 import { hostMatcher, hostOfInstance, renderMatchers } from "../../metrics/promql.js";
 import { formatClock, formatDuration, formatValue } from "../../metrics/units.js";
@@ -12,6 +13,27 @@ import { answerAnomaliesNotYet } from "./static.js";
 /** "iowait 38.0% vs usual 2.0% ↑" */
 export function describeDeviation(d: FeatureDeviation): string {
   return `${d.label} ${formatValue(d.value, d.unit)} vs usual ${formatValue(d.baseline, d.unit)} ${d.direction === "up" ? "↑" : "↓"}`;
+}
+
+/**
+ * A host detector score in words: the score is the point's rarity for its host in decades, so 5.1
+ * reads "about 1 in 130,000 scans". Two significant digits, and nothing beyond a billion: past the
+ * training week the tail is a model, and its far end says "very rare", not a number to trust.
+ */
+export function describeRarity(score: number): string {
+  if (Number.isNaN(score)) return "rarity unknown";
+  if (!(score < RAREST_DECADES))
+    return `rarer than 1 in ${(10 ** RAREST_DECADES).toLocaleString("en-US")} scans`;
+  const rounded = Number((10 ** Math.max(score, 0)).toPrecision(2));
+  return `about 1 in ${rounded.toLocaleString("en-US")} scans`;
+}
+
+/** Rarities from here on read "rarer than 1 in a billion". */
+const RAREST_DECADES = 9;
+
+/** The ensemble parts that flagged a finding, in words. */
+export function describeFlaggedBy(s: HostScore): string {
+  return (s.flaggedBy ?? []).map((p) => PART_LABELS[p]).join("; ");
 }
 
 /** A scan older than this is reported as stale: the scheduler or its workers have stopped. */
@@ -37,7 +59,7 @@ export async function answerAnomalies(ctx: AnswerContext, store: AnomalyStore): 
   const age = formatDuration(scanAge);
   const context = [
     ...environmentContext(ctx),
-    `Last scan ${formatClock(status.lastScanAt / 1000)} (${age} ago): ${latest.length} hosts scored by per-host isolation forests over 18 features`,
+    `Last scan ${formatClock(status.lastScanAt / 1000)} (${age} ago): ${latest.length} hosts scored against their own history over 18 features`,
     ...confidenceNote(status),
   ];
   if (scanAge > STALE_SCAN_SECONDS) {
@@ -85,7 +107,7 @@ export async function answerAnomalies(ctx: AnswerContext, store: AnomalyStore): 
       tone: "ok",
       fields: scores.slice(0, 10).map((s) => ({
         label: hostOfInstance(s.instance),
-        value: `score ${s.score.toFixed(2)} / ${s.threshold.toFixed(2)}`,
+        value: `score ${s.score.toFixed(2)} / ${s.threshold.toFixed(2)} (${describeRarity(s.score)})`,
       })),
       links,
       context,
@@ -95,7 +117,7 @@ export async function answerAnomalies(ctx: AnswerContext, store: AnomalyStore): 
     .slice(0, 10)
     .map(
       (s) =>
-        `🔴 ${hostOfInstance(s.instance)} at ${formatClock(s.at)}: score ${s.score.toFixed(2)} (threshold ${s.threshold.toFixed(2)}) — ${s.deviations
+        `🔴 ${hostOfInstance(s.instance)} at ${formatClock(s.at)}: score ${s.score.toFixed(2)}, ${describeRarity(s.score)} (threshold ${s.threshold.toFixed(2)})${s.flaggedBy?.length ? `, flagged for ${describeFlaggedBy(s)}` : ""} — ${s.deviations
           .slice(0, 3)
           .map(describeDeviation)
           .join(", ")}`,
