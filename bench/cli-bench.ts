@@ -112,7 +112,7 @@ function thresholdRows(files: ScoredFile[], thresholds: number[]): ThresholdRow[
   });
 }
 
-function detectThresholdTable(): string {
+export function detectThresholdTable(): string {
   const files: ScoredFile[] = loadNab().map((s) => ({
     name: s.name,
     scores: scoreSeries(s.values),

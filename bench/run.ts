@@ -9,6 +9,7 @@ import { askBench } from "./ask-bench.js";
 import { chartBench } from "./chart-bench.js";
 import { chartsBench } from "./charts-bench.js";
 import { cliBench } from "./cli-bench.js";
+import { fleetFalseAlarmsBench } from "./fleet-false-alarms.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
 import { llmBench } from "./llm-bench.js";
 import { nabBench } from "./nab/nab-bench.js";
@@ -25,6 +26,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   nab: () => nabBench(),
   "nab-cv": nabCvBench,
   smd: smdBench,
+  "false-alarms": fleetFalseAlarmsBench,
   scale: scaleBench,
   chart: chartBench,
   charts: chartsBench,

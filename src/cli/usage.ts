@@ -46,9 +46,9 @@ Exit codes: 0 answered; 1 the answer failed (Prometheus or Redis unreachable: on
       rows before it (a streaming detector), so a score is what a live detector would have said at
       that time. anomaly_score (0..1) is about 1 - p, p being how rarely this series' own history
       has moved as far from everything before it (over windows of 1 to 32 rows): 0.99 is about once
-      in 100 rows. A score that is no new high for the last 288 rows is multiplied by 0.8, so an
+      in 100 rows. A score that is no new high for the last 144 rows is multiplied by 0.8, so an
       incident scores high where it starts, not on every row while it lasts. The first rows score 0
-      (no history yet). On the NAB benchmark half the rows score below 0.44 and 99% below 0.80.
+      (no history yet). On the NAB benchmark half the rows score below 0.43 and 99% below 0.80.
       Default threshold ${DEFAULT_SERIES_THRESHOLD} (the best NAB standard score).
   cloudops detect TEST.csv --train TRAIN.csv [--interval S] [--false-alarms-per-day N]
       Rows of numbers (the same columns in both files), S seconds apart (default 60), TEST

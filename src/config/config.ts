@@ -6,7 +6,6 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
-import { DEFAULT_FALSE_ALARMS_PER_DAY } from "../anomaly/alarm-budget.js";
 import { hasCredentials, withoutCredentials } from "../observability/redact-url.js";
 import { parseRoutes, RoutesError } from "./alert-routes.js";
 import { isLoopbackHost } from "./loopback.js";
@@ -350,7 +349,8 @@ const envSchema = z.object({
   ANOMALY_TRAIN_WINDOW: durationMs("7d", 3_600_000, 90 * 86_400_000),
   ANOMALY_MIN_HISTORY: durationMs("1h", 60_000, 7 * 86_400_000),
   ANOMALY_JOB_LOCK: durationMs("30s", 1000, 3_600_000),
-  ANOMALY_FALSE_ALARMS_PER_DAY: positiveNumber(1440, DEFAULT_FALSE_ALARMS_PER_DAY),
+  // The detector's DEFAULT_FALSE_ALARMS_PER_DAY (anomaly/alarm-budget.ts; config sits below anomaly).
+  ANOMALY_FALSE_ALARMS_PER_DAY: positiveNumber(1440, 0.2),
   // One core stays with the event loop that answers HTTP, Slack and Teams.
   CHART_WORKERS: intIn(0, 64, Math.max(1, availableParallelism() - 1)),
   CHART_QUEUE: intIn(0, 10_000, 100),

@@ -2,10 +2,12 @@
  * The HTTP API's request and response schemas. The same zod schemas validate requests and generate
  * /openapi.json, so the documentation cannot drift from the code.
  */
+
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { AlertmanagerWebhook } from "../alerts/alert.js";
 import { ALERTMANAGER_PATH } from "../alerts/alertmanager-route.js";
+import { PART_NAMES } from "../anomaly/host-ensemble.js";
 import { MAX_QUESTION_CHARS } from "../assistant/parse-question.js";
 
 extendZodWithOpenApi(z);
@@ -121,10 +123,18 @@ const HostScore = z
   .object({
     instance: z.string(),
     at: z.number(),
-    score: z.number(),
-    threshold: z.number(),
+    score: z.number().openapi({
+      description: "Rarity of the point for this host, in decades (4 is about one scan in 10,000).",
+    }),
+    threshold: z.number().openapi({ description: "Set from ANOMALY_FALSE_ALARMS_PER_DAY at training." }),
     anomalous: z.boolean(),
-    deviations: z.array(Deviation),
+    deviations: z.array(Deviation).openapi({
+      description: "Features ranked by their part in the score (the flagging parts' contributions).",
+    }),
+    flaggedBy: z
+      .array(z.enum(PART_NAMES))
+      .optional()
+      .openapi({ description: "The detector's parts that flagged the point, most flagging first." }),
   })
   .openapi("HostScore");
 export const AnomaliesResponse = z

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_FALSE_ALARMS_PER_DAY } from "../../src/anomaly/alarm-budget.js";
 import { ConfigError, loadConfig } from "../../src/config/config.js";
 
 function errorOf(env: Record<string, string>): string {
@@ -24,7 +25,7 @@ describe("loadConfig", () => {
   });
 
   it("reads the false-alarm budget as a positive number and names the variable when it is not", () => {
-    expect(loadConfig({}).anomaly.falseAlarmsPerDay).toBe(0.2);
+    expect(loadConfig({}).anomaly.falseAlarmsPerDay).toBe(DEFAULT_FALSE_ALARMS_PER_DAY);
     expect(loadConfig({ ANOMALY_FALSE_ALARMS_PER_DAY: "0.05" }).anomaly.falseAlarmsPerDay).toBe(0.05);
     for (const bad of ["0", "-1", "often", "1e9", "2000"])
       expect(errorOf({ ANOMALY_FALSE_ALARMS_PER_DAY: bad })).toMatch(/ANOMALY_FALSE_ALARMS_PER_DAY/);
