@@ -46,27 +46,33 @@ export interface EnsembleOptions {
   topK: number;
   /** Windows of the temporal part, seconds. */
   windows: readonly number[];
-  /** Training rows (evenly spaced) scored to calibrate the forest and the combined score. */
+  /**
+   * Training rows (evenly spaced) that calibrate the combined score, the forest's and the temporal
+   * part's scales and tails.
+   */
   calibrationRows: number;
 }
 
 /**
  * Chosen on the SMD dev machines (`npm run bench -- smd`, BENCHMARKS.md) by a criterion (mean of AP,
  * composite-F1 at one global threshold and at the default threshold), with leave-one-machine-out
- * cross-validation of the choice. The four best candidates — max or mean of the hour and temporal
- * parts, top 2 or 3, with or without the forest — are within 0.01 of each other; of them this is the
- * one whose false-alarm calibration holds (CALIBRATION_MARGIN measured with it; the max variants
- * flag healthy machines two to four times as often at the same budget). PCA reconstruction ranks
- * anomalies well (among the best AP alone) but its error drifts between train and test on one
- * machine in three, so one threshold for every host fails with it; the isolation forest added
- * little the two did not. Both stay available as parts.
+ * cross-validation of the choice. The best five candidates — mean or max of the hour and temporal
+ * parts, top 2, 3 or 5, with or without the forest — are within 0.01 of each other, and their order
+ * changes from run to run with the calibration; of them this is the one whose false-alarm
+ * calibration holds: at the same budget and margin the max variants flagged the healthy stretches
+ * two to four times as often. PCA reconstruction ranks anomalies well (among the best AP alone) but
+ * its error drifts between train and test on one machine in three, so one threshold for every host
+ * fails with it; the isolation forest added little the two did not. Both stay available as parts.
  */
 export const ENSEMBLE_DEFAULTS: EnsembleOptions = {
   parts: ["hour", "temporal"],
   combine: "mean",
   topK: 3,
   windows: TEMPORAL_WINDOWS_SECONDS,
-  calibrationRows: 2048,
+  // 1,024 of a week's 2,016 rows: the temporal part walks back an hour from each, which at every row
+  // took a host's training from 18 to 25 ms (the isolation forest's was 18); 512 was faster (12 ms)
+  // but its tails were too noisy to hold the false-alarm budget (BENCHMARKS.md).
+  calibrationRows: 1024,
 };
 
 /** Smallest tail scale per part, in the part's units (see tailReference). */
@@ -134,7 +140,13 @@ function topKRows(z: Float64Array, d: number, k: number): Float64Array {
 
 /** Missing values at the baseline (0): the forest and the PCA judge a row on what it has. */
 function filled(data: Float64Array): Float64Array {
-  return Float64Array.from(data, (v) => (Number.isFinite(v) ? v : 0));
+  const out = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    // The scaled matrix holds no infinities: NaN is the only missing value.
+    if (!Number.isNaN(v)) out[i] = v;
+  }
+  return out;
 }
 
 function rowsOf(data: Float64Array, d: number): Float64Array[] {
@@ -184,7 +196,6 @@ export class HostEnsemble {
       (p) => (p !== "temporal" || train.times !== undefined) && (p !== "isolation" || forest !== undefined),
     );
     if (parts.length === 0) throw new Error("the ensemble needs at least one part");
-    const zero = filled(train.data);
     const json: EnsembleJson = {
       version: 1,
       parts,
@@ -201,12 +212,19 @@ export class HostEnsemble {
       let all: Float64Array;
       if (part === "hour") all = topKRows(train.data, d, o.topK);
       else if (part === "temporal") {
+        // On the calibration rows only: walking back an hour of history from every row of a long
+        // history was most of a host's training, for no better estimate of scales and tail.
         const fitted = fitTemporal(
           { data: train.data, columns: d, times: train.times as ArrayLike<number> },
           o.windows,
+          calibration,
         );
         json.temporal = fitted.scales;
-        all = topKRows(fitted.z, d, o.topK);
+        const scores = topKRows(fitted.z, d, o.topK);
+        const ref = tailReference(scores, MIN_BETA.temporal);
+        json.references.temporal = ref;
+        calibrated.push(Float64Array.from(scores, (x) => rarity(ref, x)));
+        continue;
       } else if (part === "pca") {
         pca = PcaDetector.fit(n >= 2 ? rowsOf(train.data, d) : rowsOf(new Float64Array(2 * d), d), {
           minScale: 1,
@@ -215,7 +233,8 @@ export class HostEnsemble {
         all = Float64Array.from(pca.score(rowsOf(train.data, d)));
       } else {
         // Scoring every row of a long history costs more than the forest's fit: the calibration rows.
-        const scores = (forest as IsolationForest).score({ data: pick(zero, d, calibration), columns: d });
+        const rows = pick(filled(train.data), d, calibration);
+        const scores = (forest as IsolationForest).score({ data: rows, columns: d });
         json.references.isolation = tailReference(scores, MIN_BETA.isolation);
         calibrated.push(
           Float64Array.from(scores, (s) => rarity(json.references.isolation as TailReference, s)),
@@ -296,10 +315,14 @@ export class HostEnsemble {
     const n = m.data.length / d;
     const rows = Math.max(0, n - from);
     const own = m.data.subarray(from * d);
-    const zero = filled(own);
+    let zeroed: Float64Array | undefined;
+    const zero = () => {
+      zeroed ??= filled(own);
+      return zeroed;
+    };
     const raw: Partial<Record<PartName, Float64Array>> = {};
     const contrib: Partial<Record<PartName, (i: number) => Float64Array>> = {};
-    const absZ = (i: number) => Float64Array.from(zero.subarray(i * d, (i + 1) * d), Math.abs);
+    const absZ = (i: number) => Float64Array.from(zero().subarray(i * d, (i + 1) * d), Math.abs);
     for (const part of this.json.parts) {
       if (part === "hour") {
         raw.hour = topKRows(own, d, this.json.topK);
@@ -322,7 +345,7 @@ export class HostEnsemble {
           return out;
         };
       } else {
-        raw.isolation = (this.forest as IsolationForest).score({ data: zero, columns: d });
+        raw.isolation = (this.forest as IsolationForest).score({ data: zero(), columns: d });
         contrib.isolation = absZ;
       }
     }

@@ -53,10 +53,21 @@ export function rarity(ref: TailReference, score: number): number {
   if (score > u) return TAIL_START_RARITY + (score - u) / (ref.beta * Math.LN10);
   // Share of the reference below the score, read off the percentiles with linear interpolation;
   // ties (a run of equal percentiles) count half, so a constant part scores a middling rarity.
+  // Binary searches: calibration reads every training row of every part of every host.
   let below = 0;
-  while (below < LEVELS && (p[below] as number) < score) below++;
+  let hi = LEVELS;
+  while (below < hi) {
+    const mid = (below + hi) >>> 1;
+    if ((p[mid] as number) < score) below = mid + 1;
+    else hi = mid;
+  }
   let upTo = below;
-  while (upTo < LEVELS && p[upTo] === score) upTo++;
+  hi = LEVELS;
+  while (upTo < hi) {
+    const mid = (upTo + hi) >>> 1;
+    if ((p[mid] as number) <= score) upTo = mid + 1;
+    else hi = mid;
+  }
   let level: number;
   if (upTo > below) level = (below + upTo - 1) / 2 / LEVELS;
   else if (below === 0) level = 0;
