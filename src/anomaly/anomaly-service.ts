@@ -77,6 +77,12 @@ const TRAIN_BATCH = 10;
  */
 const POOL_SAMPLE_HOSTS = 64;
 
+/**
+ * A host whose newest point is older than this is not scored (the scan reads an hour for the
+ * temporal part; the freshness rule stays the 15 minutes it was when that was the whole window).
+ */
+const STALE_POINT_SECONDS = 900;
+
 /** Feature rates use the same 5-minute window in training and scans, so values are comparable. */
 const RATE_WINDOW = 300;
 
@@ -298,7 +304,15 @@ export class AnomalyService {
           untrained.push(instance);
           continue;
         }
-        const s = scoreLatest(model, series, window.times);
+        // A model that decoded but cannot score (corrupted beyond what decoding checks) costs its
+        // host this scan, not the hosts after it.
+        let s: HostScore | undefined;
+        try {
+          s = scoreLatest(model, series, window.times, STALE_POINT_SECONDS);
+        } catch {
+          untrained.push(instance);
+          continue;
+        }
         if (s) scores.push(s);
       }
     }

@@ -368,7 +368,7 @@ export type ScoringModel = Omit<HostModel, "forest"> & { detector: HostEnsemble 
 export function toScoringModel(model: HostModel): ScoringModel {
   const { forest, ...rest } = model;
   const decoded = forest ? IsolationForest.fromBinary(forest.header, forest.bytes) : undefined;
-  return { ...rest, detector: HostEnsemble.fromJSON(model.ensemble, decoded) };
+  return { ...rest, detector: HostEnsemble.fromJSON(model.ensemble, decoded, model.baselines.length) };
 }
 
 const detectorCache = new WeakMap<HostModel, HostEnsemble>();
@@ -385,7 +385,9 @@ function detectorOf(model: HostModel | ScoringModel): HostEnsemble {
 
 /** The longest window the temporal part looks back over, seconds (history a scan must fetch). */
 export function lookbackSeconds(model: HostModel | ScoringModel): number {
-  return Math.max(0, ...(model.ensemble.temporal?.windows ?? []));
+  let longest = 0;
+  for (const w of model.ensemble.temporal?.windows ?? []) longest = Math.max(longest, w);
+  return longest;
 }
 
 /**
@@ -397,6 +399,11 @@ export function scoreLatest(
   model: HostModel | ScoringModel,
   series: HostSeries,
   times: ArrayLike<number>,
+  /**
+   * A newest point older than this (seconds before the window's end) is not scored: a host that
+   * stopped reporting is not judged again and again on its last point.
+   */
+  maxAgeSeconds = Number.POSITIVE_INFINITY,
 ): HostScore | undefined {
   const n = times.length;
   let t = n - 1;
@@ -407,6 +414,7 @@ export function scoreLatest(
     t--;
   if (t < 0) return undefined;
   const at = times[t] as number;
+  if ((times[n - 1] as number) - at > maxAgeSeconds) return undefined;
   let from = t;
   const since = at - lookbackSeconds(model);
   while (from > 0 && (times[from - 1] as number) >= since) from--;

@@ -19,9 +19,9 @@
 import type { IsolationForest } from "./isolation-forest.js";
 import { PcaDetector, type PcaDetectorJson } from "./pca-detector.js";
 import {
+  identityReference,
   parseTailReference,
   rarity,
-  scoreAtRarity,
   TAIL_START_RARITY,
   type TailReference,
   tailReference,
@@ -74,6 +74,10 @@ export const ENSEMBLE_DEFAULTS: EnsembleOptions = {
   // but its tails were too noisy to hold the false-alarm budget (BENCHMARKS.md).
   calibrationRows: 1024,
 };
+
+/** Bounds of a stored model's temporal windows: a day at most, a handful of them. */
+const MAX_WINDOWS = 8;
+const MAX_WINDOW_SECONDS = 86_400;
 
 /** Smallest tail scale per part, in the part's units (see tailReference). */
 const MIN_BETA: Record<PartName | "combined", number> = {
@@ -245,12 +249,23 @@ export class HostEnsemble {
       json.references[part] = ref;
       calibrated.push(Float64Array.from(calibration, (r) => rarity(ref, all[r] as number)));
     }
-    json.combined = tailReference(combine(calibrated, o.combine), MIN_BETA.combined);
+    const combined = combine(calibrated, o.combine);
+    json.combined = tailReference(combined, MIN_BETA.combined);
+    const p = json.combined.percentiles;
+    // Every part tied on every training row (a host whose features never moved): the combination
+    // has no spread to be read against, and a part reaching its tail would read as ten decades
+    // rarer than the ties. The parts' rarities, each already calibrated, are then the score.
+    if ((p[p.length - 1] as number) - (p[p.length - 10] as number) < 1e-9)
+      json.combined = identityReference();
     return new HostEnsemble(json, pca, forest);
   }
 
   /** Restores a stored ensemble; throws on a malformed one (Redis data is input like any other). */
-  static fromJSON(value: unknown, forest: IsolationForest | undefined): HostEnsemble {
+  /**
+   * `columns` is the width the model will score (a host model's baselines): every part must have
+   * been fitted on it, or the model is refused here instead of failing at every scan.
+   */
+  static fromJSON(value: unknown, forest: IsolationForest | undefined, columns: number): HostEnsemble {
     const bad = (what: string): never => {
       throw new Error(`not a host ensemble: ${what}`);
     };
@@ -270,6 +285,9 @@ export class HostEnsemble {
       references[p] = parseTailReference(refsIn[p]) ?? bad(`reference ${p}`);
     const combined = parseTailReference(v.combined) ?? bad("combined reference");
     const pca = parts.includes("pca") ? PcaDetector.fromJSON(v.pca) : undefined;
+    if (pca && pca.columns !== columns) bad(`PCA of ${pca.columns} columns for ${columns}`);
+    if (forest && forest.fittedColumns !== columns)
+      bad(`forest of ${forest.fittedColumns} columns for ${columns}`);
     let temporal: TemporalScales | undefined;
     if (parts.includes("temporal")) {
       const t = v.temporal as Partial<TemporalScales> | undefined;
@@ -277,11 +295,14 @@ export class HostEnsemble {
         t !== undefined &&
         Array.isArray(t.windows) &&
         t.windows.length > 0 &&
-        t.windows.every((w) => typeof w === "number" && w > 0 && Number.isFinite(w)) &&
+        t.windows.length <= MAX_WINDOWS &&
+        t.windows.every((w) => typeof w === "number" && w > 0 && w <= MAX_WINDOW_SECONDS) &&
         Array.isArray(t.centre) &&
         Array.isArray(t.scale) &&
-        t.centre.length === t.scale.length &&
-        t.centre.length % t.windows.length === 0 &&
+        t.centre.length === t.windows.length * columns &&
+        t.scale.length === t.centre.length &&
+        (t.step === undefined ||
+          (typeof t.step === "number" && t.step > 0 && t.step <= MAX_WINDOW_SECONDS)) &&
         t.centre.every((x) => typeof x === "number" && Number.isFinite(x)) &&
         t.scale.every((x) => typeof x === "number" && x > 0 && Number.isFinite(x));
       if (!ok) bad("temporal scales");
@@ -299,11 +320,6 @@ export class HostEnsemble {
       combined,
     };
     return new HostEnsemble(json, pca, forest);
-  }
-
-  /** The combined score whose final rarity is `level` (for reading thresholds back in raw units). */
-  combinedAt(level: number): number {
-    return scoreAtRarity(this.json.combined, level);
   }
 
   /**

@@ -148,6 +148,10 @@ export class IsolationForest {
   readonly seed: number;
   private forest?: Nodes;
   private columns = 0;
+  /** The number of columns the forest was fitted on (0 before fitting). */
+  get fittedColumns(): number {
+    return this.columns;
+  }
   /** ψ actually used (min of requested and rows available). */
   private psi = 0;
 

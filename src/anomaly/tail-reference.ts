@@ -45,6 +45,17 @@ export function tailReference(scores: ArrayLike<number>, minBeta: number): TailR
   return { percentiles, beta: Math.max(decade / Math.LN10, minBeta) };
 }
 
+/**
+ * The reference under which a score that is already a rarity reads as itself (its percentiles are
+ * the rarities of 0 … 99%, its tail one decade per decade).
+ */
+export function identityReference(): TailReference {
+  return {
+    percentiles: Array.from({ length: LEVELS }, (_, k) => -Math.log10(1 - k / LEVELS)),
+    beta: 1 / Math.LN10,
+  };
+}
+
 /** The rarity of `score` against the reference, ≥ 0 (0 = at or below the training minimum). */
 export function rarity(ref: TailReference, score: number): number {
   const p = ref.percentiles;

@@ -22,6 +22,12 @@ const CHANGE_SCALE_FLOOR = 0.25;
 /** Centre and spread of each (window, feature) change over the training rows. */
 export interface TemporalScales {
   windows: number[];
+  /**
+   * Seconds between the training rows. Rows scored on a finer grid (a scan reads one a minute, a
+   * host trains at five) are compared only with the earlier rows on the training grid, so a window
+   * holds as many points as in training and its median is as smooth.
+   */
+  step?: number;
   /** `centre[w * columns + f]`. */
   centre: number[];
   scale: number[];
@@ -50,7 +56,13 @@ export function trailingChange(m: TimedMatrix, window: number, from = 0): Float6
  * read off as the walk passes its start (windows are nested). Training reads the calibration rows
  * only and a scan one row, so the cost is rows × features × values per window, not the history's.
  */
-export function changesAt(m: TimedMatrix, rows: Int32Array, windows: readonly number[]): Float64Array[] {
+export function changesAt(
+  m: TimedMatrix,
+  rows: Int32Array,
+  windows: readonly number[],
+  /** Only earlier rows a whole number of steps before the row count (see TemporalScales.step). */
+  step?: number,
+): Float64Array[] {
   const { data, columns: d } = m;
   // One array type at this hot loop's reads (a plain array from a scan, a typed one in training).
   const times = m.times instanceof Float64Array ? m.times : Float64Array.from(m.times);
@@ -85,6 +97,10 @@ export function changesAt(m: TimedMatrix, rows: Int32Array, windows: readonly nu
         }
         const x = data[j * d + f] as number;
         if (Number.isNaN(x)) continue;
+        if (step !== undefined) {
+          const k = (t - tj) / step;
+          if (Math.abs(k - Math.round(k)) > GRID_TOLERANCE) continue;
+        }
         let p = size;
         while (p > 0 && (sorted[p - 1] as number) > x) {
           sorted[p] = sorted[p - 1] as number;
@@ -97,6 +113,21 @@ export function changesAt(m: TimedMatrix, rows: Int32Array, windows: readonly nu
     }
   }
   return outs;
+}
+
+/** How far off the training grid (in steps) an earlier row may be and still count as on it. */
+const GRID_TOLERANCE = 0.05;
+
+/** The typical spacing of rows: the median of the positive gaps between consecutive times. */
+export function typicalStep(times: ArrayLike<number>): number | undefined {
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i++) {
+    const g = (times[i] as number) - (times[i - 1] as number);
+    if (g > 0) gaps.push(g);
+  }
+  if (gaps.length === 0) return undefined;
+  gaps.sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)];
 }
 
 function median(sorted: Float64Array, size: number): number {
@@ -155,7 +186,8 @@ export function fitTemporal(
       scale.push(b.scale);
     }
   }
-  const scales = { windows: [...windows], centre, scale };
+  const step = typicalStep(train.times);
+  const scales: TemporalScales = { windows: [...windows], centre, scale, ...(step ? { step } : {}) };
   return { scales, z: largestZ(changes, scales, d) };
 }
 
@@ -166,7 +198,7 @@ function allRows(m: TimedMatrix, from = 0): Int32Array {
 
 /** |z| of rows `from` … n−1 of `m` (the rows before serve as history), the largest over windows. */
 export function temporalZ(scales: TemporalScales, m: TimedMatrix, from = 0): Float64Array {
-  return largestZ(changesAt(m, allRows(m, from), scales.windows), scales, m.columns);
+  return largestZ(changesAt(m, allRows(m, from), scales.windows, scales.step), scales, m.columns);
 }
 
 function largestZ(changes: Float64Array[], s: TemporalScales, d: number): Float64Array {

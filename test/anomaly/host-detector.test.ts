@@ -121,6 +121,16 @@ describe("host detector", () => {
     ).toBeUndefined();
   });
 
+  it("does not score a host whose newest point is older than the freshness limit", () => {
+    const model = trainHostModel("quiet", quietHost(500, 16));
+    const now = quietHost(70, 17);
+    // The host stopped reporting 20 minutes before the window's end (points a minute apart).
+    for (const c of now) c.fill(Number.NaN, 50);
+    const t = Float64Array.from({ length: 70 }, (_, i) => 1_700_000_000 + i * 60);
+    expect(scoreLatest(model, now, t, 900)).toBeUndefined();
+    expect(scoreLatest(model, now, t)?.at).toBe(t[49]);
+  });
+
   it("pools hosts with short history into one model", () => {
     const hosts = new Map([
       ["new-1", quietHost(20, 13)],

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { HostEnsemble } from "../../src/anomaly/host-ensemble.js";
 import { seededRandom } from "../../src/anomaly/random.js";
 import {
+  identityReference,
   parseTailReference,
   rarity,
   scoreAtRarity,
@@ -53,6 +54,11 @@ describe("rarity against a training sample", () => {
     const flat = tailReference(new Float64Array(300).fill(2), 0.5);
     expect(rarity(flat, 2)).toBeLessThan(1);
     expect(rarity(flat, 2 + 0.5 * Math.LN10)).toBeCloseTo(3, 6);
+  });
+
+  it("reads a rarity as itself under the identity reference", () => {
+    const id = identityReference();
+    for (const x of [0, 0.3, 1, 1.5, 2, 3.7, 9]) expect(rarity(id, x)).toBeCloseTo(x, 2);
   });
 
   it("refuses a malformed stored reference", () => {
@@ -156,19 +162,79 @@ describe("host ensemble", () => {
 
   it("round-trips through JSON to identical scores, and refuses a malformed one", () => {
     const probe = fleetRows(200, d, 7);
-    const back = HostEnsemble.fromJSON(JSON.parse(JSON.stringify(ensemble.json)), undefined);
+    const back = HostEnsemble.fromJSON(JSON.parse(JSON.stringify(ensemble.json)), undefined, d);
     expect(Array.from(back.score(probe, 60).score)).toEqual(Array.from(ensemble.score(probe, 60).score));
     const json = ensemble.json;
-    expect(() => HostEnsemble.fromJSON({ ...json, parts: ["nope"] }, undefined)).toThrow(/parts/);
-    expect(() => HostEnsemble.fromJSON({ ...json, references: {} }, undefined)).toThrow(/reference/);
+    expect(() => HostEnsemble.fromJSON({ ...json, parts: ["nope"] }, undefined, d)).toThrow(/parts/);
+    expect(() => HostEnsemble.fromJSON({ ...json, references: {} }, undefined, d)).toThrow(/reference/);
     expect(() =>
       HostEnsemble.fromJSON(
         { ...json, temporal: { ...json.temporal, scale: json.temporal?.scale.map(() => -1) } },
         undefined,
+        d,
       ),
     ).toThrow(/temporal/);
-    expect(() => HostEnsemble.fromJSON({ ...json, parts: ["isolation"] }, undefined)).toThrow();
-    expect(() => HostEnsemble.fromJSON(null, undefined)).toThrow(/not a host ensemble/);
+    // Scales for fewer features than the host has, or a model fitted on another width: refused when
+    // decoded, not at every scan.
+    const t = json.temporal;
+    if (!t) throw new Error("the default ensemble has a temporal part");
+    expect(() =>
+      HostEnsemble.fromJSON(
+        { ...json, temporal: { ...t, centre: [0, 0, 0], scale: [1, 1, 1] } },
+        undefined,
+        d,
+      ),
+    ).toThrow(/temporal/);
+    expect(() => HostEnsemble.fromJSON(json, undefined, d + 1)).toThrow(/temporal/);
+    const manyWindows = { ...t, windows: Array.from({ length: 300_000 }, () => 60), centre: [], scale: [] };
+    expect(() => HostEnsemble.fromJSON({ ...json, temporal: manyWindows }, undefined, d)).toThrow(/temporal/);
+    const withPca = HostEnsemble.fit(train, undefined, { parts: ["hour", "pca"] });
+    expect(() => HostEnsemble.fromJSON(withPca.json, undefined, d + 2)).toThrow(/PCA of 8 columns/);
+    expect(() => HostEnsemble.fromJSON({ ...json, parts: ["isolation"] }, undefined, d)).toThrow();
+    expect(() => HostEnsemble.fromJSON(null, undefined, d)).toThrow(/not a host ensemble/);
+  });
+
+  it("compares a minute-by-minute scan only with the rows on its five-minute training grid", () => {
+    // Trained at 5 minutes; scored on a 1-minute window whose off-grid rows are wild: they must not count.
+    const coarse = fleetRows(2000, d, 8);
+    const times5 = Float64Array.from({ length: 2000 }, (_, i) => i * 300);
+    const e = HostEnsemble.fit({ ...coarse, times: times5 }, undefined);
+    expect(e.json.temporal?.step).toBe(300);
+    const n = 61;
+    const fine = fleetRows(n, d, 9);
+    const times1 = Float64Array.from({ length: n }, (_, i) => 2000 * 300 + i * 60);
+    const onGrid = fine.data.slice();
+    for (let i = 0; i < n - 1; i++)
+      if ((n - 1 - i) % 5 !== 0) for (let f = 0; f < d; f++) onGrid[i * d + f] = 50;
+    const a = e.score({ data: fine.data, columns: d, times: times1 }, n - 1).parts.temporal?.[0];
+    const b = e.score({ data: onGrid, columns: d, times: times1 }, n - 1).parts.temporal?.[0];
+    expect(b).toBe(a);
+  });
+
+  it("gives a host whose features never moved a sane score for a small rise", () => {
+    const flat = {
+      data: new Float64Array(2000 * d),
+      columns: d,
+      times: Float64Array.from({ length: 2000 }, (_, i) => i * 300),
+    };
+    const e = HostEnsemble.fit(flat, undefined);
+    const probe = new Float64Array(20 * d);
+    probe[19 * d] = 1; // one feature one robust spread up
+    const s = e.score(
+      { data: probe, columns: d, times: Float64Array.from({ length: 20 }, (_, i) => 2000 * 300 + i * 300) },
+      19,
+    );
+    // Below any default threshold (log10(1440 / 0.2) + 0.8 ≈ 4.7): one spread is not an incident.
+    expect(s.score[0] as number).toBeLessThan(4);
+    const big = probe.slice();
+    big[19 * d] = 40;
+    big[19 * d + 1] = 40;
+    expect(
+      e.score(
+        { data: big, columns: d, times: Float64Array.from({ length: 20 }, (_, i) => 2000 * 300 + i * 300) },
+        19,
+      ).score[0],
+    ).toBeGreaterThan(5);
   });
 
   it("leaves the temporal part out without times, and scores with the others", () => {
