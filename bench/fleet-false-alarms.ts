@@ -49,6 +49,8 @@ export async function fleetFalseAlarmsBench(): Promise<string> {
       { rateWindowSeconds: 300 },
     );
     const counts = SHIFTS.map(() => 0);
+    const allScores: number[] = [];
+    let threshold = Number.NaN;
     let scored = 0;
     let flaggedMinutes = 0;
     const perHost: string[] = [];
@@ -64,6 +66,8 @@ export async function fleetFalseAlarmsBench(): Promise<string> {
         const s = scoreLatest(model, window, day.times.subarray(from, i + 1));
         if (!s) continue;
         scored++;
+        allScores.push(s.score);
+        threshold = s.threshold;
         if (s.anomalous) flaggedMinutes++;
         SHIFTS.forEach((shift, k) => {
           const flagged = s.score >= s.threshold + shift;
@@ -77,6 +81,8 @@ export async function fleetFalseAlarmsBench(): Promise<string> {
       perHost.push(`${instance.split(":")[0]} ${hostFindings}`);
     }
     const hostDays = scored / 1440;
+    allScores.sort((a, b) => a - b);
+    const q = (p: number) => (allScores[Math.min(allScores.length - 1, Math.floor(p * allScores.length))] ?? Number.NaN).toFixed(2);
     const lines = [
       `${HOSTS} healthy hosts, 8 days at one minute; trained on 7 days (${trained.hosts} models), the last day scored every minute (${scored} host-minutes, ${hostDays.toFixed(1)} host-days). Budget ${DEFAULT_FALSE_ALARMS_PER_DAY} findings per host per day.`,
       "",
@@ -88,6 +94,7 @@ export async function fleetFalseAlarmsBench(): Promise<string> {
       ),
       "",
       `Flagged minutes at the default: ${flaggedMinutes} of ${scored}. Findings per host: ${perHost.join(", ")}.`,
+      `Scores (rarity, decades): median ${q(0.5)}, 99th percentile ${q(0.99)}, 99.9th ${q(0.999)}, highest ${q(1)}; default threshold ${threshold.toFixed(2)} (expected share of scans at or above it on a calibrated healthy host: ${(10 ** -threshold).toExponential(1)}).`,
       `Run ${((performance.now() - t0) / 1000).toFixed(0)} s (fixture, backfill, training, scoring).`,
     ];
     return lines.join("\n");
