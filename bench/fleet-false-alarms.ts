@@ -82,7 +82,8 @@ export async function fleetFalseAlarmsBench(): Promise<string> {
     }
     const hostDays = scored / 1440;
     allScores.sort((a, b) => a - b);
-    const q = (p: number) => (allScores[Math.min(allScores.length - 1, Math.floor(p * allScores.length))] ?? Number.NaN).toFixed(2);
+    const q = (p: number) =>
+      (allScores[Math.min(allScores.length - 1, Math.floor(p * allScores.length))] ?? Number.NaN).toFixed(2);
     const lines = [
       `${HOSTS} healthy hosts, 8 days at one minute; trained on 7 days (${trained.hosts} models), the last day scored every minute (${scored} host-minutes, ${hostDays.toFixed(1)} host-days). Budget ${DEFAULT_FALSE_ALARMS_PER_DAY} findings per host per day.`,
       "",
