@@ -125,6 +125,25 @@ describe("cloudops detect TEST.csv --train TRAIN.csv (rows of numbers)", () => {
     expect(b.rows).toEqual(a.rows);
   });
 
+  it("a larger false-alarm budget lowers the default threshold, flagging more rows", async () => {
+    const args = (budget: string) => [
+      "detect",
+      file("test-budget.csv", "0.5,0.5,0.5\n0.9,0.9,0.9\n9,9,9\n"),
+      "--train",
+      file("train-budget.csv", `${trainRows.join("\n")}\n`),
+      "--false-alarms-per-day",
+      budget,
+    ];
+    const strict = parseScored((await cloudops(args("0.01"))).stdout).rows;
+    const loose = parseScored((await cloudops(args("1440"))).stdout).rows;
+    // The scores do not depend on the budget; the flags do (1,440 a day at one row a minute: the
+    // threshold falls to the calibration margin alone).
+    expect(loose.map((r) => r.score)).toEqual(strict.map((r) => r.score));
+    expect(loose.filter((r) => r.anomaly === "1").length).toBeGreaterThan(
+      strict.filter((r) => r.anomaly === "1").length,
+    );
+  });
+
   it("--threshold overrides the threshold calibrated on TRAIN", async () => {
     const r = await cloudops([
       "detect",
@@ -162,6 +181,22 @@ describe("cloudops detect: bad input", () => {
       "train and test of different widths",
       () => [file("t3.csv", "1,2,3\n"), "--train", file("t2.csv", "1,2\n3,4\n")],
       /has 3 columns but .* has 2/,
+    ],
+    [
+      "--interval without --train",
+      () => [file("series-i.csv", "timestamp,value\n1,1\n2,2\n"), "--interval", "60"],
+      /--interval and --false-alarms-per-day apply with --train only/,
+    ],
+    [
+      "a budget that is not a positive number",
+      () => [
+        file("t-b.csv", "1,2,3\n"),
+        "--train",
+        file("tr-b.csv", "1,2,3\n4,5,6\n"),
+        "--false-alarms-per-day",
+        "0",
+      ],
+      /--false-alarms-per-day must be a number above 0/,
     ],
   ])("refuses %s with one clear line and exit code 2", async (_, args, message) => {
     const r = await cloudops(["detect", ...args()]);
