@@ -88,9 +88,13 @@ const RATE_WINDOW = 300;
 
 export class AnomalyService {
   private readonly opts: Required<Omit<AnomalyServiceOptions, "now">> & { now: () => number };
-  /** Decoded models by environment and instance. */
   /** Decoded models per environment, kept between scans until retrained. */
   private readonly models = new Map<string, Map<string, ScoringModel>>();
+  /**
+   * Per environment, the version (trainedAt) of each host's model that did not decode: not read
+   * and decoded again every minute, only once it is retrained.
+   */
+  private readonly undecodable = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly store: AnomalyStore,
@@ -266,13 +270,18 @@ export class AnomalyService {
       cache = new Map();
       this.models.set(environment, cache);
     }
+    let failed = this.undecodable.get(environment);
+    if (!failed) {
+      failed = new Map();
+      this.undecodable.set(environment, failed);
+    }
     const versions = await this.store.modelVersions(environment, instances);
     const out = new Map<string, ScoringModel>();
     const stale: string[] = [];
     instances.forEach((instance, i) => {
       const cached = cache.get(instance);
       if (cached && versions[i] !== undefined && cached.trainedAt === versions[i]) out.set(instance, cached);
-      else stale.push(instance);
+      else if (versions[i] === undefined || failed.get(instance) !== versions[i]) stale.push(instance);
     });
     for (const [instance, stored] of await this.store.loadModels(environment, stale)) {
       // Only the decoded detector is kept: the stored encoding is garbage once decoded. A model that
@@ -281,8 +290,10 @@ export class AnomalyService {
       try {
         model = toScoringModel(stored);
       } catch {
+        failed.set(instance, stored.trainedAt);
         continue;
       }
+      failed.delete(instance);
       cache.set(instance, model);
       out.set(instance, model);
     }
