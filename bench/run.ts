@@ -10,6 +10,7 @@ import { chartBench } from "./chart-bench.js";
 import { chartsBench } from "./charts-bench.js";
 import { cliBench } from "./cli-bench.js";
 import { fleetFalseAlarmsBench } from "./fleet-false-alarms.js";
+import { forecastBench } from "./forecast/forecast-bench.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
 import { llmBench } from "./llm-bench.js";
 import { nabBench } from "./nab/nab-bench.js";
@@ -27,6 +28,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   "nab-cv": nabCvBench,
   smd: smdBench,
   "false-alarms": fleetFalseAlarmsBench,
+  forecast: forecastBench,
   scale: scaleBench,
   chart: chartBench,
   charts: chartsBench,

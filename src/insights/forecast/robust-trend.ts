@@ -33,7 +33,8 @@ export function lastBigDrop(history: Float64Array, from: number): number {
   }
   const typical = median(diffs);
   if (!(hi > lo) || !Number.isFinite(typical)) return from;
-  const bigDrop = Math.max(10 * typical, 0.2 * (hi - lo));
+  // The range is only a floor against noise-sized drops: a trend's own rise must not hide a clean-up.
+  const bigDrop = Math.max(10 * typical, 0.05 * (hi - lo));
   // At least 10 points must remain after a drop for a slope to be read from them.
   prev = Number.NaN;
   let after = from;
