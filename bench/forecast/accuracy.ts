@@ -69,6 +69,9 @@ export interface SeriesScore {
   naive: number;
   linear: number;
   models: string[];
+  /** Actual values inside our 90% interval, and how many were checked. */
+  covered: number;
+  checked: number;
 }
 
 export function scoreSeries(s: BenchSeries): SeriesScore[] {
@@ -84,6 +87,8 @@ export function scoreSeries(s: BenchSeries): SeriesScore[] {
     const sums = { ours: 0, naive: 0, linear: 0 };
     const models: string[] = [];
     let used = 0;
+    let covered = 0;
+    let checked = 0;
     for (let j = 0; j < ORIGINS; j++) {
       const origin = first + Math.floor(((last - first) * j) / Math.max(ORIGINS - 1, 1));
       const history = s.values.subarray(0, origin);
@@ -93,6 +98,12 @@ export function scoreSeries(s: BenchSeries): SeriesScore[] {
       if (!(scale > 0)) continue;
       const ours = forecast(history, s.times.subarray(0, origin), h);
       models.push(ours.model);
+      ours.points.forEach((p, k) => {
+        const a = actual[k] as number;
+        if (!Number.isFinite(a)) return;
+        checked++;
+        if (a >= p.lower && a <= p.upper) covered++;
+      });
       sums.ours +=
         meanAbsoluteError(
           actual,
@@ -110,6 +121,8 @@ export function scoreSeries(s: BenchSeries): SeriesScore[] {
       naive: sums.naive / used,
       linear: sums.linear / used,
       models,
+      covered,
+      checked,
     });
   }
   return out;
@@ -119,8 +132,8 @@ export function accuracyTable(title: string, scores: SeriesScore[]): string {
   const lines = [
     `### ${title}`,
     "",
-    "| horizon | series | ours mean / median MASE | seasonal naive | predict_linear 6 h | ours beats both | models chosen (harmonic / trend / naive) |",
-    "|---|---:|---:|---:|---:|---:|---|",
+    "| horizon | series | ours mean / median MASE | seasonal naive | predict_linear 6 h | ours beats both | models chosen (harmonic / trend / naive) | actuals inside our 90% interval |",
+    "|---|---:|---:|---:|---:|---:|---|---:|",
   ];
   for (const hours of HORIZON_HOURS) {
     const at = scores.filter((s) => s.hours === hours);
@@ -132,7 +145,13 @@ export function accuracyTable(title: string, scores: SeriesScore[]): string {
     const chosen = at.flatMap((s) => s.models);
     const count = (m: string): number => chosen.filter((x) => x === m).length;
     lines.push(
-      `| ${hours} h | ${at.length} | ${mean((s) => s.ours)} / ${med((s) => s.ours)} | ${mean((s) => s.naive)} / ${med((s) => s.naive)} | ${mean((s) => s.linear)} / ${med((s) => s.linear)} | ${beats} of ${at.length} | ${count("harmonic")} / ${count("robust-trend")} / ${count("seasonal-naive")} |`,
+      `| ${hours} h | ${at.length} | ${mean((s) => s.ours)} / ${med((s) => s.ours)} | ${mean((s) => s.naive)} / ${med((s) => s.naive)} | ${mean((s) => s.linear)} / ${med((s) => s.linear)} | ${beats} of ${at.length} | ${count("harmonic")} / ${count("robust-trend")} / ${count("seasonal-naive")} | ${(
+        (100 * at.reduce((c, s) => c + s.covered, 0)) /
+          Math.max(
+            1,
+            at.reduce((c, s) => c + s.checked, 0),
+          )
+      ).toFixed(1)}% |`,
     );
   }
   return lines.join("\n");
