@@ -24,6 +24,18 @@ export type Intent =
   | { kind: "metric_trend"; resource: Resource; range: TimeRange }
   /** "this week vs last week": the same resource over `range` and over `range` shifted back by `offsetSeconds`. */
   | { kind: "metric_compare"; resource: Resource; range: TimeRange; offsetSeconds: number }
+  /** "web-1 vs web-2 cpu": two or more named hosts over the same range. */
+  | { kind: "compare_hosts"; resource: Resource; hosts: string[]; range: TimeRange }
+  /** "is web-2 slower than the others?": the question's host against the rest of its environment. */
+  | { kind: "compare_fleet"; resource: Resource; range: TimeRange }
+  /** "cpu since the deploy at 14:00", "memory before and after 14:00": before vs after a moment. */
+  | { kind: "compare_change"; resource: Resource; atSecondsAgo: number; label: string }
+  /** "when will disk be full on db-1?", "memory forecast": a resource's forecast on one host or all. */
+  | { kind: "forecast"; resource: Resource; horizonSeconds?: number }
+  /** "capacity report", "what fills up within 30 days": every mount/host at risk within the window. */
+  | { kind: "capacity"; withinSeconds: number }
+  /** "where can we save?", "rightsizing for prod", "idle hosts". */
+  | { kind: "rightsizing"; view: "savings" | "rightsizing" | "idle" }
   | { kind: "top_hosts"; resource: Resource; n: number; range?: TimeRange }
   | { kind: "targets_down" }
   | { kind: "targets" }
