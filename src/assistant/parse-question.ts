@@ -25,6 +25,16 @@
 // English only: the package root also loads 15 other locales (~900 modules) that no question uses.
 import * as chrono from "chrono-node/en";
 import type { Intent, ParseContext, ParsedQuestion, Resource, TimeRange } from "./intent.js";
+import {
+  asksAgainstFleet,
+  asksCapacityReport,
+  asksForecast,
+  DEFAULT_CAPACITY_WINDOW_SECONDS,
+  parseChangeMoment,
+  parseHorizon,
+  rightsizingView,
+  saysSlow,
+} from "./parse-insight.js";
 import { RESOURCE_IDS, RESOURCES } from "./resources.js";
 
 /** Longest question the parser reads; longer text is refused as too long. */
@@ -582,6 +592,9 @@ function findHost(t: Tokens, ctx: ParseContext): string | undefined {
     !keywordOf(candidate) &&
     !isEnvironmentWord(candidate, ctx.environments) &&
     !/^\d+[smhdw]?$/.test(candidate) &&
+    // "at 14:00" is a time, "on idle servers" a state, "than the fleet" the others.
+    !/^\d{1,2}:\d{2}$/.test(candidate) &&
+    !NOT_HOSTS.has(candidate) &&
     // "on the hosts", "for all servers" and "for 6h" are not host names.
     !NUMBER_WORDS[candidate]
   ) {
@@ -589,6 +602,25 @@ function findHost(t: Tokens, ctx: ParseContext): string | undefined {
   }
   return undefined;
 }
+
+/** Words after "on", "for", "at" that are no host names in planning questions. */
+const NOT_HOSTS = new Set([
+  "idle",
+  "unused",
+  "fleet",
+  "others",
+  "rest",
+  "average",
+  "deploy",
+  "release",
+  "restart",
+  "upgrade",
+  "cost",
+  "costs",
+  "savings",
+  "noon",
+  "midnight",
+]);
 
 /** Signals that make "errors" about the network. */
 const NETWORK_SIGNALS = ["network", "network_in", "network_out"] as const;
@@ -690,8 +722,10 @@ function classify(t: Tokens, ctx: ParseContext, now: Date, hasHost: boolean, kno
   // A request to act ("restart nginx on web-1", "deploy to staging") is no question about metrics:
   // answering it with data (container restarts, say) would read as if it had been done.
   if (ACTION_REQUEST.test(text)) return { kind: "unknown", reason: "action" };
-  if (k.has("anomalies")) return { kind: "anomalies" };
   const resource = signalOf(t, ctx, hasHost);
+  const planning = classifyPlanning(t, ctx, now, hasHost, resource);
+  if (planning) return planning;
+  if (k.has("anomalies")) return { kind: "anomalies" };
   if (k.has("containers") || (k.has("restart") && !resource)) {
     const view = k.has("restart")
       ? "restarting"
@@ -743,6 +777,66 @@ function classify(t: Tokens, ctx: ParseContext, now: Date, hasHost: boolean, kno
   return { kind: "unknown", reason: "not_understood" };
 }
 
+/** Words that say the question is about storage when no signal is named ("when will it be full"). */
+const STORAGE_WORDS =
+  / (full|fill|fills|filling|space|storage|volume|volumes|filesystem|filesystems|partition|partitions|mount|mounts|inode|inodes) /;
+
+/**
+ * The planning questions: rightsizing and savings, capacity reports, forecasts, and the comparisons
+ * that are not period vs period (host vs host, host vs the fleet, before vs after a moment).
+ */
+function classifyPlanning(
+  t: Tokens,
+  ctx: ParseContext,
+  now: Date,
+  hasHost: boolean,
+  resource: Resource | undefined,
+): Intent | undefined {
+  const text = t.text;
+  const view = rightsizingView(text);
+  if (view) return { kind: "rightsizing", view };
+  if (asksCapacityReport(text, hasHost))
+    return { kind: "capacity", withinSeconds: parseHorizon(text) ?? DEFAULT_CAPACITY_WINDOW_SECONDS };
+  if (asksForecast(text)) {
+    const forecastOf: Resource | undefined =
+      resource ??
+      (/ (oom|ram) /.test(text) ? "memory" : STORAGE_WORDS.test(text) || hasHost ? "disk" : undefined);
+    // "forecast" alone, or "what will fill up": every mount and host, not one signal.
+    if (!forecastOf)
+      return { kind: "capacity", withinSeconds: parseHorizon(text) ?? DEFAULT_CAPACITY_WINDOW_SECONDS };
+    const horizonSeconds = parseHorizon(text);
+    return horizonSeconds === undefined
+      ? { kind: "forecast", resource: forecastOf }
+      : { kind: "forecast", resource: forecastOf, horizonSeconds };
+  }
+  // "is web-2 slower than the others", "compare web-1 with the others": CPU unless a signal is named.
+  const compared =
+    resource ?? (saysSlow(text) || (t.keys.has("compare") && asksAgainstFleet(text)) ? "cpu" : undefined);
+  if (!compared) return undefined;
+  const moment = parseChangeMoment(text, now);
+  if (moment) return { kind: "compare_change", resource: compared, ...moment };
+  const named = namedHosts(t, ctx);
+  const range = parseRange(t, now) ?? lastRange(3600);
+  if (named.length >= 2 && (t.keys.has("compare") || / (and|or|than|with|to) /.test(text)))
+    return { kind: "compare_hosts", resource: compared, hosts: named.slice(0, 5), range };
+  if (hasHost && asksAgainstFleet(text)) return { kind: "compare_fleet", resource: compared, range };
+  return undefined;
+}
+
+/** Every known host the text names (exactly or squashed), plus name-like tokens ("app-7"), in order. */
+function namedHosts(t: Tokens, ctx: ParseContext): string[] {
+  const squash = (s: string) => s.toLowerCase().replace(/[-_.]/g, "");
+  const out: string[] = [];
+  for (const w of t.words) {
+    const known = ctx.hosts.find((h) => h.toLowerCase() === w || squash(h) === squash(w));
+    const name =
+      known ?? (/^[a-z][a-z0-9]*[-_.][a-z0-9.-]*\d$/.test(w) && HOST_TOKEN.test(w) ? w : undefined);
+    if (name && !out.includes(name) && !isEnvironmentWord(w, ctx.environments) && !WORD_TO_KEY.has(w))
+      out.push(name);
+  }
+  return out;
+}
+
 /** Parses a question. `now` anchors relative times (default: the current time). */
 export function parseQuestion(text: string, ctx: ParseContext, now: Date = new Date()): ParsedQuestion {
   // Control characters (including escape sequences) carry no meaning in a question.
@@ -758,7 +852,9 @@ export function parseQuestion(text: string, ctx: ParseContext, now: Date = new D
   const host = findHost(t, ctx);
   const intent = classify(t, ctx, now, host !== undefined, host !== undefined && ctx.hosts.includes(host));
   const out: ParsedQuestion = { intent };
-  if (host && intent.kind !== "unknown" && intent.kind !== "help") out.host = host;
+  // Host vs host names its hosts in the intent; the question is about no single one of them.
+  if (host && intent.kind !== "unknown" && intent.kind !== "help" && intent.kind !== "compare_hosts")
+    out.host = host;
   if (environment) out.environment = environment;
   return out;
 }

@@ -20,6 +20,11 @@ interface Phrasing {
   offsetSeconds?: number;
   view?: string;
   reason?: string;
+  horizonSeconds?: number;
+  withinSeconds?: number;
+  hosts?: string[];
+  atSecondsAgo?: number;
+  label?: string;
 }
 
 const PHRASINGS: Phrasing[] = JSON.parse(
@@ -50,6 +55,25 @@ function expected(p: Phrasing): ParsedQuestion {
       break;
     case "unknown":
       intent.reason = p.reason;
+      break;
+    case "forecast":
+      intent.resource = p.resource;
+      if (p.horizonSeconds !== undefined) intent.horizonSeconds = p.horizonSeconds;
+      break;
+    case "capacity":
+      intent.withinSeconds = p.withinSeconds;
+      break;
+    case "rightsizing":
+      intent.view = p.view;
+      break;
+    case "compare_hosts":
+      Object.assign(intent, { resource: p.resource, hosts: p.hosts, range: p.range });
+      break;
+    case "compare_fleet":
+      Object.assign(intent, { resource: p.resource, range: p.range });
+      break;
+    case "compare_change":
+      Object.assign(intent, { resource: p.resource, atSecondsAgo: p.atSecondsAgo, label: p.label });
       break;
     default:
       break;
@@ -84,6 +108,15 @@ describe("phrasings data", () => {
   it("covers every other intent", () => {
     const kinds = new Set(PHRASINGS.map((p) => p.intent));
     for (const k of ["health", "targets", "targets_down", "containers", "anomalies", "help", "unknown"])
+      expect(kinds).toContain(k);
+    for (const k of [
+      "forecast",
+      "capacity",
+      "rightsizing",
+      "compare_hosts",
+      "compare_fleet",
+      "compare_change",
+    ])
       expect(kinds).toContain(k);
   });
 });

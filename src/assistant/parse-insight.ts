@@ -1,0 +1,213 @@
+/**
+ * The cues of the planning questions (forecasts, capacity, rightsizing, comparisons), read from the
+ * parser's normalised text: lower-case words joined by single spaces, with a space at each end.
+ * Kept apart from parse-question.ts so the question parser stays one reading of one question; these
+ * are pure functions of the text and the clock.
+ */
+import * as chrono from "chrono-node/en";
+
+/** Longest horizon a forecast question may ask for: beyond it the history we read says little. */
+export const MAX_FORECAST_HORIZON_SECONDS = 90 * 86_400;
+/** What "capacity report" covers when no window is said. */
+export const DEFAULT_CAPACITY_WINDOW_SECONDS = 30 * 86_400;
+/** The longest a before/after comparison may reach back. */
+const MAX_CHANGE_AGE_SECONDS = 31 * 86_400;
+
+const NUMBER_WORDS: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  ten: 10,
+  fourteen: 14,
+  thirty: 30,
+  ninety: 90,
+};
+const UNITS: Array<[RegExp, number]> = [
+  [/^(h|hr|hrs|hour|hours)$/, 3600],
+  [/^(d|day|days)$/, 86_400],
+  [/^(w|wk|wks|week|weeks)$/, 7 * 86_400],
+  [/^(month|months|mo)$/, 30 * 86_400],
+];
+
+function unitSeconds(unit: string): number | undefined {
+  return UNITS.find(([re]) => re.test(unit))?.[1];
+}
+
+/**
+ * A window ahead: "within 3d", "in the next 7 days", "next week", "over the coming month", "in 2
+ * weeks". Undefined when the text names none.
+ */
+export function parseHorizon(text: string): number | undefined {
+  const m =
+    / (?:within|in|next|coming|over|for|ahead) (?:the )?(?:next |coming )?(\d{1,3}|a|an|one|two|three|four|five|six|seven|ten|fourteen|thirty|ninety) ?(h|hrs?|hours?|d|days?|w|wks?|weeks?|months?|mo)(?= )/.exec(
+      text,
+    ) ?? / (\d{1,3}) ?(h|d|w)(?= (?:ahead|out|from now) )/.exec(text);
+  if (m?.[1] && m[2]) {
+    const n = NUMBER_WORDS[m[1]] ?? Number(m[1]);
+    const unit = unitSeconds(m[2]);
+    if (unit && n > 0) return Math.min(MAX_FORECAST_HORIZON_SECONDS, n * unit);
+  }
+  const next = / (?:next|coming|within (?:a|the next)|in (?:a|the next)) (day|week|month|quarter)(?= )/.exec(
+    text,
+  );
+  if (next?.[1])
+    return { day: 86_400, week: 7 * 86_400, month: 30 * 86_400, quarter: 90 * 86_400 }[next[1] as "day"];
+  return undefined;
+}
+
+/** Words that ask for a forecast by name. */
+const FORECAST_WORDS =
+  / (forecast|forecasts|forecasting|forcast|predict|predicted|prediction|predictions|projection|projections|projected|extrapolate|extrapolated|outlook) /;
+/** A question about the future of a level: when it fills, runs out, how long is left. */
+const FILL_CUES = [
+  / (will|would|gonna|going to|about to|likely to) (\S+ ){0,4}(be full|fill|run out|be exhausted|exhaust|hit 100|max out|be out of|oom)/,
+  / (when|how long|how soon|how many (days|hours|weeks)|what date|which day|by when) (\S+ ){0,8}(full|fill|fills|filled|run out|runs out|exhausted|exhaust|out of|hit 100|oom)/,
+  / (time|days|hours|weeks) (to|till|until|before) (full|fill|filling|exhaustion|oom|run out|running out)/,
+  / (days|hours|weeks|time) (left|remaining) /,
+  / (until|till|before) (\S+ ){0,4}(is |are |gets |runs )?(full|out of|exhausted)/,
+  / (fill|filling|fills) up (in|within|by|soon) /,
+  / (eta|date) (to|of|till|until) (full|fill|exhaustion) /,
+  / (fill|exhaustion) (date|time|eta) /,
+];
+
+/** "when will disk be full", "disk forecast", "how many days until memory runs out". */
+export function asksForecast(text: string): boolean {
+  return FORECAST_WORDS.test(text) || FILL_CUES.some((re) => re.test(text));
+}
+
+/** "capacity report", "capacity planning", "what will fill up in the next 30 days", "disks at risk". */
+export function asksCapacityReport(text: string, namesHost: boolean): boolean {
+  if (
+    / capacity (report|planning|plan|review|risks?|outlook|forecast|overview|summary|status|check) /.test(
+      text,
+    )
+  )
+    return true;
+  if (/ (capacity) $/.test(text) && text.trim().split(" ").length <= 3) return true;
+  if (namesHost) return false;
+  return (
+    / (what|which|anything|any \S+) (\S+ ){0,4}(will|going to|gonna|about to|likely to) (fill|run out|be full)/.test(
+      text,
+    ) ||
+    / at risk (of )?(filling|running out|being full)/.test(text) ||
+    / (at risk|risks?) (in|within|over) (the )?(next|coming) /.test(text)
+  );
+}
+
+/** "where can we save?", "rightsizing for prod", "idle hosts", "overprovisioned servers". */
+export function rightsizingView(text: string): "savings" | "rightsizing" | "idle" | undefined {
+  if (
+    / (idle|unused|unutili[sz]ed|doing nothing|zombie|forgotten|orphaned) (\S+ )?(hosts?|servers?|nodes?|machines?|instances?|vms?|boxes|boxen) /.test(
+      text,
+    ) ||
+    / (hosts?|servers?|nodes?|machines?|instances?|vms?|boxes) (\S+ ){0,3}(idle|unused|doing nothing|sitting idle) /.test(
+      text,
+    ) ||
+    / (which|what|any) (\S+ ){0,3}(are|is) idle /.test(text) ||
+    / idle (ones|capacity) /.test(text)
+  )
+    return "idle";
+  if (
+    / (right ?siz\w*|right-siz\w*|rightsiz\w*|downsiz\w*|over ?provision\w*|over-provision\w*|under ?provision\w*|under-provision\w*|oversized|undersized|too big|too small|shrink|resize|resizing) /.test(
+      text,
+    ) ||
+    / (requests?|limits?) (are |is )?(too )?(high|low|big|generous) /.test(text) ||
+    / recommend\w* (sizes?|sizing|instance|cores|limits?) /.test(text)
+  )
+    return "rightsizing";
+  if (
+    (/ (save|saving|savings|cost|costs|costing|waste|wasted|wasting|money|cheaper|bill|billing|expensive|economi[sz]e|\$) /.test(
+      text,
+    ) ||
+      / (cloud|monthly|infra|infrastructure|aws|gcp|azure|our) (spend|spending|bill) /.test(text) ||
+      / (spend|spending) (less|too much) /.test(text)) &&
+    !/ (time|minutes|seconds) to save /.test(text)
+  )
+    return "savings";
+  return undefined;
+}
+
+/** "than the others", "vs the fleet", "compared to the rest": the named host against its peers. */
+export function asksAgainstFleet(text: string): boolean {
+  const peers =
+    "(the )?(others|other ones|rest|rest of the (fleet|hosts|servers|nodes|cluster)|fleet|fleet average|average|pack|peers|its peers|other (hosts|servers|nodes|machines|boxes|instances|web ?servers|webs|dbs|databases)|everyone else|everything else|the cluster)";
+  return (
+    new RegExp(
+      ` (than|vs|versus|against|compared? (to|with)|with|relative to|next to|like) ${peers}( |$)`,
+    ).test(text) ||
+    new RegExp(` (outlier|odd one out|stand out|stands out|different from) (\\S+ )?${peers}?`).test(text) ||
+    / (slower|faster|busier|worse|better) (\S+ )?than (usual )?(the )?(others|rest|fleet) /.test(text)
+  );
+}
+
+/** Words that say "slow" without naming a signal: read as CPU, the signal "slow" most often means. */
+export function saysSlow(text: string): boolean {
+  return / (slow|slower|slowest|sluggish|laggy|lagging|faster|quicker) /.test(text);
+}
+
+/** A moment a before/after comparison turns on, in seconds ago, and how the user said it. */
+export interface ChangeMoment {
+  atSecondsAgo: number;
+  label: string;
+}
+
+/**
+ * "since the deploy at 14:00", "before and after 3pm", "did memory go up after the 09:30 release",
+ * "cpu since the restart 2 hours ago". Undefined when the text is no before/after question or names
+ * no moment we can place (a deploy with no time).
+ */
+export function parseChangeMoment(text: string, now: Date): ChangeMoment | undefined {
+  const event =
+    "(deploy|deployment|deploys|release|rollout|roll out|upgrade|update|change|migration|incident|restart|reboot|patch|cutover|failover|push|ship|config change)";
+  const cue =
+    / before and after | before vs after | before versus after | before\/after | (compared (to|with)|vs|versus|than) before /.test(
+      text,
+    ) ||
+    new RegExp(` (since|after|from) (the |our |that |this |today's |yesterday's )?(\\S+ )?${event} `).test(
+      text,
+    ) ||
+    new RegExp(` ${event} (at|@|around|~) `).test(text) ||
+    / (did|has|have|is|was) (\S+ ){0,6}(change|changed|go up|gone up|went up|increase|increased|rise|risen|jump|jumped|drop|dropped|go down|gone down|decrease|decreased|get worse|got worse|improve|improved|regress|regressed|differ|different) (\S+ ){0,3}(since|after) /.test(
+      text,
+    ) ||
+    / (impact|effect) of (the |our )?(\S+ )?/.test(text);
+  if (!cue) return undefined;
+  const at = findMoment(text, now);
+  if (at === undefined) return undefined;
+  const ago = Math.round(now.getTime() / 1000 - at.time / 1000);
+  if (ago < 60 || ago > MAX_CHANGE_AGE_SECONDS) return undefined;
+  return { atSecondsAgo: ago, label: at.label };
+}
+
+/** The first clock time or relative moment in the text ("14:00", "3pm", "2 hours ago", "yesterday at 9"). */
+function findMoment(text: string, now: Date): { time: number; label: string } | undefined {
+  const ago =
+    / (\d{1,3}|an|a|one|two|three|four|five|six) ?(m|mins?|minutes?|h|hrs?|hours?|d|days?) ago /.exec(text);
+  if (ago?.[1] && ago[2]) {
+    const n = NUMBER_WORDS[ago[1]] ?? Number(ago[1]);
+    const unit = /^m/.test(ago[2]) ? 60 : /^h/.test(ago[2]) ? 3600 : 86_400;
+    return { time: now.getTime() - n * unit * 1000, label: `${ago[1]} ${ago[2]} ago` };
+  }
+  // A clock time needs a colon or am/pm: a bare "14" is more often a count than an hour.
+  if (!/ \d{1,2}(:\d{2}| ?(am|pm)) |(^| )(noon|midnight)( |$)/.test(text)) return undefined;
+  const [found] = chrono.parse(text, { instant: now, timezone: 0 }, { forwardDate: false });
+  if (!found?.start.isCertain("hour")) return undefined;
+  let date = found.start.date();
+  // "at 14:00" said at 10:30 means yesterday's 14:00 unless a day is named.
+  if (date.getTime() > now.getTime() && !found.start.isCertain("day"))
+    date = new Date(date.getTime() - 86_400_000);
+  if (date.getTime() > now.getTime()) return undefined;
+  const hh = String(date.getUTCHours()).padStart(2, "0");
+  const mm = String(date.getUTCMinutes()).padStart(2, "0");
+  const sameDay = date.toISOString().slice(0, 10) === now.toISOString().slice(0, 10);
+  return {
+    time: date.getTime(),
+    label: sameDay ? `${hh}:${mm} UTC` : `${date.toISOString().slice(0, 10)} ${hh}:${mm} UTC`,
+  };
+}
