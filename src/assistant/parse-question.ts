@@ -274,6 +274,11 @@ const EXAMPLES = [
   "which containers are restarting?",
   "top containers by cpu",
   "any anomalies?",
+  "when will disk be full on db-1?",
+  "capacity report",
+  "where can we save?",
+  "is web-2 slower than the others?",
+  "cpu before and after 14:00",
   "help",
 ] as const;
 
