@@ -74,29 +74,48 @@ const FILL_CUES = [
   / (fill|filling|fills) up (in|within|by|soon) /,
   / (eta|date) (to|of|till|until) (full|fill|exhaustion) /,
   / (fill|exhaustion) (date|time|eta) /,
+  / (full|fill|exhaustion|oom) (\S+ )?(eta|date|when) /,
+  / eta (\S+ ){0,3}(full|fill|exhaustion|oom) /,
 ];
+
+/** "where will cpu be next week", "what will disk look like in a month": a level asked of the future. */
+const FUTURE_LEVEL =
+  / (will|gonna|going to) (\S+ ){0,4}(be|look|looks|reach|hit|grow|go|end up|sit|stand|land)( |$)/;
 
 /** "when will disk be full", "disk forecast", "how many days until memory runs out". */
 export function asksForecast(text: string): boolean {
-  return FORECAST_WORDS.test(text) || FILL_CUES.some((re) => re.test(text));
+  return (
+    FORECAST_WORDS.test(text) ||
+    FILL_CUES.some((re) => re.test(text)) ||
+    (FUTURE_LEVEL.test(text) && parseHorizon(text) !== undefined)
+  );
 }
 
 /** "capacity report", "capacity planning", "what will fill up in the next 30 days", "disks at risk". */
-export function asksCapacityReport(text: string, namesHost: boolean): boolean {
-  if (
-    / capacity (report|planning|plan|review|risks?|outlook|forecast|overview|summary|status|check) /.test(
-      text,
-    )
-  )
+export function asksCapacityReport(
+  text: string,
+  namesHost: boolean,
+  saysCapacity: boolean,
+  namesSignal: boolean,
+): boolean {
+  // "capacity report", "capacity headroom across the fleet" (the word may be misspelt: the parser's
+  // vocabulary reads it), but not "cpu capacity on web-1".
+  if (saysCapacity && !namesHost && !namesSignal) return true;
+  if (saysCapacity && / (report|planning|plan|review|risks?|outlook|forecast|overview|summary) /.test(text))
     return true;
-  if (/ (capacity) $/.test(text) && text.trim().split(" ").length <= 3) return true;
   if (namesHost) return false;
+  const ahead = parseHorizon(text) !== undefined || / (this|next|coming) (week|month|quarter) /.test(text);
   return (
     / (what|which|anything|any \S+) (\S+ ){0,4}(will|going to|gonna|about to|likely to) (fill|run out|be full)/.test(
       text,
     ) ||
+    (ahead &&
+      / (what|which|anything|any \S+) (\S+ ){0,4}(fills?|filling|runs? out|running out|full|at risk)( |$)/.test(
+        text,
+      )) ||
     / at risk (of )?(filling|running out|being full)/.test(text) ||
-    / (at risk|risks?) (in|within|over) (the )?(next|coming) /.test(text)
+    / (at risk|risks?) (in|within|over) (the )?(next|coming) /.test(text) ||
+    / (mounts?|disks?|volumes?|filesystems?|partitions?|hosts?|servers?) (\S+ ){0,2}at risk /.test(text)
   );
 }
 
@@ -110,9 +129,25 @@ export function rightsizingView(text: string): "savings" | "rightsizing" | "idle
       text,
     ) ||
     / (which|what|any) (\S+ ){0,3}(are|is) idle /.test(text) ||
-    / idle (ones|capacity) /.test(text)
+    / idle (ones|capacity) /.test(text) ||
+    / (turn|switch|shut) (\S+ )?(off|down) (\S+ ){0,5}(nobody|no one|noone|unused|not used|idle)/.test(
+      text,
+    ) ||
+    / (nobody|no one|noone) (uses|is using|needs) /.test(text) ||
+    / (decommission|decom) /.test(text)
   )
     return "idle";
+  // Money first: "what could we save by downsizing" asks for the savings, not the table.
+  if (
+    (/ (save|saving|savings|cost|costs|costing|waste|wasted|wasting|money|cheaper|bill|billing|expensive|economi[sz]e|\$) /.test(
+      text,
+    ) ||
+      / (cloud|monthly|infra|infrastructure|aws|gcp|azure|our) (spend|spending|bill) /.test(text) ||
+      / (reduce|cut|lower|trim) (\S+ ){0,2}(spend|spending|costs?|bill|footprint) /.test(text) ||
+      / (spend|spending) (less|too much) /.test(text)) &&
+    !/ (time|minutes|seconds) to save /.test(text)
+  )
+    return "savings";
   if (
     / (right ?siz\w*|right-siz\w*|rightsiz\w*|downsiz\w*|over ?provision\w*|over-provision\w*|under ?provision\w*|under-provision\w*|oversized|undersized|too big|too small|shrink|resize|resizing) /.test(
       text,
@@ -121,15 +156,6 @@ export function rightsizingView(text: string): "savings" | "rightsizing" | "idle
     / recommend\w* (sizes?|sizing|instance|cores|limits?) /.test(text)
   )
     return "rightsizing";
-  if (
-    (/ (save|saving|savings|cost|costs|costing|waste|wasted|wasting|money|cheaper|bill|billing|expensive|economi[sz]e|\$) /.test(
-      text,
-    ) ||
-      / (cloud|monthly|infra|infrastructure|aws|gcp|azure|our) (spend|spending|bill) /.test(text) ||
-      / (spend|spending) (less|too much) /.test(text)) &&
-    !/ (time|minutes|seconds) to save /.test(text)
-  )
-    return "savings";
   return undefined;
 }
 
@@ -138,11 +164,17 @@ export function asksAgainstFleet(text: string): boolean {
   const peers =
     "(the )?(others|other ones|rest|rest of the (fleet|hosts|servers|nodes|cluster)|fleet|fleet average|average|pack|peers|its peers|other (hosts|servers|nodes|machines|boxes|instances|web ?servers|webs|dbs|databases)|everyone else|everything else|the cluster)";
   return (
+    // "then" for "than" is a common slip.
     new RegExp(
-      ` (than|vs|versus|against|compared? (to|with)|with|relative to|next to|like) ${peers}( |$)`,
+      ` (than|then|vs|versus|against|compared? (to|with)|with|relative to|next to|like) ${peers}( |$)`,
     ).test(text) ||
     new RegExp(` (outlier|odd one out|stand out|stands out|different from) (\\S+ )?${peers}?`).test(text) ||
-    / (slower|faster|busier|worse|better) (\S+ )?than (usual )?(the )?(others|rest|fleet) /.test(text)
+    / (slower|faster|busier|worse|better) (\S+ )?(than|then) (usual )?(the )?(others|other|rest|fleet) /.test(
+      text,
+    ) ||
+    / (just|only) (\S+ ){0,2}or (is )?(it )?(the whole|whole|all|every|everyone|everything|the rest|the fleet|the others|others) /.test(
+      text,
+    )
   );
 }
 
@@ -166,7 +198,7 @@ export function parseChangeMoment(text: string, now: Date): ChangeMoment | undef
   const event =
     "(deploy|deployment|deploys|release|rollout|roll out|upgrade|update|change|migration|incident|restart|reboot|patch|cutover|failover|push|ship|config change)";
   const cue =
-    / before and after | before vs after | before versus after | before\/after | (compared (to|with)|vs|versus|than) before /.test(
+    / befo?re? (and|&|vs|versus) after | before\/after | (compared (to|with)|vs|versus|than) before /.test(
       text,
     ) ||
     new RegExp(` (since|after|from) (the |our |that |this |today's |yesterday's )?(\\S+ )?${event} `).test(
@@ -176,7 +208,14 @@ export function parseChangeMoment(text: string, now: Date): ChangeMoment | undef
     / (did|has|have|is|was) (\S+ ){0,6}(change|changed|go up|gone up|went up|increase|increased|rise|risen|jump|jumped|drop|dropped|go down|gone down|decrease|decreased|get worse|got worse|improve|improved|regress|regressed|differ|different) (\S+ ){0,3}(since|after) /.test(
       text,
     ) ||
-    / (impact|effect) of (the |our )?(\S+ )?/.test(text);
+    / (impact|effect) of (the |our )?(\S+ )?/.test(text) ||
+    / (deployed|shipped|released|rolled out|upgraded|restarted|rebooted|patched|migrated|changed|pushed) (\S+ )?(at|@|around|~) /.test(
+      text,
+    ) ||
+    / since then /.test(text) ||
+    (new RegExp(` ${event} `).test(text) &&
+      / \d{1,2}(:\d{2}| ?(am|pm)) /.test(text) &&
+      / (did|has|have|after|since|before|worse|better|make|made|cause|caused|affect|affected) /.test(text));
   if (!cue) return undefined;
   const at = findMoment(text, now);
   if (at === undefined) return undefined;
@@ -199,8 +238,8 @@ function findMoment(text: string, now: Date): { time: number; label: string } | 
   const [found] = chrono.parse(text, { instant: now, timezone: 0 }, { forwardDate: false });
   if (!found?.start.isCertain("hour")) return undefined;
   let date = found.start.date();
-  // "at 14:00" said at 10:30 means yesterday's 14:00 unless a day is named.
-  if (date.getTime() > now.getTime() && !found.start.isCertain("day"))
+  // "at 14:00" said at 10:30 (or at 14:00 itself) means yesterday's 14:00 unless a day is named.
+  if (date.getTime() > now.getTime() - 60_000 && !found.start.isCertain("day"))
     date = new Date(date.getTime() - 86_400_000);
   if (date.getTime() > now.getTime()) return undefined;
   const hh = String(date.getUTCHours()).padStart(2, "0");

@@ -115,6 +115,7 @@ const VOCABULARY: Record<string, readonly string[]> = {
     "suspicious",
   ],
   help: ["help", "commands", "capabilities"],
+  capacity: ["capacity", "headroom"],
   top: [
     "top",
     "most",
@@ -800,7 +801,7 @@ function classifyPlanning(
   const text = t.text;
   const view = rightsizingView(text);
   if (view) return { kind: "rightsizing", view };
-  if (asksCapacityReport(text, hasHost))
+  if (asksCapacityReport(text, hasHost, t.keys.has("capacity"), resource !== undefined))
     return { kind: "capacity", withinSeconds: parseHorizon(text) ?? DEFAULT_CAPACITY_WINDOW_SECONDS };
   if (asksForecast(text)) {
     const forecastOf: Resource | undefined =
@@ -819,7 +820,15 @@ function classifyPlanning(
     resource ?? (saysSlow(text) || (t.keys.has("compare") && asksAgainstFleet(text)) ? "cpu" : undefined);
   if (!compared) return undefined;
   const moment = parseChangeMoment(text, now);
-  if (moment) return { kind: "compare_change", resource: compared, ...moment };
+  if (moment) {
+    // "memory after the 13:00 restart": the restart is the moment, not the signal (uptime).
+    const signal =
+      compared === "uptime"
+        ? (signalOf(tokenize(text.replace(/ restart(s|ed|ing)? /g, " "), ctx.environments), ctx, false) ??
+          "cpu")
+        : compared;
+    return { kind: "compare_change", resource: signal, ...moment };
+  }
   const named = namedHosts(t, ctx);
   const range = parseRange(t, now) ?? lastRange(3600);
   if (named.length >= 2 && (t.keys.has("compare") || / (and|or|than|with|to) /.test(text)))
