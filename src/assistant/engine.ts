@@ -28,6 +28,17 @@ import type { ParsedQuestion } from "./intent.js";
 import { parseQuestion } from "./parse-question.js";
 import { RESOURCES, type Resource } from "./resources.js";
 
+/** The intents the LLM's planning tool may ask the engine for. */
+const PLANNING_KINDS = new Set<string>([
+  "forecast",
+  "capacity",
+  "rightsizing",
+  "compare_hosts",
+  "compare_fleet",
+  "compare_change",
+  "metric_compare",
+]);
+
 /** Why an engine without an anomaly store cannot answer anomaly questions. */
 const NO_STORE = "This client has no access to the anomaly detector's results (they are kept in Redis).";
 
@@ -128,6 +139,31 @@ export class BuiltinEngine {
     } catch (e) {
       return { reply: answerError(e, envName), provider: "builtin", intent: "health" };
     }
+  }
+
+  /**
+   * A planning question (forecast, capacity, rightsizing, a comparison) answered as the engine would,
+   * for the LLM's `planning` tool: the model passes the question in plain words and reads our numbers.
+   * Any other kind of question is refused, so the tool cannot become a second way into everything.
+   */
+  async planning(question: string, environment?: string, signal?: AbortSignal): Promise<Answer> {
+    const envs = this.opts.environments;
+    const envName = environment?.trim().toLowerCase() || envs.defaultName;
+    const hosts = await envs
+      .hosts(envName, signal ?? AbortSignal.timeout(this.opts.deadlineMs))
+      .catch(() => []);
+    const parsed = parseQuestion(question, { environments: envs.names(), hosts: hosts.map((h) => h.name) });
+    if (!PLANNING_KINDS.has(parsed.intent.kind))
+      throw new Error(
+        `"${question.slice(0, 80)}" is not a planning question (forecast, capacity, rightsizing, savings, idle hosts, or a comparison)`,
+      );
+    const inbound: Inbound = {
+      platform: "cli",
+      user: "planning-tool",
+      channel: "planning-tool",
+      text: question,
+    };
+    return this.answer(environment ? { ...inbound, environment } : inbound, signal);
   }
 
   async answer(inbound: Inbound, signal?: AbortSignal): Promise<Answer> {

@@ -7,4 +7,5 @@ export const READ_ONLY_TOOLS = [
   "get_alerts",
   "grafana_link",
   "render_chart",
+  "planning",
 ];

@@ -15,7 +15,7 @@ export function createAssistant(deps: {
   engine: BuiltinEngine;
   logger: Logger;
   /** What the tools read besides Prometheus (anomalies, alerts), and the clock. */
-  tools: Omit<ToolContext, "signal" | "attach" | "canned" | "charts" | "grafanaUrl">;
+  tools: Omit<ToolContext, "signal" | "attach" | "canned" | "charts" | "planner" | "grafanaUrl">;
   memory?: ChainOptions["memory"];
   onOutcome?: ChainOptions["onOutcome"];
 }): Assistant {
@@ -32,6 +32,8 @@ export function createAssistant(deps: {
       promql: config.promql,
       // render_chart draws what the engine's trend answer would, from data (no question to parse).
       charts: engine,
+      // The planning tool asks the engine's forecasts, rightsizing and comparisons in plain words.
+      planner: engine,
     },
     ...(deps.memory ? { memory: deps.memory } : {}),
     logger: deps.logger,

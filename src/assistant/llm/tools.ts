@@ -27,7 +27,7 @@ import {
   tooManySeries,
 } from "../../metrics/promql-guard.js";
 import { formatValue } from "../../metrics/units.js";
-import type { ReplyChart } from "../../reply/reply.js";
+import { type Answer, plainText, type ReplyChart } from "../../reply/reply.js";
 import type { ChartRequest } from "../engine.js";
 import type { ToolSpec } from "./llm-provider.js";
 
@@ -60,6 +60,11 @@ export interface ChartDrawer {
   chart(request: ChartRequest, signal?: AbortSignal): Promise<ReplyChart | undefined>;
 }
 
+/** Answers a planning question in plain words (the built-in engine's seam); throws for any other. */
+export interface PlanningAnswerer {
+  planning(question: string, environment?: string, signal?: AbortSignal): Promise<Answer>;
+}
+
 export interface ToolContext {
   environments: Environments;
   anomalies?: AnomalyStore;
@@ -71,6 +76,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Draws render_chart's chart (the built-in engine); the chain attaches it to the reply. */
   charts?: ChartDrawer;
+  /** Answers the planning tool's questions (the built-in engine). */
+  planner?: PlanningAnswerer;
   /** Receives a chart a tool drew. */
   attach?: (chart: ReplyChart) => void;
   /** Evaluation runs: results per tool name, returned (after validation) instead of running the tool. */
@@ -544,6 +551,31 @@ const renderChart: Tool<{
   },
 };
 
+const planning: Tool<{ question: string; environment?: string }> = {
+  spec: {
+    name: "planning",
+    description:
+      "Answers planning questions from live data with the built-in analyses, in plain words: forecasts ('when will disk be full on db-1', 'memory forecast'), the capacity report ('what fills up within 30 days'), rightsizing and savings ('where can we save', 'idle hosts'), and comparisons with a significance verdict ('web-1 vs web-2 cpu', 'is web-2 slower than the others', 'cpu before and after 14:00', 'memory this week vs last week'). Returns the answer's headline, lines and fields; attaches its chart.",
+    parameters: {},
+  },
+  args: z.object({ question: z.string().min(3).max(300), environment: envArg }),
+  async run(a, ctx) {
+    if (!ctx.planner) return { status: "no_data", data: { note: "planning answers are not available here" } };
+    const { reply } = await ctx.planner.planning(a.question, a.environment, ctx.signal);
+    if (reply.chart) ctx.attach?.(reply.chart);
+    return {
+      status: reply.tone === "error" ? "error" : "success",
+      data: {
+        headline: reply.title,
+        lines: plainText(reply.text).split("\n").slice(0, 20),
+        fields: reply.fields.slice(0, 20),
+        context: reply.context.slice(0, 5),
+        ...(reply.chart ? { chart: reply.chart.title } : {}),
+      },
+    };
+  },
+};
+
 export const TOOLS: Tool[] = [
   queryMetric,
   promqlQuery,
@@ -552,6 +584,7 @@ export const TOOLS: Tool[] = [
   getAlerts,
   grafanaLink,
   renderChart,
+  planning,
 ].map((t) => {
   const tool = t as Tool;
   // The JSON Schema the model sees is generated from the same zod schema that validates its calls.
