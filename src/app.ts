@@ -9,6 +9,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { alertmanagerRouter } from "./alerts/alertmanager-route.js";
+import { auditActor } from "./alerts/audit-log.js";
 import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
 import { AnomalyStore } from "./anomaly/anomaly-store.js";
 import type { BuiltinEngine } from "./assistant/engine.js";
@@ -23,8 +24,16 @@ import { createQuestionFlow } from "./flows/question-flow.js";
 import { startScanFlow } from "./flows/scan-flow.js";
 import { recordBind } from "./http/auth.js";
 import { ChartStore } from "./http/chart-store.js";
+import { reportRouter } from "./http/report-routes.js";
 import { createHttpApp, finishHttpApp } from "./http/server.js";
+import { alertsProvider, anomaliesProvider, changesProvider } from "./insights/digest.js";
+import { Digests } from "./insights/digest-commands.js";
+import { DigestStore } from "./insights/digest-store.js";
+import { Reports } from "./insights/report.js";
+import { AlertHistoryReader } from "./insights/report-alerts.js";
 import type { AnomalyWorkers } from "./jobs/anomaly-jobs.js";
+import { type DigestJobs, type DigestJobsOptions, startDigestJobs } from "./jobs/digest-jobs.js";
+import { type PredictiveJobs, startPredictiveJobs } from "./jobs/predictive-jobs.js";
 import { type RuleJobs, startRuleJobs } from "./jobs/rule-jobs.js";
 import { Environments } from "./metrics/environments.js";
 import { type BotMetrics, createBotMetrics } from "./observability/bot-metrics.js";
@@ -46,6 +55,8 @@ export interface AppOptions {
   now?: () => number;
   /** Key prefix of the bot's Redis data and queues (tests use their own). */
   redisPrefix?: string;
+  /** Tests only: when digests fire instead of their cron pattern (a few seconds' `every`). */
+  digestRepeat?: DigestJobsOptions["repeatFor"];
 }
 
 export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
@@ -71,6 +82,36 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       metrics.llmSeconds.observe({ provider, outcome }, seconds);
     },
   });
+  // Channels' digests: stored per conversation, scheduled on BullMQ once listening, posted by chat.
+  let digestJobs: Promise<DigestJobs | undefined> | undefined;
+  const digests = new Digests({
+    store: new DigestStore(redis, `${prefix}:digests`),
+    scheduler: async () => digestJobs,
+    providers: [
+      alertsProvider({ redis, alertsPrefix: `${prefix}:alerts`, store: alerts.store }),
+      anomaliesProvider(anomalyStore),
+      changesProvider(environments),
+    ],
+    environments: () => environments.names(),
+    renderChart: questions.renderChart,
+    post: async (place, reply) => {
+      const platform = chat.platforms.find((p) => p.name === place.platform);
+      if (!platform) throw new Error(`${place.platform} is not configured: the digest cannot be posted`);
+      await platform.send({ channel: place.channel }, reply);
+    },
+    audit: (entry) => alerts.service.audit(entry),
+    auditActor,
+    ...(now ? { now } : {}),
+  });
+  // Reports: availability against SLO_TARGET and alert history, for the API, the console page and `report`.
+  const reportHistory = new AlertHistoryReader(redis, `${prefix}:alerts`, alerts.store);
+  const reports = new Reports({
+    environments,
+    sloPct: config.sloTargetPct,
+    history: reportHistory,
+    now: now ?? Date.now,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+  });
   const dispatcher = createActionFlow({
     config,
     assistant: questions.assistant,
@@ -79,6 +120,8 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     environmentNames: () => environments.names(),
     alerts: alerts.service,
     rules: alerts.rules,
+    digests,
+    reports,
     ...(now ? { now } : {}),
   });
 
@@ -108,6 +151,9 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       : {}),
   });
   http.use(
+    reportRouter({ reports, history: reportHistory, redis, auditKey: `${prefix}:audit`, logger }),
+  );
+  http.use(
     alertmanagerRouter({
       alerts: alerts.service,
       token: config.alertmanagerWebhookToken,
@@ -123,6 +169,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   let server: Server | undefined;
   let workers: AnomalyWorkers | undefined;
   let ruleJobs: Promise<RuleJobs | undefined> | undefined;
+  let predictiveJobs: Promise<PredictiveJobs | undefined> | undefined;
   return {
     engine: questions.engine,
     environments,
@@ -132,7 +179,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       const bind = recordBind(http, config.auth, host);
       if (bind.warning) logger.warn({ host, auth: "none" }, bind.warning);
       await chat.start();
-      await alerts.startDelivery(chat.notifiers, questions.engine);
+      await alerts.startDelivery(chat.notifiers, questions.engine, questions.renderChart);
       // Not awaited: the bot answers questions while Redis is still coming up.
       ruleJobs = startRuleJobs(alerts.rules, logger, {
         connection: { url: config.redisUrl, maxRetriesPerRequest: null },
@@ -140,6 +187,22 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         everyMs: config.alerts.ruleEveryMs,
       }).catch((e: unknown) => {
         logger.error({ err: String(e) }, "alert rule jobs could not start; chat rules are not evaluated");
+        return undefined;
+      });
+      predictiveJobs = startPredictiveJobs(alerts.predictive, logger, {
+        connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+        prefix: `${prefix}:bull`,
+        everyMs: config.alerts.predictiveEveryMs,
+      }).catch((e: unknown) => {
+        logger.error({ err: String(e) }, "predictive alert jobs could not start; disks are not forecast");
+        return undefined;
+      });
+      digestJobs = startDigestJobs(digests, logger, {
+        connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+        prefix: `${prefix}:bull`,
+        ...(options.digestRepeat ? { repeatFor: options.digestRepeat } : {}),
+      }).catch((e: unknown) => {
+        logger.error({ err: String(e) }, "digest jobs could not start; digests are not posted");
         return undefined;
       });
       if (config.anomaly.enabled)
@@ -162,6 +225,11 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         server.closeAllConnections();
         await new Promise<void>((resolve) => server?.close(() => resolve()));
       }
+      // Before chat stops: a digest being posted finishes. Bounded, as the rule jobs below.
+      await Promise.race([
+        digestJobs?.then((j) => j?.close()),
+        new Promise((r) => setTimeout(r, 5000).unref()),
+      ]);
       await alerts.stop();
       await chat.stop();
       // The chart worker threads: a chart still waiting fails, and no thread outlives the app.
@@ -169,7 +237,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       await workers?.close();
       // Bounded: with Redis down, the rule queue may never have started.
       await Promise.race([
-        ruleJobs?.then((j) => j?.close()),
+        Promise.all([ruleJobs?.then((j) => j?.close()), predictiveJobs?.then((j) => j?.close())]),
         new Promise((r) => setTimeout(r, 5000).unref()),
       ]);
       redis.disconnect();

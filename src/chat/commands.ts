@@ -1,12 +1,17 @@
 /**
  * Typed commands, whatever the platform: `alerts`, `ack ID`, `silence ID 2h`, `unsilence ID`,
  * `resolve ID`, `details ID`, `audit`, `help`, the chat rules (`alert when …`, `rules`, `rule pause|
- * resume|delete ID`); anything else is a question. Text goes in, a typed {@link Action} comes out.
+ * resume|delete ID`), the channel's digest (`digest daily 09:00`, `digest off`, …); anything else
+ * is a question. Text goes in, a typed {@link Action} comes out.
  */
 import { MAX_QUESTION_CHARS } from "../assistant/parse-question.js";
+import { parseDigestCommand } from "../insights/digest-schedule.js";
 import type { Action } from "../reply/action.js";
 
 const ID = "([0-9a-f]{8})";
+/** What `report` takes as a period (insights/report-period.ts parses it): "november", "2026-11", "30d", "last month", "2026-11-01..2026-11-15". */
+const REPORT_PERIOD =
+  "\\d{4}-\\d{2}(?:-\\d{2}(?:\\.\\.\\d{4}-\\d{2}-\\d{2})?)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}(?: \\d{4})?|(?:last |past )?\\d{1,4} ?(?:h|hours?|d|days?|w|weeks?)|(?:last|this|previous) month";
 /** Alert ids are lower-case hex as the bot writes them; one typed in capitals is the same id. */
 const id = (m: RegExpExecArray) => (m[1] as string).toLowerCase();
 
@@ -30,6 +35,10 @@ export function parseCommand(raw: string): Action {
   if (details) return { kind: "alert.details", id: id(details) };
   const which = /^(ack|acknowledge|silence|unsilence|resolve|details)\b/i.exec(t);
   if (which) return { kind: "alert.which", verb: (which[1] as string).toLowerCase() };
+  const digest = parseDigestCommand(t);
+  if (digest) return digest;
+  const report = match(`report(?: (?:for |of )?(${REPORT_PERIOD}))?`);
+  if (report) return { kind: "report", ...(report[1] ? { period: report[1] } : {}) };
   const rule = /^alert when (.+)$/i.exec(t);
   if (rule) return { kind: "rule.create", text: rule[1] as string };
   if (match("rules?")) return { kind: "rules.list" };

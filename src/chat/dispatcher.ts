@@ -12,6 +12,7 @@ import { clock } from "../alerts/group-message.js";
 import { answerHelp } from "../assistant/answers/static.js";
 import type { Assistant } from "../assistant/assistant.js";
 import { MAX_QUESTION_CHARS } from "../assistant/parse-question.js";
+import type { DigestCommands } from "../insights/digest-commands.js";
 import type { BotMetrics } from "../observability/bot-metrics.js";
 import { isActing } from "../reply/action.js";
 import { type Answer, answeredBy, makeReply, type Reply, type UserRef } from "../reply/reply.js";
@@ -37,8 +38,17 @@ export interface DispatcherDeps {
   environmentNames: () => string[];
   alerts?: AlertActions;
   rules?: RuleCommands;
+  /** Channels' digests (`digest daily 09:00`, `digest off`, …). */
+  digests?: DigestCommands;
+  /** `report [period]`: a summary of availability and alerts with a link to the printable report. */
+  reports?: ReportCommands;
   /** Clock for the App Home's "Updated" line, epoch ms. */
   now?: () => number;
+}
+
+/** What the dispatcher needs for `report [period]` (insights/report.ts's Reports implements it). */
+export interface ReportCommands {
+  chatReply(period: string | undefined, environment?: string, signal?: AbortSignal): Promise<Reply>;
 }
 
 /** What to show for a request. */
@@ -60,7 +70,9 @@ export interface Outcome {
 }
 
 const COMMANDS =
-  "Alerts: alerts · ack ID · silence ID 2h · unsilence ID · resolve ID · details ID · audit · alert when disk > 90% for 10m · rules";
+  "Alerts: alerts · ack ID · silence ID 2h · unsilence ID · resolve ID · details ID · audit · alert when disk > 90% for 10m · alert when disk will be full within 3d · rules";
+const DIGEST_COMMANDS =
+  "Digests: digest daily 09:00 · digest weekly mon 09:00 Europe/Paris · digest · digest now · digest off";
 
 export class ActionDispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
@@ -189,12 +201,62 @@ export class ActionDispatcher {
       case "rule.change":
         if (!rules) return this.outcome(noAlerts(), { audience: "actor", ok: false });
         return this.outcome(await rules.change(action.op, action.id, actor), actorOnly);
+      case "digest.set":
+      case "digest.off":
+      case "digest.show":
+      case "digest.now":
+      case "digest.usage":
+        return this.digest(request);
+      case "report": {
+        if (!this.deps.reports)
+          return this.outcome(
+            makeReply({ title: "Reports are off", text: "This bot does not make reports.", tone: "error" }),
+            { audience: "actor", ok: false },
+          );
+        const reply = await this.deps.reports.chatReply(action.period, request.environment, request.signal);
+        return this.outcome(reply, { audience: "conversation", ok: reply.tone !== "error" });
+      }
     }
   }
 
   private help(): Reply {
     const help = answerHelp(this.deps.environmentNames());
-    return { ...help, context: [...help.context, COMMANDS] };
+    return {
+      ...help,
+      context: [...help.context, COMMANDS, ...(this.deps.digests ? [DIGEST_COMMANDS] : [])],
+    };
+  }
+
+  /** A channel's digest: set, stopped, shown, or one posted now. Digests are per Slack or Teams conversation. */
+  private async digest(request: ActionRequest): Promise<Outcome> {
+    const { action, actor, place } = request;
+    const digests = this.deps.digests;
+    const actorOnly = { audience: "actor" as const, ok: true };
+    if (!digests)
+      return this.outcome(
+        makeReply({ title: "Digests are off", text: "This bot does not post digests.", tone: "error" }),
+        { audience: "actor", ok: false },
+      );
+    if (action.kind === "digest.usage")
+      return this.outcome(digests.usage(action.problem), { audience: "actor", ok: false });
+    const platform = actor.platform;
+    const where = platform === "slack" || platform === "teams" ? { platform, channel: place.id } : undefined;
+    if (action.kind === "digest.now")
+      return this.outcome(await digests.now(where, request.signal), { audience: "conversation", ok: true });
+    if (!where)
+      return this.outcome(
+        makeReply({
+          title: "Digests go to chat channels",
+          text: "A digest is posted in a Slack or Teams conversation: set it there with `digest daily 09:00`. `digest now` shows one here.",
+          tone: "error",
+        }),
+        { audience: "actor", ok: false },
+      );
+    if (action.kind === "digest.show") return this.outcome(await digests.show(where), actorOnly);
+    if (action.kind === "digest.off") return this.outcome(await digests.off(where, actor), actorOnly);
+    if (action.kind === "digest.set")
+      return this.outcome(await digests.set(where, action.schedule, actor), actorOnly);
+    return this.outcome(digests.usage("Unknown digest command."), { audience: "actor", ok: false });
   }
 
   private async ask(request: ActionRequest, text: string): Promise<Outcome> {

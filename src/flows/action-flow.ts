@@ -7,8 +7,9 @@ import type { RuleCommands } from "../alerts/chat-rules.js";
 import type { Assistant } from "../assistant/assistant.js";
 import type { BuiltinEngine } from "../assistant/engine.js";
 import type { AccessLists } from "../chat/access.js";
-import { ActionDispatcher } from "../chat/dispatcher.js";
+import { ActionDispatcher, type ReportCommands } from "../chat/dispatcher.js";
 import type { Config } from "../config/config.js";
+import type { DigestCommands } from "../insights/digest-commands.js";
 import type { BotMetrics } from "../observability/bot-metrics.js";
 
 export function accessLists(config: Config): AccessLists {
@@ -28,6 +29,8 @@ export function createActionFlow(deps: {
   environmentNames: () => string[];
   alerts: AlertService;
   rules: RuleCommands;
+  digests?: DigestCommands;
+  reports?: ReportCommands;
   now?: () => number;
 }): ActionDispatcher {
   return new ActionDispatcher({
@@ -37,6 +40,8 @@ export function createActionFlow(deps: {
     environmentNames: deps.environmentNames,
     alerts: deps.alerts,
     rules: deps.rules,
+    ...(deps.digests ? { digests: deps.digests } : {}),
+    ...(deps.reports ? { reports: deps.reports } : {}),
     access: accessLists(deps.config),
     ...(deps.now ? { now: deps.now } : {}),
   });

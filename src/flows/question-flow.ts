@@ -22,6 +22,8 @@ export interface QuestionFlow {
   assistant: Assistant;
   /** Ends the chart workers, failing charts still waiting; the engine draws no more charts after it. */
   close(): Promise<void>;
+  /** Draws a chart from a spec with the engine's renderer (digests use it). */
+  renderChart: ChartRenderer;
 }
 
 export interface QuestionFlowDeps {
@@ -52,7 +54,9 @@ export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
     ...(deps.anomalies ? { anomalies: deps.anomalies } : {}),
   });
   const close = () => charts.close();
-  if (!config.llm.providers.some((p) => p !== "builtin")) return { engine, assistant: engine, close };
+  const renderChart = deps.renderChart ?? charts.render;
+  if (!config.llm.providers.some((p) => p !== "builtin"))
+    return { engine, assistant: engine, close, renderChart };
   // The LLM chain (and the vendor SDKs under it) loads on first use: `cloudops ask` starts fast.
   const chain = (async () => {
     const [{ createAssistant }, logger] = await Promise.all([
@@ -77,6 +81,7 @@ export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
     engine,
     assistant: { answer: async (inbound, signal) => (await chain).answer(inbound, signal) },
     close,
+    renderChart,
   };
 }
 

@@ -9,6 +9,17 @@ import { z } from "zod";
 /** Alert group ids as shown on alert messages: 8 hex digits. */
 const groupId = z.string().regex(/^[0-9a-f]{8}$/);
 
+/** When a channel's digest goes out (see insights/digest-schedule.ts, which parses and describes it). */
+export const digestScheduleSchema = z.object({
+  period: z.enum(["daily", "weekly"]),
+  /** Weekly digests only. */
+  day: z.enum(["sun", "mon", "tue", "wed", "thu", "fri", "sat"]).optional(),
+  /** "HH:MM", 24-hour clock. */
+  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+  /** IANA zone name ("UTC", "Europe/Paris"), checked by the parser. */
+  tz: z.string().min(1).max(64),
+});
+
 const actionSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("ask"), text: z.string().max(2000) }),
   z.object({ kind: z.literal("help") }),
@@ -31,6 +42,15 @@ const actionSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("too-long"), length: z.number().int().nonnegative() }),
   /** A command that names no alert ("ack" alone): answered with how to say it. */
   z.object({ kind: z.literal("alert.which"), verb: z.string().max(20) }),
+  /** This channel's digest: set its schedule, stop it, show it, or post one now. */
+  z.object({ kind: z.literal("digest.set"), schedule: digestScheduleSchema }),
+  z.object({ kind: z.literal("digest.off") }),
+  z.object({ kind: z.literal("digest.show") }),
+  z.object({ kind: z.literal("digest.now") }),
+  /** `digest …` in a form not understood: answered with what is wrong and the accepted forms. */
+  z.object({ kind: z.literal("digest.usage"), problem: z.string().max(300) }),
+  /** `report [period]`: availability against the SLO and alerts, with a link to the printable report. */
+  z.object({ kind: z.literal("report"), period: z.string().max(60).optional() }),
 ]);
 
 export type Action = z.infer<typeof actionSchema>;
@@ -44,6 +64,8 @@ export const ACTING_KINDS: ReadonlySet<ActionKind> = new Set([
   "alert.resolve",
   "rule.create",
   "rule.change",
+  "digest.set",
+  "digest.off",
 ]);
 
 export function isActing(action: Action): boolean {
