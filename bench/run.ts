@@ -9,6 +9,7 @@ import { askBench } from "./ask-bench.js";
 import { chartBench } from "./chart-bench.js";
 import { chartsBench } from "./charts-bench.js";
 import { cliBench } from "./cli-bench.js";
+import { compareBench } from "./compare/compare-bench.js";
 import { fleetFalseAlarmsBench } from "./fleet-false-alarms.js";
 import { forecastBench } from "./forecast/forecast-bench.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
@@ -29,6 +30,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   smd: smdBench,
   "false-alarms": fleetFalseAlarmsBench,
   forecast: forecastBench,
+  compare: () => compareBench(),
   scale: scaleBench,
   chart: chartBench,
   charts: chartsBench,
