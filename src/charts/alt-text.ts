@@ -55,6 +55,17 @@ export function altText(spec: LineChartSpec, data: Prepared): string {
     const high = formatReading(Math.max(spec.band.low, spec.band.high), spec.unit);
     parts.push(`shaded band ${spec.band.label} from ${low} to ${high}`);
   }
+  const cone = (spec.forecast?.points ?? []).filter((p) => p.every((v) => Number.isFinite(v)));
+  const end = cone.reduce<(typeof cone)[number] | undefined>(
+    (a, p) => (!a || p[0] > a[0] ? p : a),
+    undefined,
+  );
+  if (spec.forecast && end) {
+    const [t, m, a, b] = end;
+    parts.push(
+      `dashed ${spec.forecast.label} to ${utcDateClock(t)} UTC ending at ${formatReading(m, spec.unit)}, shaded ${spec.forecast.intervalLabel} ${formatReading(Math.min(a, b), spec.unit)} to ${formatReading(Math.max(a, b), spec.unit)}`,
+    );
+  }
   if (data.hidden.length > 0) {
     parts.push(
       `${data.hidden.length} more series with lower peaks not drawn (${listNames(data.hidden.map((s) => s.name))})`,

@@ -25,6 +25,21 @@ export interface LineChartSpec {
   threshold?: { value: number; label: string };
   /** A horizontal band (e.g. the usual range), always kept within the y range. */
   band?: { low: number; high: number; label: string };
+  /**
+   * A forecast drawn after the history: its median as a dashed line and its interval as a shaded
+   * cone, both kept within the x and y ranges. Points whose values are not all finite are left out.
+   */
+  forecast?: ChartForecast;
+}
+
+/** A forecast on a chart: one point per step ahead. */
+export interface ChartForecast {
+  /** `[epoch ms, median, lower, upper]`, in time order. */
+  points: Array<[timestampMs: number, median: number, lower: number, upper: number]>;
+  /** Legend name of the median line, e.g. "forecast". */
+  label: string;
+  /** Legend name of the cone, e.g. "90% interval". */
+  intervalLabel: string;
 }
 
 /** Most lines drawn on one chart; more are unreadable at phone size. The rest are named "+N more". */

@@ -16,6 +16,7 @@ import { prepare } from "./prepare.js";
 import { renderSvg, svgToPng } from "./render.js";
 
 export {
+  type ChartForecast,
   type ChartSeries,
   type LineChartSpec,
   MAX_POINTS_PER_SERIES,

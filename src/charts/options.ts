@@ -66,6 +66,9 @@ const PALETTE = [
 const THRESHOLD_COLOUR = "#d62728";
 const BAND_FILL = "rgba(44, 160, 44, 0.13)";
 const BAND_TEXT = "#2b6e2b";
+/** The forecast continues the history's blue when one line is drawn; a neutral grey beside several. */
+const FORECAST_COLOUR = { single: "#1f77b4", several: "#555555" };
+const CONE_FILL = { single: "rgba(31, 119, 180, 0.2)", several: "rgba(85, 85, 85, 0.16)" };
 const TEXT_COLOUR = "#222222";
 const AXIS_TEXT_COLOUR = "#444444";
 const MUTED_COLOUR = "#777777";
@@ -107,9 +110,34 @@ function titleOption(spec: LineChartSpec, width: number, sz: Sizes): TitleCompon
   };
 }
 
+/**
+ * The forecast's points as drawn: finite, in time order, lower ≤ median ≤ upper, thinned to about
+ * three per pixel column (every k-th point and the last; a forecast is smooth, min/max buckets would
+ * break the cone's alignment of lower and upper).
+ */
+export function forecastPoints(spec: LineChartSpec, width: number): Array<[number, number, number, number]> {
+  const raw = (spec.forecast?.points ?? [])
+    .filter((p) => p.every((v) => Number.isFinite(v)))
+    .map(([t, m, a, b]) => [t, m, Math.min(a, b, m), Math.max(a, b, m)] as [number, number, number, number])
+    .sort((a, b) => a[0] - b[0]);
+  const limit = Math.max(2, 3 * width);
+  if (raw.length <= limit) return raw;
+  const stride = Math.ceil(raw.length / limit);
+  const out = raw.filter((_, i) => i % stride === 0);
+  if (out[out.length - 1] !== raw[raw.length - 1])
+    out.push(raw[raw.length - 1] as [number, number, number, number]);
+  return out;
+}
+
 export function chartOption(spec: LineChartSpec, data: Prepared, width: number, height: number): ChartOption {
   const sz = sizes(width, height);
-  const [t0, t1] = data.timeRange ?? [0, 1];
+  const cone = forecastPoints(spec, width);
+  let [t0, t1] = data.timeRange ?? [0, 1];
+  if (cone.length > 0) {
+    const first = (cone[0] as [number, number, number, number])[0];
+    const last = (cone[cone.length - 1] as [number, number, number, number])[0];
+    [t0, t1] = data.timeRange ? [Math.min(t0, first), Math.max(t1, last)] : [first, last];
+  }
   // A single timestamp still needs some width to draw on.
   const [tMin, tMax] = t0 === t1 ? [t0 - 60_000, t1 + 60_000] : [t0, t1];
 
@@ -121,6 +149,10 @@ export function chartOption(spec: LineChartSpec, data: Prepared, width: number, 
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
+  }
+  for (const [, m, a, b] of cone) {
+    lo = Math.min(lo, m, a, b);
+    hi = Math.max(hi, m, a, b);
   }
   // Reference lines are always on the chart: how far the data is from them is the point.
   for (const v of [spec.threshold?.value, spec.band?.low, spec.band?.high]) {
@@ -134,9 +166,12 @@ export function chartOption(spec: LineChartSpec, data: Prepared, width: number, 
   const y = valueAxis(lo, hi, spec.unit, Math.min(6, Math.max(2, Math.round(plotHeightGuess / 70))));
 
   const moreName = data.hidden.length > 0 ? `+${data.hidden.length} more` : undefined;
-  const legendNames = [...data.shown.map((s) => s.name), ...(moreName ? [moreName] : [])];
+  const forecastNames =
+    cone.length > 0 && spec.forecast ? [spec.forecast.label, spec.forecast.intervalLabel] : [];
+  const legendNames = [...data.shown.map((s) => s.name), ...forecastNames, ...(moreName ? [moreName] : [])];
   const showLegend = legendNames.length > 1;
   const labels = legendLabels(data.shown.map((s) => s.name));
+  for (const n of forecastNames) labels.set(n, n);
   if (moreName) labels.set(moreName, moreName);
   const legendH = showLegend ? legendHeight([...labels.values()], width - 2 * sz.pad, sz.legend) : 0;
   const legendBottom = Math.round(sz.pad * 0.6);
@@ -192,6 +227,44 @@ export function chartOption(spec: LineChartSpec, data: Prepared, width: number, 
       },
       data: [[{ yAxis: Math.min(band.low, band.high) }, { yAxis: Math.max(band.low, band.high) }]],
     };
+  }
+  if (cone.length > 0 && spec.forecast) {
+    const which = data.shown.length <= 1 ? "single" : "several";
+    // The cone is two stacked areas: an invisible one up to the lower bound, then the interval's
+    // width on top of it, filled. Stacking on a time axis goes by index, and both share the times.
+    const quiet = { showSymbol: false, silent: true, connectNulls: false, z: 1 } as const;
+    series.push(
+      {
+        type: "line",
+        name: "\u0000cone-base",
+        data: cone.map(([t, , a]) => [t, a]),
+        stack: "forecast-cone",
+        stackStrategy: "all",
+        lineStyle: { opacity: 0 },
+        color: CONE_FILL[which],
+        ...quiet,
+      },
+      {
+        type: "line",
+        name: spec.forecast.intervalLabel,
+        data: cone.map(([t, , a, b]) => [t, b - a]),
+        stack: "forecast-cone",
+        stackStrategy: "all",
+        lineStyle: { opacity: 0 },
+        areaStyle: { color: CONE_FILL[which], opacity: 1 },
+        color: CONE_FILL[which],
+        ...quiet,
+      },
+      {
+        type: "line",
+        name: spec.forecast.label,
+        data: cone.map(([t, m]) => [t, m]),
+        color: FORECAST_COLOUR[which],
+        lineStyle: { width: sz.line, type: "dashed" },
+        ...quiet,
+        z: 4,
+      },
+    );
   }
   if (moreName) {
     // Legend entries come from series; an empty one carries the "+N more" note.
