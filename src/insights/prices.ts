@@ -33,6 +33,8 @@ export interface Prices {
   origin: Exclude<PriceOrigin, "file">;
   /** The price file's name (no directory), when one was read. */
   file?: string;
+  /** Shown before amounts ("$", "€", "EUR "); default "$". */
+  currency?: string;
 }
 
 export const DEFAULT_PRICES: Prices = {
