@@ -53,6 +53,14 @@ export function parseHorizon(text: string): number | undefined {
     const unit = unitSeconds(m[2]);
     if (unit && n > 0) return Math.min(MAX_FORECAST_HORIZON_SECONDS, n * unit);
   }
+  const few =
+    / (?:in|within|next|over) (?:the next )?(?:a )?(few|couple|couple of|several) (hours|days|weeks)(?= )/.exec(
+      text,
+    );
+  if (few?.[1] && few[2]) {
+    const n = few[1] === "several" ? 4 : few[1] === "few" ? 3 : 2;
+    return n * (unitSeconds(few[2]) ?? 86_400);
+  }
   const next = / (?:next|coming|within (?:a|the next)|in (?:a|the next)) (day|week|month|quarter)(?= )/.exec(
     text,
   );
@@ -69,7 +77,7 @@ const FILL_CUES = [
   / (will|would|gonna|going to|about to|likely to) (\S+ ){0,4}(be full|fill|run out|be exhausted|exhaust|hit 100|max out|be out of|oom)/,
   / (when|how long|how soon|how many (days|hours|weeks)|what date|which day|by when) (\S+ ){0,8}(full|fill|fills|filled|run out|runs out|exhausted|exhaust|out of|hit 100|oom)/,
   / (time|days|hours|weeks) (to|till|until|before) (full|fill|filling|exhaustion|oom|run out|running out)/,
-  / (days|hours|weeks|time) (left|remaining) /,
+  / (days|hours|weeks|time) (\S+ ){0,3}(left|remaining) /,
   / (until|till|before) (\S+ ){0,4}(is |are |gets |runs )?(full|out of|exhausted)/,
   / (fill|filling|fills) up (in|within|by|soon) /,
   / (eta|date) (to|of|till|until) (full|fill|exhaustion) /,
@@ -104,7 +112,8 @@ export function asksCapacityReport(
   if (saysCapacity && / (report|planning|plan|review|risks?|outlook|forecast|overview|summary) /.test(text))
     return true;
   if (namesHost) return false;
-  const ahead = parseHorizon(text) !== undefined || / (this|next|coming) (week|month|quarter) /.test(text);
+  const ahead =
+    parseHorizon(text) !== undefined || / (this|next|coming) (week|month|quarter) | soon /.test(text);
   return (
     / (what|which|anything|any \S+) (\S+ ){0,4}(will|going to|gonna|about to|likely to) (fill|run out|be full)/.test(
       text,
@@ -114,6 +123,10 @@ export function asksCapacityReport(
         text,
       )) ||
     / at risk (of )?(filling|running out|being full)/.test(text) ||
+    / (what|anything|everything|what's|whats) (\S+ ){0,3}(close to|near|nearly|about to) (running out|run out|full|filling)/.test(
+      text,
+    ) ||
+    / (what|anything|what's|whats) (is |s )?at risk /.test(text) ||
     / (at risk|risks?) (in|within|over) (the )?(next|coming) /.test(text) ||
     / (mounts?|disks?|volumes?|filesystems?|partitions?|hosts?|servers?) (\S+ ){0,2}at risk /.test(text)
   );
@@ -134,7 +147,9 @@ export function rightsizingView(text: string): "savings" | "rightsizing" | "idle
       text,
     ) ||
     / (nobody|no one|noone) (uses|is using|needs) /.test(text) ||
-    / (decommission|decom) /.test(text)
+    / (decommission|decom) /.test(text) ||
+    / (sitting|sit|sits) (\S+ ){0,2}idle /.test(text) ||
+    / (who|what|which)('s| is| are)? (\S+ ){0,3}idle /.test(text)
   )
     return "idle";
   // Money first: "what could we save by downsizing" asks for the savings, not the table.
@@ -213,6 +228,9 @@ export function parseChangeMoment(text: string, now: Date): ChangeMoment | undef
       text,
     ) ||
     / since then /.test(text) ||
+    / (what|anything) (has |have )?(changed|moved|different) /.test(text) ||
+    / (higher|lower|worse|better|more|less|up|down|different) (since|after) /.test(text) ||
+    / before after /.test(text) ||
     (new RegExp(` ${event} `).test(text) &&
       / \d{1,2}(:\d{2}| ?(am|pm)) /.test(text) &&
       / (did|has|have|after|since|before|worse|better|make|made|cause|caused|affect|affected) /.test(text));

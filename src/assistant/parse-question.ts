@@ -599,7 +599,7 @@ function findHost(t: Tokens, ctx: ParseContext): string | undefined {
     !isEnvironmentWord(candidate, ctx.environments) &&
     !/^\d+[smhdw]?$/.test(candidate) &&
     // "at 14:00" is a time, "on idle servers" a state, "than the fleet" the others.
-    !/^\d{1,2}:\d{2}$/.test(candidate) &&
+    !/^\d{1,2}(:\d{2})?(am|pm)?$/.test(candidate) &&
     !NOT_HOSTS.has(candidate) &&
     // "on the hosts", "for all servers" and "for 6h" are not host names.
     !NUMBER_WORDS[candidate]
@@ -821,11 +821,15 @@ function classifyPlanning(
   if (!compared) return undefined;
   const moment = parseChangeMoment(text, now);
   if (moment) {
-    // "memory after the 13:00 restart": the restart is the moment, not the signal (uptime).
+    // "memory after the 13:00 restart", "did memory go up since…": the restart is the moment and "up"
+    // a direction, not the signal (uptime).
     const signal =
       compared === "uptime"
-        ? (signalOf(tokenize(text.replace(/ restart(s|ed|ing)? /g, " "), ctx.environments), ctx, false) ??
-          "cpu")
+        ? (signalOf(
+            tokenize(text.replace(/ (restart(s|ed|ing)?|up)(?= )/g, " "), ctx.environments),
+            ctx,
+            false,
+          ) ?? "cpu")
         : compared;
     return { kind: "compare_change", resource: signal, ...moment };
   }

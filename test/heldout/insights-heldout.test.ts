@@ -19,9 +19,15 @@ interface Phrasing {
   hosts?: string[];
 }
 
-const PHRASINGS = JSON.parse(
-  readFileSync(path.join(import.meta.dirname, "insights-phrasings.json"), "utf8"),
-) as Phrasing[];
+const load = (file: string) =>
+  JSON.parse(readFileSync(path.join(import.meta.dirname, file), "utf8")) as Phrasing[];
+/** The first set: its misses were fixed in general terms, so it is no longer held out. */
+const PHRASINGS = load("insights-phrasings.json");
+/**
+ * The second set, by another author: 87.8% (79 of 90) before any change it prompted; its misses were
+ * then fixed in general terms too, so neither set is held out any more. The thresholds stay at 85%.
+ */
+const SECOND = load("insights-phrasings-2.json");
 const NOW = new Date("2026-03-04T10:00:00Z");
 const CTX = { hosts: ["web-1", "web-2", "db-1"], environments: ["prod", "staging"] };
 
@@ -50,6 +56,16 @@ describe("held-out planning phrasings", () => {
     const rate = 1 - missed.length / PHRASINGS.length;
     console.log(
       `held-out planning: ${(100 * rate).toFixed(1)}%; missed: ${JSON.stringify(missed.map((p) => p.text))}`,
+    );
+    expect(rate).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it("has a second set of 90 over the same intents, and parses at least 85% of it", () => {
+    expect(SECOND).toHaveLength(90);
+    const missed = SECOND.filter((p) => !matches(p));
+    const rate = 1 - missed.length / SECOND.length;
+    console.log(
+      `held-out planning, second set: ${(100 * rate).toFixed(1)}%; missed: ${JSON.stringify(missed.map((p) => p.text))}`,
     );
     expect(rate).toBeGreaterThanOrEqual(0.85);
   });
