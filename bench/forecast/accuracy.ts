@@ -132,7 +132,7 @@ export function accuracyTable(title: string, scores: SeriesScore[]): string {
   const lines = [
     `### ${title}`,
     "",
-    "| horizon | series | ours mean / median MASE | seasonal naive | predict_linear 6 h | ours beats both | models chosen (harmonic / trend / naive) | actuals inside our 90% interval |",
+    "| horizon | series | ours mean / median MASE | seasonal naive | predict_linear 6 h | ours beats both | models chosen | actuals inside our 90% interval |",
     "|---|---:|---:|---:|---:|---:|---|---:|",
   ];
   for (const hours of HORIZON_HOURS) {
@@ -143,9 +143,14 @@ export function accuracyTable(title: string, scores: SeriesScore[]): string {
     const med = (f: (s: SeriesScore) => number): string => median(at.map(f)).toFixed(3);
     const beats = at.filter((s) => s.ours < s.naive && s.ours < s.linear).length;
     const chosen = at.flatMap((s) => s.models);
-    const count = (m: string): number => chosen.filter((x) => x === m).length;
+    const counts = new Map<string, number>();
+    for (const m of chosen) counts.set(m, (counts.get(m) ?? 0) + 1);
+    const modelsText = [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([m, c]) => `${m} ${c}`)
+      .join(", ");
     lines.push(
-      `| ${hours} h | ${at.length} | ${mean((s) => s.ours)} / ${med((s) => s.ours)} | ${mean((s) => s.naive)} / ${med((s) => s.naive)} | ${mean((s) => s.linear)} / ${med((s) => s.linear)} | ${beats} of ${at.length} | ${count("harmonic")} / ${count("robust-trend")} / ${count("seasonal-naive")} | ${(
+      `| ${hours} h | ${at.length} | ${mean((s) => s.ours)} / ${med((s) => s.ours)} | ${mean((s) => s.naive)} / ${med((s) => s.naive)} | ${mean((s) => s.linear)} / ${med((s) => s.linear)} | ${beats} of ${at.length} | ${modelsText} | ${(
         (100 * at.reduce((c, s) => c + s.covered, 0)) /
           Math.max(
             1,

@@ -2,17 +2,62 @@
 import { type BacktestOutcome, backtest, intervalOffsets } from "./backtest.js";
 import { harmonicRegression } from "./harmonic.js";
 import { calendarForStep, type ForecastModel } from "./model.js";
-import { robustTrend } from "./robust-trend.js";
+import { lastBigDrop, robustTrend } from "./robust-trend.js";
 import { seasonalNaive } from "./seasonal-naive.js";
+import { exponentialSmoothing, lastValue } from "./smoothing.js";
 import { median } from "./stats.js";
 import { validateForecastInput } from "./validate.js";
 
-export type ModelName = "seasonal-naive" | "robust-trend" | "harmonic";
+export type ModelName =
+  | "seasonal-naive"
+  | "robust-trend"
+  | "harmonic"
+  | "last-value"
+  | "exponential-smoothing"
+  | "combination";
+
+/**
+ * The equal-weight mean of seasonal naive, the harmonic regression and exponential smoothing: a
+ * combination of unlike forecasts is often better than the best of them picked by a short backtest
+ * (the M-competitions' lesson), and never far from it.
+ */
+const combination: ForecastModel = (history, calendar, horizon) => {
+  const parts = [seasonalNaive, harmonicRegression, exponentialSmoothing].map((m) =>
+    m(history, calendar, horizon),
+  );
+  const out = new Float64Array(horizon);
+  for (let k = 0; k < horizon; k++) {
+    let sum = 0;
+    let count = 0;
+    for (const p of parts) {
+      const v = p[k] as number;
+      if (Number.isFinite(v)) {
+        sum += v;
+        count++;
+      }
+    }
+    out[k] = count > 0 ? sum / count : Number.NaN;
+  }
+  return out;
+};
 
 export const MODELS: Record<ModelName, ForecastModel> = {
   "seasonal-naive": seasonalNaive,
   "robust-trend": robustTrend,
   harmonic: harmonicRegression,
+  "last-value": lastValue,
+  "exponential-smoothing": exponentialSmoothing,
+  combination,
+};
+
+/** How each model is named to a reader, in answers and alerts. */
+export const MODEL_DESCRIPTIONS: Record<ModelName, string> = {
+  "seasonal-naive": "seasonal naive (same time yesterday)",
+  "robust-trend": "robust linear trend (Theil–Sen since the last clean-up)",
+  harmonic: "trend + daily/weekly seasonality (harmonic regression)",
+  "last-value": "last value",
+  "exponential-smoothing": "exponential smoothing (level)",
+  combination: "combination of seasonal naive, seasonal regression and smoothing",
 };
 
 export interface ForecastOptions {
@@ -53,9 +98,17 @@ export function forecast(
   const names = opts.models ?? (Object.keys(MODELS) as ModelName[]);
   if (names.length === 0) throw new Error("forecast: at least one model is needed");
   const origins = opts.backtestOrigins ?? 6;
+  // An origin before a clean-up or a resize measures the models on a regime that has ended (every
+  // model misses the drop, and the flat ones then look as good as the trend): when two days follow
+  // the last big drop, only they are backtested.
+  const regime = lastBigDrop(values, 0);
+  const tested =
+    regime > 0 && values.length - regime >= Math.max(2 * calendar.dayRows, 48)
+      ? values.subarray(regime)
+      : values;
   let best: { name: ModelName; outcome: BacktestOutcome } | undefined;
   for (const name of names) {
-    const outcome = backtest(MODELS[name], values, calendar, horizonSteps, origins);
+    const outcome = backtest(MODELS[name], tested, calendar, horizonSteps, origins);
     // Ties go to the earlier (simpler) model.
     if (!best || outcome.mae < best.outcome.mae) best = { name, outcome };
   }

@@ -3,6 +3,7 @@ export {
   type ForecastPoint,
   type ForecastResult,
   forecast,
+  MODEL_DESCRIPTIONS,
   type ModelName,
 } from "./forecast.js";
 export { type ThresholdCrossing, timeToThreshold } from "./time-to-threshold.js";
