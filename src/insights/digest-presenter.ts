@@ -61,7 +61,7 @@ function section<K extends DigestSectionData["kind"]>(
 
 function alertLines(a: AlertsSection, periodWord: string): string[] {
   if (a.fired === 0 && a.resolved === 0 && a.stillFiring === 0)
-    return [`Alerts: none fired this ${periodWord}`];
+    return [`Alerts: none fired in the last ${periodWord}`];
   const severities = Object.entries(a.bySeverity).sort(
     ([x], [y]) =>
       (SEVERITY_ORDER.indexOf(x) + 1 || 99) - (SEVERITY_ORDER.indexOf(y) + 1 || 99) || x.localeCompare(y),
@@ -144,7 +144,7 @@ function savingsLines(s: SavingsSection): string[] {
 
 /** The digest's text lines, section by section, in the providers' order. */
 export function digestLines(data: DigestData): string[] {
-  const periodWord = data.period === "weekly" ? "week" : "day";
+  const periodWord = data.period === "weekly" ? "7 days" : "24 h";
   const previousWord = data.period === "weekly" ? "the week before" : "the day before";
   const lines: string[] = [];
   for (const s of data.sections) {

@@ -174,7 +174,7 @@ export async function buildDigest(
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => {
               controller.abort();
-              reject(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`));
+              reject(new Error(`no answer within ${+(timeoutMs / 1000).toFixed(1)} s`));
             }, timeoutMs);
           }),
         ]);
@@ -242,7 +242,8 @@ export function alertsSection(
   w: DigestWindow,
   truncated = false,
 ): AlertsSection {
-  const inWindow = (t: number | undefined) => t !== undefined && t >= w.from && t < w.to;
+  // The window ends at the moment the digest is made: what happened up to it counts.
+  const inWindow = (t: number | undefined) => t !== undefined && t >= w.from && t <= w.to;
   const fired = alerts.filter((a) => inWindow(a.startsAt));
   const bySeverity: Record<string, number> = {};
   for (const a of fired) {
@@ -250,7 +251,7 @@ export function alertsSection(
     bySeverity[sev] = (bySeverity[sev] ?? 0) + 1;
   }
   const resolved = alerts.filter((a) => a.status === "resolved" && inWindow(a.endsAt)).length;
-  const stillFiring = alerts.filter((a) => a.status === "firing" && a.startsAt < w.to).length;
+  const stillFiring = alerts.filter((a) => a.status === "firing" && a.startsAt <= w.to).length;
   const ackTimes = groups
     .filter((g) => g.ack && inWindow(g.ack.at))
     .map((g) => (g.ack?.at ?? 0) - g.createdAt)
