@@ -2,8 +2,10 @@
  * The chart under an alert: the last 3 hours of what the alert is about on its host, drawn from live
  * Prometheus data by the same code that draws a trend answer (the built-in engine's chart seam).
  */
+import type { LineChartSpec } from "../charts/chart-spec.js";
 import type { QueryName } from "../metrics/catalogue.js";
 import type { ReplyChart } from "../reply/reply.js";
+import type { Alert } from "./alert.js";
 import type { GroupState } from "./alert-store.js";
 import { type AlertTopic, alertTopic } from "./group-message.js";
 
@@ -20,6 +22,17 @@ export interface ChartSource {
     signal?: AbortSignal,
     deadlineMs?: number,
   ): Promise<ReplyChart | undefined>;
+}
+
+/** Draws a chart spec (the bot's chart pool). */
+export type DrawChart = (spec: LineChartSpec, signal?: AbortSignal) => Promise<ReplyChart> | ReplyChart;
+
+/**
+ * Draws the forecast behind a predictive alert (history, forecast with its interval, the full line);
+ * undefined for an alert that is not predictive.
+ */
+export interface ForecastChartSource {
+  forecastChart(alert: Alert, draw: DrawChart, signal?: AbortSignal): Promise<ReplyChart | undefined>;
 }
 
 const RANGE_SECONDS = 3 * 3600;
@@ -46,8 +59,22 @@ export function chartRequest(state: GroupState): AlertChartRequest | undefined {
   };
 }
 
-export function alertChart(source: ChartSource): (state: GroupState) => Promise<ReplyChart | undefined> {
+export function alertChart(
+  source: ChartSource,
+  /** With it, a predictive alert on one series gets its forecast chart rather than the last 3 hours. */
+  forecasts?: { source: ForecastChartSource; draw: DrawChart },
+): (state: GroupState) => Promise<ReplyChart | undefined> {
   return async (state) => {
+    const firing = state.alerts.filter((a) => a.status === "firing");
+    const only = firing.length === 1 ? firing[0] : undefined;
+    if (forecasts && only) {
+      const chart = await forecasts.source.forecastChart(
+        only,
+        forecasts.draw,
+        AbortSignal.timeout(CHART_DEADLINE_MS),
+      );
+      if (chart) return chart;
+    }
     const request = chartRequest(state);
     return request ? source.chart(request, undefined, CHART_DEADLINE_MS) : undefined;
   };

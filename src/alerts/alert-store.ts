@@ -105,7 +105,7 @@ const storedAlertSchema = z.object({
     startsAt: z.number(),
     endsAt: z.number().optional(),
     generatorUrl: z.string().optional(),
-    source: z.enum(["alertmanager", "anomaly", "rule"]),
+    source: z.enum(["alertmanager", "anomaly", "rule", "forecast"]),
     value: z.string().optional(),
     ruleId: z.string().optional(),
   }),

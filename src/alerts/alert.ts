@@ -5,8 +5,11 @@
 import { z } from "zod";
 export type AlertStatus = "firing" | "resolved";
 
-/** Where an alert came from: Alertmanager, the anomaly detector, or a rule created from chat. */
-export type AlertSource = "alertmanager" | "anomaly" | "rule";
+/**
+ * Where an alert came from: Alertmanager, the anomaly detector, a rule created from chat, or the
+ * capacity forecast (predictive alerts: DiskWillFill, MemoryWillExhaust).
+ */
+export type AlertSource = "alertmanager" | "anomaly" | "rule" | "forecast";
 
 export interface Alert {
   /** Stable identity: Alertmanager's fingerprint of the label set. */

@@ -3,6 +3,10 @@
  * catalogue query (never user text pasted into PromQL), a comparison, a hold time and a scope; it is
  * stored in Redis, evaluated by a scheduled job against Prometheus, and raises alerts per host through
  * the same pipeline as Alertmanager's, resolved when the condition clears.
+ *
+ * A forecast rule (`alert when disk will be full within 3d on db-1`) is stored and listed here too,
+ * but evaluated with the capacity forecasts by the predictive-alert job (predictive-alerts.ts): a
+ * forecast of the fleet every few minutes, not an instant query every few seconds.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -59,6 +63,11 @@ export interface ChatRule {
   createdBy: string;
   createdAt: number;
   paused: boolean;
+  /**
+   * Set for a forecast rule: it fires when the metric (disk or memory) is expected full within this
+   * long; `op`, `threshold` (the full line, %) and `forMs` (0) are then fixed.
+   */
+  withinMs?: number;
 }
 
 const ruleSchema = z.object({
@@ -72,6 +81,7 @@ const ruleSchema = z.object({
   createdBy: z.string(),
   createdAt: z.number(),
   paused: z.boolean(),
+  withinMs: z.number().int().min(0).optional(),
 });
 
 /** Per host: since when the condition holds, and whether the alert fired. */
@@ -80,14 +90,65 @@ type HostState = z.infer<typeof hostStateSchema>;
 
 const MAX_RULES = 200;
 const MAX_HOLD_MS = 24 * 3_600_000;
+/** A forecast rule looks between an hour and 30 days ahead (the forecast reads 14 days of history). */
+const MIN_WITHIN_MS = 3_600_000;
+const MAX_WITHIN_MS = 30 * 86_400_000;
 
 export function describeRule(r: ChatRule): string {
+  if (r.withinMs !== undefined)
+    return `${r.metric === "disk" ? "disk expected full" : "memory expected to run out (95% used)"} within ${duration(r.withinMs)} on ${r.host ?? "every host"} (${r.environment})`;
   const m = METRICS[r.metric];
   const unit = namedQuery(m?.query ?? "cpu_busy_percent").unit;
   return `${m?.label ?? r.metric} ${r.op} ${formatValue(r.threshold, unit)}${r.forMs > 0 ? ` for ${duration(r.forMs)}` : ""} on ${r.host ?? "every host"} (${r.environment})`;
 }
 
-export type ParsedRule = Pick<ChatRule, "metric" | "op" | "threshold" | "forMs" | "environment" | "host">;
+export type ParsedRule = Pick<
+  ChatRule,
+  "metric" | "op" | "threshold" | "forMs" | "environment" | "host" | "withinMs"
+>;
+
+/** The forms a rule can take, for the reply to one that cannot be read. */
+const RULE_FORMS =
+  "I understand rules like `alert when disk > 90% for 10m on prod`, `alert when cpu > 85 for 5m on web-1`, `alert when load > 2 for 15m` (cpu, memory, disk in %, load per core), and forecasts: `alert when disk will be full within 3d [on HOST] [in ENV]`, `alert when memory will run out within 12h`.";
+
+/** "disk will be full within 3d on db-1 in prod", "memory will run out within 12h". */
+const FORECAST_RULE =
+  /^(disk|memory|mem)\s+(?:will\s+)?(?:be\s+full|be\s+exhausted|fill(?:\s+up)?|run\s+out|full|exhausted)\s+(?:with)?in\s+(\d{1,4})\s*(h|hr|hrs|hours?|d|days?|w|wk|weeks?)(?:\s+on\s+([A-Za-z0-9_.:-]{1,100}))?(?:\s+in\s+([A-Za-z0-9_-]{1,40}))?$/i;
+
+/** Host or environment after "on", and the environment after "in", as the threshold rules read them. */
+function scopeOf(
+  on: string | undefined,
+  inEnv: string | undefined,
+  environments: string[],
+  defaultEnvironment: string,
+): { environment: string; host?: string } | string {
+  let environment = inEnv ?? defaultEnvironment;
+  let host: string | undefined;
+  if (on) {
+    if (environments.includes(on)) environment = on;
+    else host = on;
+  }
+  if (!environments.includes(environment))
+    return `There is no environment "${environment}"; known: ${environments.join(", ")}.`;
+  return { environment, ...(host ? { host } : {}) };
+}
+
+function parseForecastRule(
+  m: RegExpExecArray,
+  environments: string[],
+  defaultEnvironment: string,
+): ParsedRule | string {
+  const metric = (m[1] as string).toLowerCase() === "disk" ? "disk" : "memory";
+  const unit = (m[3] as string).toLowerCase();
+  const unitMs = unit.startsWith("h") ? 3_600_000 : unit.startsWith("d") ? 86_400_000 : 7 * 86_400_000;
+  const withinMs = Number(m[2]) * unitMs;
+  if (withinMs < MIN_WITHIN_MS || withinMs > MAX_WITHIN_MS)
+    return "A forecast rule looks between 1 hour and 30 days ahead (`within 3d`, `within 12h`).";
+  const scope = scopeOf(m[4], m[5], environments, defaultEnvironment);
+  if (typeof scope === "string") return scope;
+  // The full line: a file system with nothing available, memory at 95% of MemTotal.
+  return { metric, op: ">=", threshold: metric === "disk" ? 100 : 95, forMs: 0, withinMs, ...scope };
+}
 
 /** Parses the text after "alert when"; returns the rule or what is wrong with the text. */
 export function parseRule(
@@ -95,12 +156,13 @@ export function parseRule(
   environments: string[],
   defaultEnvironment: string,
 ): ParsedRule | string {
+  const forecast = FORECAST_RULE.exec(text.trim());
+  if (forecast) return parseForecastRule(forecast, environments, defaultEnvironment);
   const m =
     /^(cpu|memory|mem|disk|load)\s*(>=|<=|>|<|above|over|below|under)\s*(\d+(?:\.\d+)?)\s*%?(?:\s+for\s+(\d{1,4})\s*(s|sec|m|min|h))?(?:\s+on\s+([A-Za-z0-9_.:-]{1,100}))?(?:\s+in\s+([A-Za-z0-9_-]{1,40}))?$/i.exec(
       text.trim(),
     );
-  if (!m)
-    return "I understand rules like `alert when disk > 90% for 10m on prod`, `alert when cpu > 85 for 5m on web-1`, `alert when load > 2 for 15m` (cpu, memory, disk in %, load per core).";
+  if (!m) return RULE_FORMS;
   const metric = (m[1] as string).toLowerCase();
   const threshold = Number(m[3]);
   if (metric !== "load" && threshold > 100) return "Percentages go up to 100.";
@@ -109,21 +171,14 @@ export function parseRule(
   ];
   const forMs = m[4] ? Number(m[4]) * unitMs : 0;
   if (forMs > MAX_HOLD_MS) return "A rule can wait at most 24 h before it fires.";
-  let environment = m[7] ?? defaultEnvironment;
-  let host: string | undefined;
-  if (m[6]) {
-    if (environments.includes(m[6])) environment = m[6];
-    else host = m[6];
-  }
-  if (!environments.includes(environment))
-    return `There is no environment "${environment}"; known: ${environments.join(", ")}.`;
+  const scope = scopeOf(m[6], m[7], environments, defaultEnvironment);
+  if (typeof scope === "string") return scope;
   return {
     metric,
     op: OPS[(m[2] as string).toLowerCase() as keyof typeof OPS],
     threshold,
     forMs,
-    environment,
-    ...(host ? { host } : {}),
+    ...scope,
   };
 }
 
@@ -137,6 +192,9 @@ const holds = (value: number, op: Op, threshold: number) =>
         : value <= threshold;
 
 export class ChatRules implements RuleCommands {
+  /** Resolves a forecast rule's alerts when it is paused or deleted (the predictive-alert job's). */
+  private forecastRuleStopped?: (rule: ChatRule) => Promise<void>;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -150,6 +208,19 @@ export class ChatRules implements RuleCommands {
   }
   private stateKey(id: string) {
     return `${this.prefix}:rule:${id}:hosts`;
+  }
+
+  /**
+   * Where a rule's per-series state lives (a hash: field → `{since, firing, …}`); the predictive-alert
+   * job keeps forecast rules' state there, so a hand-resolved alert resets it as for any rule.
+   */
+  ruleStateKey(id: string): string {
+    return this.stateKey(id);
+  }
+
+  /** Who resolves a forecast rule's alerts when it is paused or deleted. */
+  onForecastRuleStopped(handler: (rule: ChatRule) => Promise<void>): void {
+    this.forecastRuleStopped = handler;
   }
 
   async all(): Promise<ChatRule[]> {
@@ -187,7 +258,11 @@ export class ChatRules implements RuleCommands {
     });
     return makeReply({
       title: "Rule created",
-      text: `Rule ${rule.id}: alert when ${describeRule(rule)}. Checked every evaluation; \`rules\` lists rules.`,
+      text: `Rule ${rule.id}: alert when ${describeRule(rule)}. ${
+        rule.withinMs !== undefined
+          ? "Checked with every capacity forecast (the model each disk's or host's own backtest picks)"
+          : "Checked every evaluation"
+      }; \`rules\` lists rules.`,
       tone: "ok",
     });
   }
@@ -200,7 +275,7 @@ export class ChatRules implements RuleCommands {
         ? rules
             .map((r) => `\`${r.id}\` ${describeRule(r)}${r.paused ? " · paused" : ""} · by ${r.createdBy}`)
             .join("\n")
-        : "Create one with `alert when disk > 90% for 10m`.",
+        : "Create one with `alert when disk > 90% for 10m` or `alert when disk will be full within 3d`.",
       context: ["rule pause|resume|delete ID"],
     });
   }
@@ -238,7 +313,8 @@ export class ChatRules implements RuleCommands {
   async evaluate(at = this.now()): Promise<{ rules: number; firing: number; errors: string[] }> {
     let firing = 0;
     const errors: string[] = [];
-    const rules = (await this.all()).filter((r) => !r.paused);
+    // Forecast rules are evaluated with the capacity forecasts (the predictive-alert job).
+    const rules = (await this.all()).filter((r) => !r.paused && r.withinMs === undefined);
     for (const rule of rules) {
       try {
         firing += await this.evaluateRule(rule, at);
@@ -325,6 +401,10 @@ export class ChatRules implements RuleCommands {
   }
 
   private async resolveAll(rule: ChatRule): Promise<void> {
+    if (rule.withinMs !== undefined) {
+      await this.forecastRuleStopped?.(rule);
+      return;
+    }
     const states = await this.redis.hgetall(this.stateKey(rule.id));
     const at = this.now();
     const out: Alert[] = [];

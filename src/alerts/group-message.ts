@@ -17,7 +17,12 @@ import type { GroupEvent, GroupState } from "./alert-store.js";
 
 const SEVERITY_EMOJI: Record<string, string> = { critical: "🔴", warning: "🟠", info: "🔵" };
 const SEVERITY_RANK: Record<string, number> = { critical: 3, warning: 2, info: 1 };
-const SOURCE_NAME = { alertmanager: "Alertmanager", anomaly: "the anomaly detector", rule: "a chat rule" };
+const SOURCE_NAME = {
+  alertmanager: "Alertmanager",
+  anomaly: "the anomaly detector",
+  rule: "a chat rule",
+  forecast: "the capacity forecast",
+};
 /** Alerts listed one per line in the message; the rest are counted ("and 12 more"). */
 const LISTED = 15;
 

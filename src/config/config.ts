@@ -313,6 +313,11 @@ const envSchema = z.object({
   ALERT_REPEAT_INTERVAL: durationMs("4h", 0, 7 * 86_400_000),
   ALERT_ACTORS: actorList,
   ALERT_RULE_EVERY: durationMs("30s", 1000, 3_600_000),
+  // Predictive alerts (DiskWillFill, MemoryWillExhaust, "will be full within" chat rules): how often
+  // the fleet is forecast, and how soon a forecast fill raises an alert (0 turns that kind off).
+  PREDICTIVE_ALERT_EVERY: durationMs("15m", 1000, 86_400_000),
+  PREDICTIVE_DISK_WITHIN: durationMs("24h", 0, 30 * 86_400_000),
+  PREDICTIVE_MEMORY_WITHIN: durationMs("24h", 0, 30 * 86_400_000),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
@@ -418,6 +423,12 @@ export interface Config {
     firingTtlMs: number;
     /** How often chat rules are evaluated. */
     ruleEveryMs: number;
+    /** How often the capacity forecasts behind predictive alerts and forecast rules run. */
+    predictiveEveryMs: number;
+    /** DiskWillFill fires when a file system is expected full within this long (0 = off). */
+    predictiveDiskWithinMs: number;
+    /** MemoryWillExhaust fires when a host's memory is expected exhausted within this long (0 = off). */
+    predictiveMemoryWithinMs: number;
   };
   slack: {
     botToken?: string;
@@ -629,6 +640,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       postsPerMinute: e.ALERT_POSTS_PER_MINUTE,
       firingTtlMs: e.ALERT_FIRING_TTL,
       ruleEveryMs: e.ALERT_RULE_EVERY,
+      predictiveEveryMs: e.PREDICTIVE_ALERT_EVERY,
+      predictiveDiskWithinMs: e.PREDICTIVE_DISK_WITHIN,
+      predictiveMemoryWithinMs: e.PREDICTIVE_MEMORY_WITHIN,
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,

@@ -5,7 +5,7 @@
  */
 import type { Redis } from "ioredis";
 import { Gauge } from "prom-client";
-import { alertChart, type ChartSource } from "../alerts/alert-chart.js";
+import { alertChart, type ChartSource, type DrawChart } from "../alerts/alert-chart.js";
 import { AlertDelivery, type AlertNotifier } from "../alerts/alert-delivery.js";
 import {
   type AlertPipeline,
@@ -15,6 +15,7 @@ import {
 } from "../alerts/alert-pipeline.js";
 import { ChatRules } from "../alerts/chat-rules.js";
 import type { GroupMessageOptions } from "../alerts/group-message.js";
+import { PredictiveAlerts } from "../alerts/predictive-alerts.js";
 import type { TargetPlatform } from "../alerts/routing.js";
 import type { Config } from "../config/config.js";
 import type { Environments } from "../metrics/environments.js";
@@ -23,12 +24,16 @@ import type { Logger } from "../observability/logger.js";
 
 export interface AlertFlow extends AlertPipeline {
   rules: ChatRules;
+  /** DiskWillFill, MemoryWillExhaust and the forecast chat rules (run by the predictive job). */
+  predictive: PredictiveAlerts;
   /** How alert messages are drawn (Grafana links, the clock). */
   messageOptions: GroupMessageOptions;
   /** Starts posting through `notifiers` (none configured: alerts are kept, not posted). */
   startDelivery(
     notifiers: Partial<Record<TargetPlatform, AlertNotifier>>,
     charts: ChartSource,
+    /** Draws predictive alerts' forecast charts; without it they get the engine's 3-hour chart. */
+    draw?: DrawChart,
   ): Promise<void>;
   stop(): Promise<void>;
 }
@@ -66,6 +71,16 @@ export function createAlertFlow(deps: {
   });
   const rules = new ChatRules(redis, `${prefix}:alerts`, deps.environments, service, now);
   service.onRuleAlertResolved((ruleId, fp) => rules.alertResolved(ruleId, fp));
+  const predictive = new PredictiveAlerts({
+    redis,
+    prefix,
+    environments: deps.environments,
+    alerts: service,
+    rules,
+    diskWithinMs: config.alerts.predictiveDiskWithinMs,
+    memoryWithinMs: config.alerts.predictiveMemoryWithinMs,
+    ...(now ? { now } : {}),
+  });
   // Workers in other processes (anomaly scans, rules) say when they queued alerts.
   const kicks = redis.duplicate();
   kicks.on("error", (err: Error) => logger.debug({ err: err.message }, "redis subscriber error"));
@@ -74,13 +89,14 @@ export function createAlertFlow(deps: {
   return {
     ...pipeline,
     rules,
+    predictive,
     messageOptions,
-    async startDelivery(notifiers, charts) {
+    async startDelivery(notifiers, charts, draw) {
       if (Object.keys(notifiers).length === 0) return;
       delivery = new AlertDelivery(store, notifiers, logger, {
         groupWaitMs: config.alerts.groupWaitMs,
         onDelivery: (platform, outcome) => metrics.alertDeliveries.inc({ platform, outcome }),
-        chartFor: alertChart(charts),
+        chartFor: alertChart(charts, draw ? { source: predictive, draw } : undefined),
         housekeeping: () => service.housekeeping(config.alerts.repeatIntervalMs),
         ...(now ? { now } : {}),
       });

@@ -41,6 +41,10 @@ export async function startTestApp(
     ANSWER_DEADLINE_MS: "30000",
     // Background jobs only where a test asks for them.
     ANOMALY_ENABLED: "false",
+    // Predictive alerts forecast the whole fleet: off unless a test turns them on (forecast chat
+    // rules still work; they are evaluated with the job that runs anyway).
+    PREDICTIVE_DISK_WITHIN: "0s",
+    PREDICTIVE_MEMORY_WITHIN: "0s",
     ...env,
   });
   const prefix = redisPrefix ?? testPrefix("app");
