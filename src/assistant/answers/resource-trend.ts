@@ -1,6 +1,7 @@
 /** "cpu trends for the last hour", "memory this week vs last week": numbers over time, with a chart. */
 
 import type { LineChartSpec } from "../../charts/line-chart.js";
+import { type Comparison, compareSeries, describeComparison } from "../../insights/compare.js";
 import { namedQuery } from "../../metrics/catalogue.js";
 import {
   COVERAGE_NEEDED,
@@ -29,6 +30,7 @@ import { askButton, makeReply, type Reply, type ReplyChart, type ReplyField } fr
 import type { Resource, TimeRange } from "../intent.js";
 import { LEVEL_EMOJI, levelOf, RESOURCES, type ResourceSpec, worstLevel } from "../resources.js";
 import { DIRECTION_WORD, direction, type SeriesStats, summarise } from "../stats.js";
+import { compareOptionsFor } from "./compare.js";
 import {
   type AnswerContext,
   displayHost,
@@ -369,15 +371,31 @@ export async function answerResourceCompare(
   const thenLabel =
     offsetSeconds === 86400 ? "the day before" : offsetSeconds === 604800 ? "the week before" : "before";
   const span = spanText(Math.max(60, range.fromSecondsAgo - range.toSecondsAgo));
+  // Each host's points in both periods, for the judgement of whether the change is real.
+  const pointsOf = (families: { series: RangeSeries[] }[]) => {
+    const out = new Map<string, number[]>();
+    for (const s of families[0]?.series ?? []) {
+      const name = displayHost(s.labels.instance);
+      out.set(name, [...(out.get(name) ?? []), ...s.points.map(([, v]) => v)]);
+    }
+    return out;
+  };
+  const nowPoints = pointsOf(current);
+  const thenPoints = pointsOf(previous);
   // The earlier period is the baseline: compared only when most of it has data.
   const rows = cur.map((c) => {
     const p = prev.get(c.name);
+    const before = p?.history.enough ? p.avg : undefined;
     return {
       name: c.name,
       now: c.avg,
       history: c.history,
-      before: p?.history.enough ? p.avg : undefined,
+      before,
       earlier: p?.history,
+      judged:
+        before === undefined
+          ? undefined
+          : compareSeries(nowPoints.get(c.name) ?? [], thenPoints.get(c.name) ?? [], compareOptionsFor(spec)),
     };
   });
   const change = (r: (typeof rows)[number]) => (r.before === undefined ? -1 : Math.abs(r.now - r.before));
@@ -388,8 +406,19 @@ export async function answerResourceCompare(
   const lines: string[] = [];
   if (biggest.before !== undefined) {
     lines.push(
-      `Biggest change: ${biggest.name} avg ${fmt(biggest.now)} ${range.label} vs ${fmt(biggest.before)} ${thenLabel} (${formatDelta(biggest.now - biggest.before, spec.unit)})`,
+      `Biggest change: ${biggest.name} avg ${fmt(biggest.now)} ${range.label} vs ${fmt(biggest.before)} ${thenLabel} (${formatDelta(biggest.now - biggest.before, spec.unit)})${verdictSuffix(biggest.judged, spec)}`,
     );
+    const judged = rows.filter((r) => r.judged !== undefined && r.judged.verdict !== "insufficient");
+    const real = judged.filter((r) => r.judged?.verdict === "clear" || r.judged?.verdict === "likely");
+    if (judged.length > 1)
+      lines.push(
+        real.length === 0
+          ? `No real change on any of ${judged.length} hosts`
+          : `Real changes on ${real.length} of ${judged.length} hosts: ${real
+              .slice(0, 5)
+              .map((r) => `${r.name} ${r.judged?.direction} (${r.judged?.verdict})`)
+              .join(", ")}${real.length > 5 ? ", …" : ""}`,
+      );
     if (missing.length > 0)
       lines.push(
         `Not compared (too little data ${thenLabel}): ${missing
@@ -410,7 +439,7 @@ export async function answerResourceCompare(
     const partial = r.history.enough ? "" : ` (over ${spanText(r.history.seconds)} of data)`;
     let value: string;
     if (r.before !== undefined)
-      value = `avg ${fmt(r.now)} vs ${fmt(r.before)} (${formatDelta(r.now - r.before, spec.unit)})${partial}`;
+      value = `avg ${fmt(r.now)} vs ${fmt(r.before)} (${formatDelta(r.now - r.before, spec.unit)})${verdictSuffix(r.judged, spec)}${partial}`;
     else if (!r.earlier || r.earlier.seconds < 60)
       value = `avg ${fmt(r.now)}${partial} · ${thenLabel}: no data`;
     else
@@ -447,10 +476,21 @@ export async function answerResourceCompare(
     context: [
       ...environmentContext(ctx),
       `Averages over ${formatWindow({ start: at - (range.fromSecondsAgo - range.toSecondsAgo), end: at })} and the same span ${thenLabel}; compared only where ${thenLabel} has data for ${Math.round(COVERAGE_NEEDED * 100)}% of it`,
+      ...(biggest.judged && biggest.judged.verdict !== "insufficient"
+        ? [
+            `Real or not: judged on each period's ${biggest.judged.subject.n} and ${biggest.judged.reference.n} points every ${spanText(win.step)}, resampled in blocks of ${biggest.judged.blockLength} (the series' memory); a change must leave out zero from the 95% interval to be clear, the 90% one to be likely, and be at least ${formatDelta(biggest.judged.floor, spec.unit).replace(/^[+−±]/, "")}`,
+          ]
+        : []),
       `From ${namedQuery(spec.queries[0]?.name ?? "cpu_busy_percent").source(win.rateWindow)}`,
       ...drawn.note,
     ],
   });
+}
+
+/** ": higher by 12% (clear)" after a compared pair; nothing when it could not be judged. */
+function verdictSuffix(c: Comparison | undefined, spec: ResourceSpec): string {
+  if (!c || c.verdict === "insufficient") return "";
+  return `: ${describeComparison(c, (d) => formatDelta(d, spec.unit))}`;
 }
 
 function formatWindow(win: { start: number; end: number }): string {
