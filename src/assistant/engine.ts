@@ -5,6 +5,7 @@
  */
 import Fuse from "fuse.js";
 import type { AnomalyStore } from "../anomaly/anomaly-store.js";
+import { DEFAULT_PRICES } from "../insights/prices.js";
 import { namedQuery, type QueryName } from "../metrics/catalogue.js";
 import type { Environments, Host } from "../metrics/environments.js";
 import { type Answer, type Inbound, makeReply, type Reply, type ReplyChart } from "../reply/reply.js";
@@ -19,6 +20,7 @@ import {
   type ChartedSpec,
   trendChart,
 } from "./answers/resource-trend.js";
+import { answerRightsizing, type CostSettings } from "./answers/rightsizing.js";
 import { answerAnomaliesNotYet, answerError, answerHelp, answerNotUnderstood } from "./answers/static.js";
 
 import { answerTargets, answerTargetsDown } from "./answers/targets.js";
@@ -53,6 +55,8 @@ export interface BuiltinEngineOptions {
   now?: () => number;
   /** Where the anomaly detector's results are; without it, anomaly questions say no scan has run. */
   anomalies?: AnomalyStore;
+  /** Prices and rules of rightsizing answers; without it, default prices labelled as an estimate. */
+  costs?: CostSettings;
 }
 
 /**
@@ -252,13 +256,14 @@ export class BuiltinEngine {
         return this.opts.anomalies
           ? answerAnomalies(ctx, this.opts.anomalies)
           : answerAnomaliesNotYet(undefined, NO_STORE);
+      case "rightsizing":
+        return answerRightsizing(ctx, intent, this.opts.costs ?? { prices: DEFAULT_PRICES });
       // The parser does not produce these yet; their answerers are being built.
       case "compare_hosts":
       case "compare_fleet":
       case "compare_change":
       case "forecast":
       case "capacity":
-      case "rightsizing":
         return answerNotUnderstood(text, "not_understood");
     }
   }

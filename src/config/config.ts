@@ -368,6 +368,20 @@ const envSchema = z.object({
       .optional(),
   ),
   AUTH: z.enum(["token", "none"], { message: 'must be "token" or "none"' }).default("token"),
+  // Rightsizing and cost (insights/prices.ts, insights/rightsizing.ts): unit prices per month, a
+  // per-host price file, the currency shown, and the history recommendations are made from. The
+  // defaults are prices.ts's DEFAULT_CPU_CORE_MONTH and DEFAULT_GB_MONTH (config sits below insights).
+  COST_CPU_CORE_MONTH: positiveNumber(1_000_000, 23),
+  COST_GB_MONTH: positiveNumber(1_000_000, 3.1),
+  COST_CURRENCY: z
+    .string()
+    .trim()
+    .default("$")
+    .refine((c) => /^[^\s<>&*_`~|]{1,4}$/.test(c), {
+      message: 'must be 1-4 characters, e.g. "$", "€" or "EUR"',
+    }),
+  COST_PRICE_FILE: optionalString,
+  RIGHTSIZING_LOOKBACK: durationMs("14d", 86_400_000, 90 * 86_400_000),
 });
 
 /** An API token and the name it stands for (API_TOKENS). */
@@ -502,6 +516,22 @@ export interface Config {
     jobLockMs: number;
     /** Findings expected per healthy host per day: the detector's threshold is set from it. */
     falseAlarmsPerDay: number;
+  };
+  /** What rightsizing answers price savings at (insights/prices.ts's `Prices`) and how far back they read. */
+  costs: {
+    cpuCoreMonth: number;
+    gbMonth: number;
+    currency: string;
+    /** "default" when neither unit price was set. */
+    origin: "default" | "configured";
+    /**
+     * COST_PRICE_FILE's text, read at start-up; the question flow parses it (insights/prices.ts) and
+     * a bad file stops the start with a ConfigError naming COST_PRICE_FILE.
+     */
+    priceFileText?: string;
+    /** The price file's name, without its directory (answers name it). */
+    file?: string;
+    lookbackSeconds: number;
   };
 }
 
@@ -691,7 +721,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jobLockMs: e.ANOMALY_JOB_LOCK,
       falseAlarmsPerDay: e.ANOMALY_FALSE_ALARMS_PER_DAY,
     },
+    costs: {
+      cpuCoreMonth: e.COST_CPU_CORE_MONTH,
+      gbMonth: e.COST_GB_MONTH,
+      currency: e.COST_CURRENCY,
+      origin: present.COST_CPU_CORE_MONTH || present.COST_GB_MONTH ? "configured" : "default",
+      ...readPriceFile(e.COST_PRICE_FILE),
+      lookbackSeconds: Math.floor(e.RIGHTSIZING_LOOKBACK / 1000),
+    },
   };
+}
+
+/** COST_PRICE_FILE's text and name; an unreadable file is one error naming the variable. */
+function readPriceFile(file: string | undefined): { priceFileText?: string; file?: string } {
+  if (!file) return {};
+  try {
+    return { priceFileText: readFileSync(file, "utf8"), file: file.split(/[\\/]/).pop() ?? file };
+  } catch {
+    throw new ConfigError("COST_PRICE_FILE", `cannot read ${file}`);
+  }
 }
 
 /**

@@ -6,12 +6,14 @@
  */
 import type { AnomalyStore } from "../anomaly/anomaly-store.js";
 import type { ChartRenderer } from "../assistant/answers/context.js";
+import type { CostSettings } from "../assistant/answers/rightsizing.js";
 import type { Assistant } from "../assistant/assistant.js";
 import { BuiltinEngine, type BuiltinEngineOptions } from "../assistant/engine.js";
 import type { ChainOptions } from "../assistant/llm/llm-chain.js";
 import type { ToolContext } from "../assistant/llm/tools.js";
 import type { ChartPool } from "../charts/chart-pool.js";
-import type { Config } from "../config/config.js";
+import { type Config, ConfigError } from "../config/config.js";
+import { PriceFileError, parsePriceFile } from "../insights/prices.js";
 import type { Environments } from "../metrics/environments.js";
 import type { Logger } from "../observability/logger.js";
 
@@ -52,6 +54,7 @@ export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
     grafanaUrl: config.grafanaUrl,
     now: deps.now,
     ...(deps.anomalies ? { anomalies: deps.anomalies } : {}),
+    ...(config.costs ? { costs: costSettings(config.costs, config.answerDeadlineMs) } : {}),
   });
   const close = () => charts.close();
   const renderChart = deps.renderChart ?? charts.render;
@@ -104,5 +107,36 @@ function lazyChartPool(settings: Config["charts"]): LazyChartPool {
       closed = true;
       await (await pool)?.close();
     },
+  };
+}
+
+/**
+ * Rightsizing's prices and rules from the configuration. The price file is parsed here, at start-up
+ * (the configuration sits below insights/): a bad one stops the start with one line naming
+ * COST_PRICE_FILE and the line or entry at fault.
+ */
+function costSettings(costs: Config["costs"], answerDeadlineMs: number): CostSettings {
+  let perHost: Map<string, number> | undefined;
+  if (costs.priceFileText !== undefined) {
+    try {
+      perHost = parsePriceFile(costs.priceFileText, costs.file);
+    } catch (e) {
+      if (e instanceof PriceFileError)
+        throw new ConfigError("COST_PRICE_FILE", `is not usable: ${e.message}`);
+      throw e;
+    }
+  }
+  return {
+    prices: {
+      cpuCoreMonth: costs.cpuCoreMonth,
+      gbMonth: costs.gbMonth,
+      currency: costs.currency,
+      origin: costs.origin,
+      ...(perHost ? { perHost } : {}),
+      ...(costs.file ? { file: costs.file } : {}),
+    },
+    rules: { lookbackSeconds: costs.lookbackSeconds },
+    // Weeks of data take longer than a "now" question's queries; the answer's deadline still holds.
+    queryTimeoutMs: answerDeadlineMs,
   };
 }
