@@ -10,6 +10,7 @@ import { namedQuery, type QueryName } from "../metrics/catalogue.js";
 import type { Environments, Host } from "../metrics/environments.js";
 import { type Answer, type Inbound, makeReply, type Reply, type ReplyChart } from "../reply/reply.js";
 import { answerAnomalies } from "./answers/anomalies.js";
+import { answerCompareChange, answerCompareFleet, answerCompareHosts } from "./answers/compare.js";
 import { answerContainers } from "./answers/containers.js";
 import type { AnswerContext, ChartRenderer } from "./answers/context.js";
 import { answerHealth } from "./answers/health.js";
@@ -184,10 +185,12 @@ export class BuiltinEngine {
     } catch {
       // The question may still be answerable (help) or will fail with a clear Prometheus error below.
     }
-    const parsed = parseQuestion(inbound.text, {
-      environments: envs.names(),
-      hosts: hosts.map((h) => h.name),
-    });
+    // Relative moments ("since the deploy at 14:00", "today") are read on the engine's own clock.
+    const parsed = parseQuestion(
+      inbound.text,
+      { environments: envs.names(), hosts: hosts.map((h) => h.name) },
+      new Date(this.opts.now?.() ?? Date.now()),
+    );
     if (parsed.environment && !requestedEnv && parsed.environment !== envName) {
       envName = parsed.environment;
       try {
@@ -258,10 +261,18 @@ export class BuiltinEngine {
           : answerAnomaliesNotYet(undefined, NO_STORE);
       case "rightsizing":
         return answerRightsizing(ctx, intent, this.opts.costs ?? { prices: DEFAULT_PRICES });
-      // The parser does not produce these yet; their answerers are being built.
-      case "compare_hosts":
+      case "compare_hosts": {
+        // Each named host resolved as a single-host question's would be; an unknown one is said so.
+        const named = intent.hosts.map((asked) => ({ asked, host: resolveHost(asked, hosts) }));
+        const unknown = named.find((n) => !n.host);
+        if (unknown) return unknownHost(unknown.asked, envName, hosts);
+        return answerCompareHosts(ctx, { ...intent, hosts: named.map((n) => n.host?.name ?? n.asked) });
+      }
       case "compare_fleet":
+        return answerCompareFleet(ctx, intent);
       case "compare_change":
+        return answerCompareChange(ctx, intent);
+      // The parser does not produce these yet; their answerers are being built.
       case "forecast":
       case "capacity":
         return answerNotUnderstood(text, "not_understood");
