@@ -72,6 +72,16 @@ function byHost(series: RangeSeries[]): HostSeries[] {
   }));
 }
 
+/**
+ * The signal as compared: its headline query only, named so when the signal has several ("Network
+ * received" rather than "Network", which also has sent).
+ */
+function headlineSpec(spec: ResourceSpec): ResourceSpec {
+  const first = spec.queries[0];
+  if (!first || spec.queries.length === 1) return spec;
+  return { ...spec, label: `${spec.label} ${first.label.toLowerCase()}`, queries: [first] };
+}
+
 function headline(spec: ResourceSpec): { name: Parameters<typeof namedQuery>[0]; label: string } {
   const first = spec.queries[0];
   if (!first) throw new Error(`${spec.label} has no query`);
@@ -148,7 +158,7 @@ function toChart(name: string, points: Array<[number, number]>) {
 
 /** "web-1 vs web-2 cpu", "is web-1 busier than web-2": the first named host against the others. */
 export async function answerCompareHosts(ctx: AnswerContext, intent: CompareHostsIntent): Promise<Reply> {
-  const spec = RESOURCES[intent.resource];
+  const spec = headlineSpec(RESOURCES[intent.resource]);
   const names = [...new Set(intent.hosts.map((h) => h.trim()).filter(Boolean))].slice(0, MAX_HOSTS);
   if (names.length < 2) {
     return makeReply({
@@ -256,7 +266,7 @@ function ordinal(n: number): string {
  * peer and still sit inside the spread of the fleet, and the answer says which.
  */
 export async function answerCompareFleet(ctx: AnswerContext, intent: CompareFleetIntent): Promise<Reply> {
-  const spec = RESOURCES[intent.resource];
+  const spec = headlineSpec(RESOURCES[intent.resource]);
   const host = ctx.host;
   if (!host) {
     const example = ctx.hosts[0]?.name ?? "web-1";
@@ -363,7 +373,7 @@ export async function answerCompareFleet(ctx: AnswerContext, intent: CompareFlee
  * out of the "after" side.
  */
 export async function answerCompareChange(ctx: AnswerContext, intent: CompareChangeIntent): Promise<Reply> {
-  const spec = RESOURCES[intent.resource];
+  const spec = headlineSpec(RESOURCES[intent.resource]);
   const at = ctx.now - intent.atSecondsAgo;
   const side = Math.max(60, Math.min(intent.atSecondsAgo, MAX_CHANGE_SIDE_S));
   const win = queryWindow(
