@@ -28,6 +28,7 @@ import { reportRouter } from "./http/report-routes.js";
 import { createHttpApp, finishHttpApp } from "./http/server.js";
 import { alertsProvider, anomaliesProvider, changesProvider } from "./insights/digest.js";
 import { Digests } from "./insights/digest-commands.js";
+import { capacityProvider } from "./insights/digest-sections.js";
 import { DigestStore } from "./insights/digest-store.js";
 import { Reports } from "./insights/report.js";
 import { AlertHistoryReader } from "./insights/report-alerts.js";
@@ -91,6 +92,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       alertsProvider({ redis, alertsPrefix: `${prefix}:alerts`, store: alerts.store }),
       anomaliesProvider(anomalyStore),
       changesProvider(environments),
+      capacityProvider(environments),
     ],
     environments: () => environments.names(),
     renderChart: questions.renderChart,

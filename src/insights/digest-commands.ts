@@ -4,12 +4,15 @@
  * (digest-store.ts) and has one job scheduler (jobs/digest-jobs.ts) that calls {@link Digests.deliver}
  * when it fires. Who may set or stop one is the dispatcher's access policy, decided before these run.
  */
-import type { ChartRenderer } from "../assistant/answers/context.js";
-import { makeReply, type Reply, type UserRef } from "../reply/reply.js";
+import type { LineChartSpec } from "../charts/chart-spec.js";
+import { makeReply, type Reply, type ReplyChart, type UserRef } from "../reply/reply.js";
 import { buildDigest, type DigestSectionProvider, digestWindow } from "./digest.js";
 import { digestChartSpec, digestReply } from "./digest-presenter.js";
 import { DIGEST_FORMS, type DigestSchedule, describeSchedule } from "./digest-schedule.js";
 import type { DigestPlace, DigestStore, StoredDigest } from "./digest-store.js";
+
+/** Draws a chart (the question flow's renderer). */
+export type ChartRenderer = (spec: LineChartSpec, signal?: AbortSignal) => Promise<ReplyChart> | ReplyChart;
 
 /** What the dispatcher asks of digests. */
 export interface DigestCommands {
@@ -83,7 +86,7 @@ export class Digests implements DigestCommands {
     });
     return makeReply({
       title: had ? "Digest changed" : "Digest set",
-      text: `This channel gets a digest ${describeSchedule(schedule)}: alerts, anomalies, the fleet's biggest changes${this.deps.providers.length > 3 ? ", capacity risks" : ""} over the ${schedule.period === "weekly" ? "week" : "day"} before.`,
+      text: `This channel gets a digest ${describeSchedule(schedule)}: ${this.deps.providers.map((p) => p.title.toLowerCase()).join(", ")}, over the ${schedule.period === "weekly" ? "week" : "day"} before.`,
       tone: "ok",
       context: ["`digest now` posts one now · `digest off` stops it"],
     });

@@ -120,18 +120,26 @@ function changeLines(s: ChangesSection, previousWord: string, multiEnv: boolean)
 
 function capacityLines(s: CapacitySection, now: number): string[] {
   const within = duration(s.withinMs);
+  const young = s.insufficient > 0 ? `; ${s.insufficient} with too little history to forecast` : "";
+  if (s.checked === 0) return ["Capacity: no disk or memory series to forecast"];
   if (s.risks.length === 0)
-    return [`Capacity: nothing expected to fill within ${within} (${s.checked} checked)`];
+    return [`Capacity: nothing expected to fill within ${within} (${s.checked} checked${young})`];
   const named = s.risks
     .slice(0, LISTED)
     .map((r) => `${r.what} in ~${duration(Math.max(0, r.fullAt - now))}`)
     .join(", ");
   const rest = s.risks.length > LISTED ? ` and ${s.risks.length - LISTED} more` : "";
-  return [`Capacity: ${plural(s.risks.length, "risk")} within ${within}: ${named}${rest}`];
+  return [`Capacity: ${plural(s.risks.length, "risk")} within ${within}: ${named}${rest}${young}`];
 }
 
 function savingsLines(s: SavingsSection): string[] {
-  if (s.items.length === 0) return ["Savings: nothing to resize"];
+  if (s.checked === 0) return ["Savings: no hosts to size"];
+  if (s.items.length === 0)
+    return s.insufficient === s.checked
+      ? [`Savings: not known yet (${plural(s.checked, "host")} with under a day of history)`]
+      : [
+          `Savings: nothing to resize or retire (${plural(s.checked - s.insufficient, "host")} sized${s.insufficient ? `, ${s.insufficient} too young` : ""})`,
+        ];
   const money = (v: number) => `${s.currency}${Math.round(v).toLocaleString("en-US")}`;
   const named = s.items
     .slice(0, LISTED)

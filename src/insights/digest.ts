@@ -111,6 +111,8 @@ export interface CapacitySection {
   withinMs: number;
   /** Series the forecasts looked at. */
   checked: number;
+  /** Of those, series with too little history to forecast. */
+  insufficient: number;
 }
 
 export interface SavingsItem {
@@ -125,6 +127,9 @@ export interface SavingsSection {
   items: SavingsItem[];
   totalMonthly: number;
   currency: string;
+  /** Hosts looked at, and those with too little history for a recommendation. */
+  checked: number;
+  insufficient: number;
 }
 
 export type DigestSectionData =

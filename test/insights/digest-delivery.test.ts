@@ -173,6 +173,8 @@ describe("Slack", () => {
     const blocks = JSON.stringify(posted?.args.blocks);
     expect(blocks).toContain("Alerts: 2 fired (1 critical, 1 warning) · 1 resolved · 1 still firing");
     expect(blocks).toContain("median time to acknowledge");
+    // The capacity forecasts' section is in (the fixture fleet has nothing filling within a week).
+    expect(blocks).toContain("Capacity: nothing expected to fill within 7 days");
     expect(blocks).toContain("Fleet CPU");
     expect(blocks).toContain("daily at 09:00 UTC");
     // The chart goes up with it, in the digest's thread.
@@ -226,14 +228,37 @@ describe("Slack", () => {
     }
   }, 180_000);
 
-  it("answers bad input with what is wrong and the accepted forms, and changes nothing", async () => {
-    const r = await start(slackEnv(), testPrefix("digest-bad"), { digestRepeat: () => EVERY });
+  it("answers bad input with the accepted forms, refuses people who may not act, and posts one now", async () => {
+    const r = await start({ ...slackEnv(), ALERT_ACTORS: "U0ANA" }, testPrefix("digest-bad"), {
+      digestRepeat: () => EVERY,
+    });
+    // Setting and stopping a digest is acting: the access policy's ALERT_ACTORS decides, as for rules.
+    expect(await command(r, "digest daily 09:00", "U0BEN")).toContain("ALERT_ACTORS");
+    expect(await command(r, "digest off", "U0BEN")).toContain("ALERT_ACTORS");
     const zone = await command(r, "digest daily 09:00 Mars/Olympus");
     expect(zone).toContain("not a time zone I know");
     expect(zone).toContain("digest weekly mon 09:00");
     expect(await command(r, "digest daily 25:00")).toContain("is not a time of day");
     expect(await command(r, "digest weekly 09:00")).toContain("needs a day");
     expect(await command(r, "digest")).toContain("No digest in this channel");
+    // Anyone the bot answers may ask for one now: the last 24 h, posted in the channel.
+    const shown = () =>
+      slack.calls.filter(
+        (c) =>
+          (c.method === "chat.postMessage" || c.method === "chat.update") &&
+          c.args.channel === CHANNEL &&
+          String(c.args.text).includes("Daily digest"),
+      ).length;
+    const before = shown();
+    const res = await postSigned(
+      `${r.url}/slack/events`,
+      sign(
+        slashCommand("digest now", { channel: CHANNEL, user: "U0BEN", responseUrl: slack.responseUrl }),
+        FORM,
+      ),
+    );
+    expect(res.status).toBe(200);
+    await until("the digest posted now", () => shown() > before);
     await stop(r);
   }, 60_000);
 
