@@ -360,6 +360,8 @@ const envSchema = z.object({
   CHART_WORKERS: intIn(0, 64, Math.max(1, availableParallelism() - 1)),
   CHART_QUEUE: intIn(0, 10_000, 100),
   API_RATE_LIMIT_PER_MIN: intIn(0, 1_000_000, 600),
+  // Reports: availability objective per target and job, percent (error budget = 100 − this).
+  SLO_TARGET: positiveNumber(99.999, 99.9),
   API_TOKENS: apiTokenList,
   METRICS_TOKEN: optionalString.pipe(
     z
@@ -489,6 +491,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   consoleEnabled: boolean;
   apiRateLimitPerMin: number;
+  /** SLO_TARGET: the availability objective reports measure targets and jobs against, percent. */
+  sloTargetPct: number;
   /** Who may call /api/v1/* and the console (src/http/auth.ts applies it). */
   auth: {
     /** API_TOKENS; empty = no token asked, which is allowed on a loopback HOST only. */
@@ -706,6 +710,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     consoleEnabled: e.CONSOLE_ENABLED,
     apiRateLimitPerMin: e.API_RATE_LIMIT_PER_MIN,
+    sloTargetPct: e.SLO_TARGET,
     auth: {
       tokens: e.API_TOKENS,
       none: e.AUTH === "none",

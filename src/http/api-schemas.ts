@@ -9,6 +9,7 @@ import { AlertmanagerWebhook } from "../alerts/alert.js";
 import { ALERTMANAGER_PATH } from "../alerts/alertmanager-route.js";
 import { PART_NAMES } from "../anomaly/host-ensemble.js";
 import { MAX_QUESTION_CHARS } from "../assistant/parse-question.js";
+import { registerReportPaths } from "./report-schemas.js";
 
 extendZodWithOpenApi(z);
 
@@ -285,6 +286,7 @@ export function openApiDocument(version: string): object {
       401: json(ErrorResponse, "METRICS_TOKEN is set and was not sent"),
     },
   });
+  registerReportPaths(registry, { security: needsToken, error: ErrorResponse });
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: "3.1.0",
     info: {

@@ -199,6 +199,10 @@ export function createHttpApp(deps: ServerDeps): Express {
     app.get("/", (_req, res) => {
       res.sendFile(path.join(CONSOLE_DIR, "index.html"));
     });
+    // The printable report (its data comes from /api/v1/reports/availability with the console's token).
+    app.get("/report", (_req, res) => {
+      res.sendFile(path.join(CONSOLE_DIR, "report.html"));
+    });
   }
 
   return app;
