@@ -11,6 +11,7 @@ import {
   buildDigest,
   type DigestAlert,
   type DigestAlertGroup,
+  type DigestSectionData,
   type DigestSectionProvider,
   digestWindow,
 } from "../../src/insights/digest.js";
@@ -215,5 +216,71 @@ describe("building and presenting a digest", () => {
     const empty = await buildDigest([provider("alerts", async () => alertsSection([], [], week))], week);
     expect(digestChartSpec(empty)).toBeUndefined();
     expect(plainText(digestReply(empty).text)).toBe("Alerts: none fired in the last 7 days");
+  });
+});
+
+describe("planning sections", () => {
+  const ctx = { ...digestWindow("daily", TO), environments: ["prod"] };
+  const lines = async (...providers: DigestSectionProvider[]) =>
+    plainText(digestReply(await buildDigest(providers, ctx)).text).split("\n");
+
+  it("names what may fill, soonest first, and how many series were too young to forecast", async () => {
+    expect(
+      await lines(
+        provider("capacity", async () => ({
+          kind: "capacity",
+          risks: [
+            { what: "db-1 /data", environment: "prod", fullAt: TO + 30 * H },
+            { what: "web-2 memory", environment: "prod", fullAt: TO + 5 * 24 * H },
+          ],
+          withinMs: 7 * 24 * H,
+          checked: 12,
+          insufficient: 2,
+        })),
+      ),
+    ).toEqual([
+      "Capacity: 2 risks within 7 days: db-1 /data in ~30 h, web-2 memory in ~5 days; 2 with too little history to forecast",
+    ]);
+    expect(
+      await lines(
+        provider("capacity", async () => ({
+          kind: "capacity",
+          risks: [],
+          withinMs: 7 * 24 * H,
+          checked: 0,
+          insufficient: 0,
+        })),
+      ),
+    ).toEqual(["Capacity: no disk or memory series to forecast"]);
+  });
+
+  it("puts a monthly number on savings, and never says 'nothing to save' without the history", async () => {
+    const savings = (over: Partial<Extract<DigestSectionData, { kind: "savings" }>>) =>
+      provider("savings", async () => ({
+        kind: "savings",
+        items: [],
+        totalMonthly: 0,
+        currency: "€",
+        checked: 4,
+        insufficient: 0,
+        ...over,
+      }));
+    expect(
+      await lines(
+        savings({
+          items: [
+            { what: "web-3 resize", environment: "prod", monthly: 171.2 },
+            { what: "old-1 (idle)", environment: "prod", monthly: 96 },
+          ],
+          totalMonthly: 267.2,
+        }),
+      ),
+    ).toEqual(["Savings: ~€267/month possible: web-3 resize €171, old-1 (idle) €96"]);
+    expect(await lines(savings({ insufficient: 4 }))).toEqual([
+      "Savings: not known yet (4 hosts with under a day of history)",
+    ]);
+    expect(await lines(savings({ insufficient: 1 }))).toEqual([
+      "Savings: nothing to resize or retire (3 hosts sized, 1 too young)",
+    ]);
   });
 });
