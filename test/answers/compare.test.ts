@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerCompareChange } from "../../src/assistant/answers/compare.js";
+import { answerResourceCompare } from "../../src/assistant/answers/resource-trend.js";
 import { BuiltinEngine } from "../../src/assistant/engine.js";
 import { renderLineChart } from "../../src/charts/line-chart.js";
 import { loadConfig, prometheusSettings } from "../../src/config/config.js";
@@ -161,5 +162,29 @@ describe("period vs period", () => {
     const fleet = await ask("compare memory today with yesterday", "metric_compare");
     expect(fleet.text).toMatch(/^No real change on any of 5 hosts$/m);
     expect(fleet.context.join("\n")).toMatch(/Real or not: judged on each period's \d+ and \d+ points/);
+  });
+
+  it("calls web-1's last three hours clearly higher than the same hours the day before, and only web-1", async () => {
+    const ctx = {
+      environment: "default",
+      showEnvironment: false,
+      client: environments.get("default") as NonNullable<ReturnType<Environments["get"]>>,
+      hosts: [],
+      now: f.now,
+      signal: AbortSignal.timeout(20_000),
+      renderChart: renderLineChart,
+    };
+    const r = await answerResourceCompare(
+      ctx,
+      "cpu",
+      { fromSecondsAgo: 3 * 3600 - 600, toSecondsAgo: 0, label: "last 2h 50m" },
+      86_400,
+    );
+    const text = plainText(r.text);
+    expect(text).toMatch(
+      /^Biggest change: web-1 avg 4\d\.\d% last 2h 50m vs [23]\d\.\d% the day before \(\+1\d\.\d pts\): higher by \d+% \(clear\)$/m,
+    );
+    expect(text).toMatch(/^Real changes on 1 of 5 hosts: web-1 higher \(clear\)$/m);
+    expect(r.fields.find((x) => x.label === "web-2")?.value).toMatch(/no (real|clear) change/);
   });
 });
