@@ -13,6 +13,7 @@ import { answerAnomalies } from "./answers/anomalies.js";
 import { answerCompareChange, answerCompareFleet, answerCompareHosts } from "./answers/compare.js";
 import { answerContainers } from "./answers/containers.js";
 import type { AnswerContext, ChartRenderer } from "./answers/context.js";
+import { answerCapacity, answerForecast } from "./answers/forecast.js";
 import { answerHealth } from "./answers/health.js";
 import { answerResourceNow } from "./answers/resource-now.js";
 import {
@@ -272,10 +273,10 @@ export class BuiltinEngine {
         return answerCompareFleet(ctx, intent);
       case "compare_change":
         return answerCompareChange(ctx, intent);
-      // The parser does not produce these yet; their answerers are being built.
       case "forecast":
+        return answerForecast(ctx, intent);
       case "capacity":
-        return answerNotUnderstood(text, "not_understood");
+        return answerCapacity(ctx, intent);
     }
   }
 

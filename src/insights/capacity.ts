@@ -418,7 +418,11 @@ export function forecastCapacity(series: CapacitySeries, opts: ForecastCapacityO
     backtestMaeBytes: result.backtestMae,
     backtestMaePercent: (100 * result.backtestMae) / capacity,
     fill,
-    growthBytesPerDay: span > 0 ? ((lastPoint.forecast - usedNow) / span) * 86_400 : 0,
+    // From the unclamped forecast: a shrinking disk's line reaching zero would flatten the rate.
+    growthBytesPerDay:
+      span > 0
+        ? (((result.points[result.points.length - 1]?.forecast ?? usedNow) - usedNow) / span) * 86_400
+        : 0,
     points,
   };
 }
@@ -535,6 +539,11 @@ export interface CapacityRisks {
   checked: Record<CapacityKind, number>;
   /** Series that stopped reporting, per kind. */
   stale: Record<CapacityKind, number>;
+  /**
+   * Series fetched but not forecast because `signal` aborted first (an answer's deadline on a large
+   * fleet): the forecasts are then partial, and an answer must say so.
+   */
+  unfinished: number;
   /** Kinds whose queries failed: what was asked and why. The others are still reported. */
   failures: { kind: CapacityKind; error: unknown }[];
   /** The queries each kind ran. */
@@ -546,7 +555,8 @@ export interface CapacityRisks {
  * Every series of the given kinds forecast, and those at risk within the window. One kind's failed
  * query is reported in `failures` and the others still answer; when every kind fails the first
  * error is thrown (Prometheus is down: the caller says so). The forecasts run one series at a time,
- * yielding between them, and stop when `signal` aborts.
+ * yielding between them; when `signal` aborts during them, what was forecast is returned and the
+ * rest counted in `unfinished`.
  */
 export async function capacityRisks(
   client: PrometheusClient,
@@ -578,13 +588,17 @@ export async function capacityRisks(
   const stale: Record<CapacityKind, number> = { disk: 0, memory: 0 };
   const queries: CapacityRisks["queries"] = {};
   const step: CapacityRisks["step"] = {};
+  let unfinished = 0;
   for (const f of fetched) {
     checked[f.kind] = f.series.length;
     stale[f.kind] = f.stale;
     queries[f.kind] = f.queries;
     step[f.kind] = f.step;
     for (const s of f.series) {
-      opts.signal?.throwIfAborted();
+      if (opts.signal?.aborted) {
+        unfinished++;
+        continue;
+      }
       forecasts.push(forecastCapacity(s, { horizonSeconds, ...(opts.level ? { level: opts.level } : {}) }));
       // A fleet's forecasts take a while: let other work (and the abort) in between series.
       await new Promise((r) => setImmediate(r));
@@ -598,6 +612,7 @@ export async function capacityRisks(
     atRisk: forecasts.filter((f) => fillsWithin(f, opts.now, opts.withinSeconds)),
     checked,
     stale,
+    unfinished,
     failures,
     queries,
     step,

@@ -77,6 +77,8 @@ export const CAPACITY_FIXTURE = {
     perDay: 0.4 * GiB,
     fillsInSeconds: ((0.95 * 16 - (8 + 14 * 0.4)) / 0.4) * DAY,
   },
+  /** TCP connections established: a daily cycle of ±25% around 200 (cap-1) and 600 (cap-2). */
+  tcp: { "cap-1": 200, "cap-2": 600 },
   /** Memory steady at a quarter of 64 GiB. */
   memoryFlat: { host: "cap-2", total: 64 * GiB, used: 16 * GiB },
 } as const;
@@ -197,6 +199,14 @@ export async function writeCapacityFixture(dir: string, end: number): Promise<st
   // cap-3 has memory too, as every host does, steady at half.
   w.add("node_memory_MemTotal_bytes", node("cap-3"), () => 8 * GiB);
   w.add("node_memory_MemAvailable_bytes", node("cap-3"), () => 4 * GiB);
+  // TCP connections with a daily cycle (a level to forecast, not a capacity): cap-2 busier.
+  for (const [host, base] of [
+    ["cap-1", 200],
+    ["cap-2", 600],
+  ] as const)
+    w.add("node_netstat_Tcp_CurrEstab", node(host), (t) =>
+      Math.round(base + 0.25 * base * Math.sin((2 * Math.PI * (t % DAY)) / DAY)),
+    );
   for (const host of ["cap-1", "cap-2", "cap-3"]) w.add("up", node(host), () => 1);
   return writeByDay(w, dir, times);
 }

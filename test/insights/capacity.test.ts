@@ -252,6 +252,27 @@ describe("capacity on a real Prometheus", () => {
     );
   });
 
+  it("a deadline passing while forecasting returns what was done and counts the rest", async () => {
+    const deadline = new AbortController();
+    let answered = 0;
+    // Prometheus answers both queries of the one kind, then the deadline passes.
+    const slow = {
+      range: async (...args: Parameters<PrometheusClient["range"]>) => {
+        const r = await client.range(...args);
+        if (++answered === 2) deadline.abort();
+        return r;
+      },
+    } as unknown as PrometheusClient;
+    const risks = await capacityRisks(slow, {
+      withinSeconds: 30 * DAY,
+      kinds: ["disk"],
+      now: prom.end,
+      signal: deadline.signal,
+    });
+    expect(risks.forecasts).toEqual([]);
+    expect(risks.unfinished).toBe(7);
+  });
+
   it("narrows to one host with a matcher, and a down Prometheus is an error, not an empty report", async () => {
     const one = await capacityRisks(client, {
       withinSeconds: 7 * DAY,
