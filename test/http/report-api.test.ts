@@ -240,6 +240,28 @@ describe("report and export routes", () => {
     expect(html).not.toMatch(/<script>(?!<\/script>)/);
   });
 
+  it("answer `report` in chat with a short summary and the way to the printable report", async () => {
+    const ask = async (text: string) => {
+      const res = await fetch(`${t.url}/api/v1/ask`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ text }),
+      });
+      expect(res.status).toBe(200);
+      return JSON.stringify(((await res.json()) as { reply: unknown }).reply);
+    };
+    const reply = await ask("report 24h");
+    expect(reply).toContain("Report: last 24 hours (default)");
+    expect(reply).toContain("Availability 80.00% over 5 targets, last 24 hours (SLO 99.5%).");
+    expect(reply).toContain("1 of 5 targets missed the SLO.");
+    expect(reply).toContain("db-2:9100 (node): 0.00%, down 24.0 h in 1 outage");
+    expect(reply).toContain("Alerts: 2, median 5 min to acknowledge, 60 min to resolve");
+    expect(reply).toContain("Printable report: /report?period=24h&environment=default");
+    const refused = await ask("report 2099-01");
+    expect(refused).toContain("Which period?");
+    expect(refused).toContain("January 2099 has not started yet");
+  });
+
   it("reads alerts kept as long as the alert store keeps them", () => {
     expect(ALERT_RETENTION_MS).toBe(RESOLVED_RETENTION_MS);
   });
