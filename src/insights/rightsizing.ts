@@ -409,7 +409,7 @@ const containerKey = (l: Record<string, string>) => `${l.instance ?? ""}\u0000${
 /**
  * Reads the fleet (or the hosts `matchers` select) and sizes every host and running container.
  * Never throws for a query Prometheus refuses: it lands in `failures` and what depends on it is left
- * out (no hosts without the cores or CPU, no idle verdict without CPU).
+ * out (no hosts without their cores; no sizes or idle verdict without CPU).
  */
 export async function rightsizing(
   client: PrometheusClient,
@@ -444,22 +444,24 @@ export async function rightsizing(
   const step = built.stepSeconds;
   const hosts: HostRightsizing[] = [];
   for (const [instance, cores] of h.cores) {
+    // A host with no CPU rate yet (minutes old) is still listed, as too young to size.
     const cpuUsed = h.cpu_used.get(instance);
-    if (cpuUsed === undefined || cores <= 0) continue;
+    if (cores <= 0) continue;
     const memTotal = h.memory_total.get(instance);
     const memPeak = h.memory_peak.get(instance);
     const network = h.network.get(instance);
     const historySeconds = Math.min(rules.lookbackSeconds, (h.history.get(instance) ?? 0) * step);
-    const status: HistoryStatus = historySeconds >= rules.minHistorySeconds ? "ok" : "insufficient_history";
+    const status: HistoryStatus =
+      historySeconds >= rules.minHistorySeconds && cpuUsed !== undefined ? "ok" : "insufficient_history";
     const host = hostOfInstance(instance);
     const memoryGiB = memTotal !== undefined ? nominalMemoryGiB(memTotal) : 0;
     const price = hostMonthly({ host, instance, cores, memoryGiB }, opts.prices);
-    const cpu = status === "ok" ? hostCpuFinding(cpuUsed, cores, rules) : undefined;
+    const cpu = status === "ok" && cpuUsed !== undefined ? hostCpuFinding(cpuUsed, cores, rules) : undefined;
     const memory =
       status === "ok" && memTotal !== undefined && memPeak !== undefined
         ? hostMemoryFinding(Math.max(0, memPeak), memTotal, rules)
         : undefined;
-    const idle = status === "ok" && isIdle(cpuUsed, network, rules);
+    const idle = cpu !== undefined && cpuUsed !== undefined && isIdle(cpuUsed, network, rules);
     const resize =
       cpu || memory
         ? resizeMonthly(
@@ -474,7 +476,7 @@ export async function rightsizing(
       host,
       cores,
       ...(memTotal !== undefined ? { memoryBytes: memTotal } : {}),
-      cpuUsedCores: cpuUsed,
+      ...(cpuUsed !== undefined ? { cpuUsedCores: cpuUsed } : {}),
       ...(memPeak !== undefined ? { memoryPeakBytes: Math.max(0, memPeak) } : {}),
       ...(network !== undefined ? { networkBytesPerSecond: network } : {}),
       historySeconds,
