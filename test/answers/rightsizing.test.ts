@@ -110,6 +110,14 @@ describe("rightsizing answers on the fixture fleet", () => {
     expect(body(a)).not.toContain("rs-proxy");
   });
 
+  it("one host too young to size: says so and how much history it has, recommends nothing", async () => {
+    const a = await ask("right-size rs-young");
+    expect(a.intent).toBe("rightsizing");
+    expect(a.reply.title).toBe("⏳ Too little history to size on rs-young yet");
+    expect(body(a)).toMatch(/^1 host with at most 6 h( \d+ min)? of data; recommendations need 1 d/);
+    expect(body(a)).not.toMatch(/SHRINK|save/);
+  });
+
   it("without configured prices, the money is labelled an estimate at list prices", async () => {
     const a = await ask("where can we save?", engineFor(prom.url));
     expect(a.reply.context.join("\n")).toMatch(

@@ -68,6 +68,20 @@ export async function answerRightsizing(
       context: [...environmentContext(ctx), ...howLines(ctx, report)],
     });
   }
+  if (report.hosts.every((h) => h.status === "insufficient_history")) {
+    const most = Math.max(...report.hosts.map((h) => h.historySeconds));
+    return makeReply({
+      title: `⏳ Too little history to size${where} yet${envSuffix(ctx)}`,
+      text: [
+        `${count(report.hosts.length, "host")} with at most ${formatDuration(most)} of data; recommendations need ${formatDuration(report.rules.minHistorySeconds)} (best: the ${formatDuration(report.rules.lookbackSeconds)} window).`,
+        ...report.failures.map(
+          (f) => `Not measured — Prometheus did not answer the ${f.query} query: ${f.error}`,
+        ),
+      ].join("\n"),
+      tone: "info",
+      context: [...environmentContext(ctx), ...howLines(ctx, report), ...priceLines(report)],
+    });
+  }
   switch (intent.view) {
     case "savings":
       return savingsView(ctx, report, where);
@@ -127,7 +141,7 @@ function savingsView(ctx: AnswerContext, r: RightsizingReport, where: string): R
     title:
       total > 0
         ? `💰 ${money(total, p)}/month to save${where}${envSuffix(ctx)}`
-        : `🟢 Nothing to save${where}${envSuffix(ctx)}: ${count(sized, "host")} sized within the rules`,
+        : `${grow.length > 0 ? "🟠" : "🟢"} Nothing to save${where}${envSuffix(ctx)}: ${count(sized, "host")} sized within the rules`,
     text: lines.join("\n"),
     tone: total > 0 || grow.length > 0 ? "warning" : "ok",
     fields: [
