@@ -168,7 +168,9 @@ export function rightsizingView(text: string): "savings" | "rightsizing" | "idle
       text,
     ) ||
     / (requests?|limits?) (are |is )?(too )?(high|low|big|generous) /.test(text) ||
-    / recommend\w* (sizes?|sizing|instance|cores|limits?) /.test(text)
+    / recommend\w* (sizes?|sizing|instance|cores|limits?) /.test(text) ||
+    / (limits?|requests?|sizing|sizes?) (\S+ )?recommend\w* /.test(text) ||
+    / (no|without|missing|lack|lacking) (\S+ )?(memory |cpu )?limits? /.test(text)
   )
     return "rightsizing";
   return undefined;
