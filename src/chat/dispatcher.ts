@@ -73,6 +73,7 @@ const COMMANDS =
   "Alerts: alerts · ack ID · silence ID 2h · unsilence ID · resolve ID · details ID · audit · alert when disk > 90% for 10m · alert when disk will be full within 3d · rules";
 const DIGEST_COMMANDS =
   "Digests: digest daily 09:00 · digest weekly mon 09:00 Europe/Paris · digest · digest now · digest off";
+const REPORT_COMMANDS = "Reports: report (last 7 days) · report november · report 2026-11 · report 30d";
 
 export class ActionDispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
@@ -223,7 +224,12 @@ export class ActionDispatcher {
     const help = answerHelp(this.deps.environmentNames());
     return {
       ...help,
-      context: [...help.context, COMMANDS, ...(this.deps.digests ? [DIGEST_COMMANDS] : [])],
+      context: [
+        ...help.context,
+        COMMANDS,
+        ...(this.deps.digests ? [DIGEST_COMMANDS] : []),
+        ...(this.deps.reports ? [REPORT_COMMANDS] : []),
+      ],
     };
   }
 

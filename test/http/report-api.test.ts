@@ -257,6 +257,7 @@ describe("report and export routes", () => {
     expect(reply).toContain("db-2:9100 (node): 0.00%, down 24.0 h in 1 outage");
     expect(reply).toContain("Alerts: 2, median 5 min to acknowledge, 60 min to resolve");
     expect(reply).toContain("Printable report: /report?period=24h&environment=default");
+    expect(await ask("help")).toContain("Reports: report (last 7 days) · report november");
     const refused = await ask("report 2099-01");
     expect(refused).toContain("Which period?");
     expect(refused).toContain("January 2099 has not started yet");
