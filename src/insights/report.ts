@@ -26,7 +26,7 @@ export interface ReportsDeps {
   environments: Environments;
   /** SLO_TARGET, percent. */
   sloPct: number;
-  history: AlertHistoryReader;
+  history: Pick<AlertHistoryReader, "history">;
   now: () => number;
   /** PUBLIC_URL: links in chat point there. */
   publicUrl?: string;
@@ -86,9 +86,12 @@ export class Reports {
       env = this.environment(environment);
     } catch (e) {
       if (!(e instanceof ReportInputError)) throw e;
+      const env = e.code === "unknown_environment";
       return makeReply({
-        title: "Which period?",
-        text: `${e.message}\nWrite \`report\` (last 7 days), \`report november\`, \`report 2026-11\`, \`report 30d\`.`,
+        title: env ? "Which environment?" : "Which period?",
+        text: env
+          ? e.message
+          : `${e.message}\nWrite \`report\` (last 7 days), \`report november\`, \`report 2026-11\`, \`report 30d\`.`,
         tone: "error",
         suggestions: ["report", "report last month"],
       });

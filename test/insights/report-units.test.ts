@@ -1,8 +1,12 @@
 /** Report periods as people write them, and CSV as spreadsheets read it. */
 import { describe, expect, it } from "vitest";
 import { parseCommand } from "../../src/chat/commands.js";
+import { Reports } from "../../src/insights/report.js";
+import { summarize } from "../../src/insights/report-alerts.js";
 import { csvCell, toCsv } from "../../src/insights/report-csv.js";
 import { parsePeriod, type ReportPeriod } from "../../src/insights/report-period.js";
+import { Environments } from "../../src/metrics/environments.js";
+import { freePort } from "../support/prometheus-process.js";
 
 const NOW = Date.parse("2026-11-30T22:47:00Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -126,5 +130,38 @@ describe("CSV", () => {
       ],
     );
     expect(csv).toBe('name,value\r\na,1\r\n"b,c",-1\r\n');
+  });
+});
+
+describe("a report when Prometheus does not answer", () => {
+  it("says so in the headline, with where", async () => {
+    const port = await freePort();
+    const reports = new Reports({
+      environments: new Environments({
+        environments: [{ name: "prod", url: `http://127.0.0.1:${port}` }],
+        timeoutMs: 2000,
+        retries: 0,
+        cacheTtlMs: 0,
+      }),
+      sloPct: 99.9,
+      history: {
+        history: async () => ({
+          from: "",
+          to: "",
+          rows: [],
+          total: 0,
+          truncated: false,
+          summary: summarize([], 0, 0),
+        }),
+      },
+      now: () => NOW,
+    });
+    const reply = await reports.chatReply("november");
+    expect(reply.title).toBe("⚠️ Prometheus did not answer: no report for November 2026 (so far)");
+    expect(reply.tone).toBe("error");
+    expect(String(reply.text)).toContain(`http://127.0.0.1:${port}`);
+    const unknown = await reports.chatReply("7d", "staging");
+    expect(unknown.title).toBe("Which environment?");
+    expect(String(unknown.text)).toContain('Unknown environment "staging"; known: prod');
   });
 });
