@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `cloudops` command: start | worker | ask | detect | stack. Only a dispatcher: each verb lives in
+ * The `cloudops` command: start | worker | ask | detect | forecast | stack. Only a dispatcher: each verb lives in
  * src/cli/VERB.ts and is imported when it runs, so `--version`, `--help` and `VERB --help` answer
  * without loading configuration, Redis, Prometheus, chart or chat code.
  */
@@ -14,6 +14,7 @@ const VERBS: Record<string, () => Promise<VerbModule>> = {
   worker: () => import("./cli/worker.js"),
   ask: () => import("./cli/ask.js"),
   detect: () => import("./cli/detect.js"),
+  forecast: () => import("./cli/forecast.js"),
   stack: () => import("./cli/stack.js"),
 };
 

@@ -75,15 +75,29 @@ function scoredRow(row: string, score: number, threshold: number): string {
   return `${row},${score.toFixed(6)},${score >= threshold ? 1 : 0}`;
 }
 
-/** Scores a `timestamp,value` CSV; returns its rows unchanged plus `anomaly_score,anomaly`. */
-export function detectSeriesCsv(text: string, file: string, options: DetectOptions = {}): string {
+/** A `timestamp,value` file as read by `detect` and `forecast` alike. */
+export interface SeriesRows {
+  /** The header line, when the first line is one. */
+  header?: string;
+  /** The data lines, unchanged. */
+  lines: string[];
+  /** Each data line's timestamp field, trimmed, and its line number in the file. */
+  timestamps: string[];
+  lineNumbers: number[];
+  values: number[];
+}
+
+/**
+ * Reads `timestamp,value` rows: a header when the first value field is not a number, then exactly
+ * two fields a row with a number for the value. Anything else is a CsvInputError naming the line.
+ */
+export function readSeriesRows(text: string, file: string): SeriesRows {
   const rows = lines(text, file);
   const header = headerOf(rows, (f) => f.slice(1, 2));
   const start = header ? 1 : 0;
   if (rows.length <= start) throw new CsvInputError(`${file} has a header and no rows`);
-  const threshold = options.threshold ?? DEFAULT_SERIES_THRESHOLD;
-  const det = new StreamingDetector();
-  const out: string[] = [`${header ? (rows[0] as string) : "timestamp,value"},anomaly_score,anomaly`];
+  const out: SeriesRows = { lines: [], timestamps: [], lineNumbers: [], values: [] };
+  if (header) out.header = rows[0] as string;
   for (let i = start; i < rows.length; i++) {
     const row = rows[i] as string;
     const fields = row.split(",");
@@ -92,9 +106,23 @@ export function detectSeriesCsv(text: string, file: string, options: DetectOptio
         `${file} line ${i + 1}: expected 2 fields (timestamp,value), found ${fields.length}`,
       );
     }
-    const value = parseNumber(fields[1] as string, file, i + 1);
-    out.push(scoredRow(row, det.update(value), threshold));
+    out.lines.push(row);
+    out.timestamps.push((fields[0] as string).trim());
+    out.lineNumbers.push(i + 1);
+    out.values.push(parseNumber(fields[1] as string, file, i + 1));
   }
+  return out;
+}
+
+/** Scores a `timestamp,value` CSV; returns its rows unchanged plus `anomaly_score,anomaly`. */
+export function detectSeriesCsv(text: string, file: string, options: DetectOptions = {}): string {
+  const series = readSeriesRows(text, file);
+  const threshold = options.threshold ?? DEFAULT_SERIES_THRESHOLD;
+  const det = new StreamingDetector();
+  const out: string[] = [`${series.header ?? "timestamp,value"},anomaly_score,anomaly`];
+  series.lines.forEach((row, i) => {
+    out.push(scoredRow(row, det.update(series.values[i] as number), threshold));
+  });
   return `${out.join("\n")}\n`;
 }
 

@@ -3,7 +3,8 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { CsvInputError, detectMatrixCsv, detectSeriesCsv, MAX_CSV_BYTES } from "../anomaly/detect-csv.js";
 import { parseVerbArgs, usageError } from "./args.js";
 
-function readCsv(file: string): string {
+/** A CSV file's text, refused when missing or larger than the CSV limit. `forecast` reads alike. */
+export function readCsv(file: string): string {
   let size: number;
   try {
     size = statSync(file).size;

@@ -6,7 +6,7 @@
 import { CALIBRATION_MARGIN, DEFAULT_FALSE_ALARMS_PER_DAY } from "../anomaly/alarm-budget.js";
 import { DEFAULT_SERIES_THRESHOLD } from "../anomaly/detect-csv.js";
 
-export const VERBS = ["start", "worker", "ask", "detect", "stack"] as const;
+export const VERBS = ["start", "worker", "ask", "detect", "forecast", "stack"] as const;
 export type Verb = (typeof VERBS)[number];
 
 export function isVerb(word: string | undefined): word is Verb {
@@ -20,6 +20,7 @@ export const SYNOPSIS: Record<Verb, string> = {
   ask: 'cloudops ask "QUESTION" [--env E] [--at TIME] [--json] [--chart FILE.png]',
   detect:
     "cloudops detect FILE.csv [--train TRAIN.csv [--interval S] [--false-alarms-per-day N]] [--threshold T] [--out F]",
+  forecast: "cloudops forecast FILE.csv --horizon N [--level L] [--out F]",
   stack: "cloudops stack up|down|status [--home DIR]",
 };
 
@@ -68,6 +69,26 @@ Options:
   --out F           write to F instead of standard output
 
 Bad input (missing file, ragged rows, a non-number) gets one line on stderr and exit code 2.`,
+  forecast: `Forecasts a timestamp,value series N steps ahead and writes timestamp,forecast,lower,upper
+rows, one per step after the last row, at the series' own spacing (the median gap between rows).
+
+  The model is chosen per file by a rolling-origin backtest on the file's own recent history, among
+  the bot's forecasting models: seasonal naive (same time yesterday), a robust linear trend
+  (Theil-Sen since the last big drop, so a clean-up or a resize restarts it), a trend with daily and
+  weekly seasonality, and the others the bot's forecasts choose from. lower and upper bound the central L share of outcomes (default 0.9),
+  read from that backtest's errors and widening with the lead. The model chosen and its backtest
+  mean absolute error (in the file's units) are printed on standard error.
+
+  Timestamps: epoch seconds or milliseconds, or ISO 8601 (without a zone, UTC); written back in the
+  same style. Rows must be in time order. A first line whose value field is not a number is a header.
+
+Options:
+  --horizon N       steps to forecast (1 to 10000), required
+  --level L         central coverage of the interval, between 0 and 1 (default 0.9)
+  --out F           write to F instead of standard output
+
+Bad input (missing file, ragged rows, a non-number, times out of order, fewer than 3 rows) gets one
+line on stderr and exit code 2.`,
   stack: `Runs Redis, Prometheus, node_exporter and Alertmanager from Debian packages on 127.0.0.1,
 with data and logs under one folder. A service already answering on its port is reused.
 
@@ -95,6 +116,8 @@ Usage:
                                       score a timestamp,value series, each row from the rows before it
   cloudops detect TEST.csv --train TRAIN.csv [--threshold T] [--out F]
                                       score numeric rows with the host detector fitted on TRAIN
+  cloudops forecast FILE.csv --horizon N [--level L] [--out F]
+                                      forecast a timestamp,value series N steps, with an interval
   cloudops stack up|down|status [--home DIR]
                                       run Redis, Prometheus, node_exporter and Alertmanager locally
   cloudops VERB --help                what a command does, its options and exit codes

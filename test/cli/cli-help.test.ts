@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { deadUrl } from "../fakes/broken-prometheus.js";
 import { builtCli, cloudops } from "./built-cli.js";
 
-const VERBS = ["start", "worker", "ask", "detect", "stack"];
+const VERBS = ["start", "worker", "ask", "detect", "forecast", "stack"];
 /** Packages `ask` loads only when the answer needs them: each is heavy, or opens connections. */
 const HEAVY = [
   "ioredis",
