@@ -28,8 +28,9 @@ import { reportRouter } from "./http/report-routes.js";
 import { createHttpApp, finishHttpApp } from "./http/server.js";
 import { alertsProvider, anomaliesProvider, changesProvider } from "./insights/digest.js";
 import { Digests } from "./insights/digest-commands.js";
-import { capacityProvider } from "./insights/digest-sections.js";
+import { capacityProvider, savingsProvider } from "./insights/digest-sections.js";
 import { DigestStore } from "./insights/digest-store.js";
+import { DEFAULT_PRICES } from "./insights/prices.js";
 import { Reports } from "./insights/report.js";
 import { AlertHistoryReader } from "./insights/report-alerts.js";
 import type { AnomalyWorkers } from "./jobs/anomaly-jobs.js";
@@ -93,6 +94,12 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       anomaliesProvider(anomalyStore),
       changesProvider(environments),
       capacityProvider(environments),
+      savingsProvider(environments, () => ({
+        prices: questions.costs?.prices ?? DEFAULT_PRICES,
+        ...(questions.costs?.rules?.lookbackSeconds
+          ? { lookbackSeconds: questions.costs.rules.lookbackSeconds }
+          : {}),
+      })),
     ],
     environments: () => environments.names(),
     renderChart: questions.renderChart,

@@ -26,6 +26,8 @@ export interface QuestionFlow {
   close(): Promise<void>;
   /** Draws a chart from a spec with the engine's renderer (digests use it). */
   renderChart: ChartRenderer;
+  /** Rightsizing's prices and rules, as the engine answers with them (digests' savings use them too). */
+  costs?: CostSettings;
 }
 
 export interface QuestionFlowDeps {
@@ -47,6 +49,7 @@ export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
   const { config } = deps;
   // Loads nothing until a chart is drawn; unused when the caller brings its own renderer.
   const charts = lazyChartPool(config.charts);
+  const costs = config.costs ? costSettings(config.costs, config.answerDeadlineMs) : undefined;
   const engine = new BuiltinEngine({
     environments: deps.environments,
     renderChart: deps.renderChart ?? charts.render,
@@ -54,12 +57,12 @@ export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
     grafanaUrl: config.grafanaUrl,
     now: deps.now,
     ...(deps.anomalies ? { anomalies: deps.anomalies } : {}),
-    ...(config.costs ? { costs: costSettings(config.costs, config.answerDeadlineMs) } : {}),
+    ...(costs ? { costs } : {}),
   });
   const close = () => charts.close();
   const renderChart = deps.renderChart ?? charts.render;
   if (!config.llm.providers.some((p) => p !== "builtin"))
-    return { engine, assistant: engine, close, renderChart };
+    return { engine, assistant: engine, close, renderChart, ...(costs ? { costs } : {}) };
   // The LLM chain (and the vendor SDKs under it) loads on first use: `cloudops ask` starts fast.
   const chain = (async () => {
     const [{ createAssistant }, logger] = await Promise.all([
@@ -85,6 +88,7 @@ export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
     assistant: { answer: async (inbound, signal) => (await chain).answer(inbound, signal) },
     close,
     renderChart,
+    ...(costs ? { costs } : {}),
   };
 }
 

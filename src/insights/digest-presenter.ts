@@ -146,7 +146,7 @@ function savingsLines(s: SavingsSection): string[] {
     .map((i) => `${i.what} ${money(i.monthly)}`)
     .join(", ");
   return [
-    `Savings: ~${money(s.totalMonthly)}/month possible: ${named}${s.items.length > LISTED ? " …" : ""}`,
+    `Savings: ~${money(s.totalMonthly)}/month possible${s.estimated ? " (at estimated list prices)" : ""}: ${named}${s.items.length > LISTED ? " …" : ""}`,
   ];
 }
 

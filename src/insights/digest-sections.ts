@@ -114,6 +114,7 @@ export function savingsProvider(
         items,
         totalMonthly: items.reduce((s, i) => s + i.monthly, 0),
         currency: prices.currency ?? "$",
+        ...(prices.origin === "default" && !prices.perHost ? { estimated: true } : {}),
         checked,
         insufficient,
       };

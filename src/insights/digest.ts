@@ -127,6 +127,8 @@ export interface SavingsSection {
   items: SavingsItem[];
   totalMonthly: number;
   currency: string;
+  /** Whether the amounts are at the default list prices (an estimate), not the operator's. */
+  estimated?: boolean;
   /** Hosts looked at, and those with too little history for a recommendation. */
   checked: number;
   insufficient: number;

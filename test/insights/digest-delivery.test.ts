@@ -175,6 +175,7 @@ describe("Slack", () => {
     expect(blocks).toContain("median time to acknowledge");
     // The capacity forecasts' section is in (the fixture fleet has nothing filling within a week).
     expect(blocks).toContain("Capacity: nothing expected to fill within 7 days");
+    expect(blocks).toMatch(/Savings: /);
     expect(blocks).toContain("Fleet CPU");
     expect(blocks).toContain("daily at 09:00 UTC");
     // The chart goes up with it, in the digest's thread.

@@ -276,6 +276,15 @@ describe("planning sections", () => {
         }),
       ),
     ).toEqual(["Savings: ~€267/month possible: web-3 resize €171, old-1 (idle) €96"]);
+    expect(
+      await lines(
+        savings({
+          items: [{ what: "web-3 resize", environment: "prod", monthly: 50 }],
+          totalMonthly: 50,
+          estimated: true,
+        }),
+      ),
+    ).toEqual(["Savings: ~€50/month possible (at estimated list prices): web-3 resize €50"]);
     expect(await lines(savings({ insufficient: 4 }))).toEqual([
       "Savings: not known yet (4 hosts with under a day of history)",
     ]);
