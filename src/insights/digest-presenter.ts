@@ -219,7 +219,8 @@ export function digestReply(
     `${span} to ${stamp(data.to)} · ${data.environments.length > 1 ? "environments" : "environment"} ${data.environments.join(", ")}`,
   ];
   const changes = section(data, "changes");
-  if (changes) context.push(`From ${changes.source}; alerts (every channel) and anomalies from the bot's own records`);
+  if (changes)
+    context.push(`From ${changes.source}; alerts (every channel) and anomalies from the bot's own records`);
   if (opts.schedule)
     context.push(
       `This channel's digest goes out ${describeSchedule(opts.schedule)} · \`digest off\` stops it`,
