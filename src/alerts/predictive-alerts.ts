@@ -140,8 +140,12 @@ export interface PredictiveAlertsDeps {
 }
 
 export interface PredictiveEvaluation {
-  /** Series forecast (per kind and environment, counted once). */
+  /** Series read (per kind and environment, counted once). */
   series: number;
+  /** Forecasts made (a series is forecast once per window that looks at it). */
+  forecast: number;
+  /** Series a window looked at that could not fill within it at their fastest past rise (not forecast). */
+  screened: number;
   firing: number;
   resolved: number;
   /** What could not be evaluated, and why; the other environments and kinds still were. */
@@ -188,7 +192,14 @@ export class PredictiveAlerts implements ForecastChartSource {
 
   /** Forecasts every environment's disks and memory once and brings every predictive alert up to date. */
   async evaluate(at = this.now()): Promise<PredictiveEvaluation> {
-    const result: PredictiveEvaluation = { series: 0, firing: 0, resolved: 0, errors: [] };
+    const result: PredictiveEvaluation = {
+      series: 0,
+      forecast: 0,
+      screened: 0,
+      firing: 0,
+      resolved: 0,
+      errors: [],
+    };
     const rules = (await this.deps.rules.all()).filter((r) => r.withinMs !== undefined && !r.paused);
     for (const environment of this.deps.environments.names()) {
       const watches = this.watches(environment, rules);
@@ -213,22 +224,32 @@ export class PredictiveAlerts implements ForecastChartSource {
           continue;
         }
         result.series += series.length;
-        // A forecast depends on its horizon (the trend's window grows with it): one set per window.
-        const byHorizon = new Map<number, CapacityForecast[]>();
+        // A forecast depends on its horizon (the trend's window grows with it): one per series and
+        // window, made only for the series a watch looks at and only when a quick screen cannot say.
+        const judged = new Map<string, Judged>();
         for (const watch of ofKind) {
           const horizonSeconds = (CLEAR_MARGIN * watch.withinMs) / 1000;
-          let forecasts = byHorizon.get(horizonSeconds);
-          if (!forecasts) {
-            forecasts = [];
-            for (const s of series) {
-              forecasts.push(forecastCapacity(s, { horizonSeconds }));
-              // A fleet's forecasts take a while: let the bot's other work in between series.
-              await new Promise((r) => setImmediate(r));
+          const mine: Judged[] = [];
+          for (const s of series) {
+            if (watch.host && !onHost(s, watch.host)) continue;
+            const key = `${horizonSeconds}\u0000${seriesKey(seriesIdOf(s))}`;
+            let j = judged.get(key);
+            if (!j) {
+              if (cannotFillWithin(s, horizonSeconds)) {
+                j = { id: seriesIdOf(s) };
+                result.screened++;
+              } else {
+                j = { id: seriesIdOf(s), forecast: forecastCapacity(s, { horizonSeconds }) };
+                result.forecast++;
+                // A fleet's forecasts take a while: let the bot's other work in between series.
+                await new Promise((r) => setImmediate(r));
+              }
+              judged.set(key, j);
             }
-            byHorizon.set(horizonSeconds, forecasts);
+            mine.push(j);
           }
           try {
-            const r = await this.apply(environment, watch, forecasts, at);
+            const r = await this.apply(environment, watch, mine, at);
             result.firing += r.firing;
             result.resolved += r.resolved;
           } catch (e) {
@@ -246,12 +267,11 @@ export class PredictiveAlerts implements ForecastChartSource {
   private async apply(
     environment: string,
     watch: Watch,
-    all: CapacityForecast[],
+    judged: Judged[],
     at: number,
   ): Promise<{ firing: number; resolved: number }> {
     // A rule paused or deleted while its forecasts were made is left alone (its alerts were resolved).
     if (watch.rule && !(await this.ruleActive(watch.rule.id))) return { firing: 0, resolved: 0 };
-    const forecasts = watch.host ? all.filter((f) => onHost(f, watch.host as string)) : all;
     const states = new Map<string, SeriesState>();
     for (const [key, text] of Object.entries(await this.deps.redis.hgetall(watch.stateKey))) {
       const s = parseStored(seriesStateSchema, text);
@@ -260,18 +280,19 @@ export class PredictiveAlerts implements ForecastChartSource {
     const out: Alert[] = [];
     const multi = this.deps.redis.multi();
     const seen = new Set<string>();
-    for (const f of forecasts) {
-      const id = seriesId(f);
+    for (const { id, forecast: f } of judged) {
       const key = seriesKey(id);
       seen.add(key);
       const prev = states.get(key);
-      const t = nextState(prev, verdictOf(f, at / 1000, watch.withinMs / 1000), at, id);
+      // Screened out (no forecast): it cannot fill within the margin at its fastest past rise.
+      const verdict = f ? verdictOf(f, at / 1000, watch.withinMs / 1000) : "clear";
+      const t = nextState(prev, verdict, at, id);
       if (t.state) multi.hset(watch.stateKey, key, JSON.stringify(t.state));
       else if (prev) multi.hdel(watch.stateKey, key);
       const since = t.state?.since ?? prev?.since ?? at;
       if (t.send === "firing") out.push(this.alert(environment, watch, id, f, since, "firing"));
       if (t.send === "resolved")
-        out.push({ ...this.alert(environment, watch, id, f, since, "resolved"), endsAt: at });
+        out.push({ ...this.alert(environment, watch, id, f ?? "screened", since, "resolved"), endsAt: at });
     }
     // A series no longer reported (unmounted, host gone) has nothing left to fill.
     for (const [key, prev] of states) {
@@ -283,6 +304,11 @@ export class PredictiveAlerts implements ForecastChartSource {
     if (out.length > 0) await this.deps.alerts.ingest(out);
     // Paused or deleted in the meantime: what was just written is resolved again, as the change did.
     if (watch.rule && !(await this.ruleActive(watch.rule.id))) {
+      // The alerts just sent are resolved by name: the change's own resolve may have run alongside
+      // this evaluation and read the state before it was written back.
+      const sent = out.filter((a) => a.status === "firing");
+      if (sent.length > 0)
+        await this.deps.alerts.ingest(sent.map((a) => ({ ...a, status: "resolved" as const, endsAt: at })));
       await this.stopRule(watch.rule);
       return { firing: 0, resolved: 0 };
     }
@@ -321,10 +347,11 @@ export class PredictiveAlerts implements ForecastChartSource {
     environment: string,
     watch: Watch,
     id: SeriesId,
-    f: CapacityForecast | undefined,
+    forecastOrWhy: CapacityForecast | "screened" | undefined,
     since: number,
     status: Alert["status"],
   ): Alert {
+    const f = typeof forecastOrWhy === "object" ? forecastOrWhy : undefined;
     const { rule } = watch;
     const labels: Record<string, string> = {
       alertname: `${PREDICTIVE_ALERTNAMES[id.kind]}${rule ? RULE_SUFFIX : ""}`,
@@ -347,6 +374,8 @@ export class PredictiveAlerts implements ForecastChartSource {
           : ` (no ${id.kind === "disk" ? "fill" : "exhaustion"} forecast within ${formatDuration(f.horizonSeconds)})`
       }`;
       annotations.description = forecastDescription(f, window);
+    } else if (forecastOrWhy === "screened") {
+      annotations.summary = `${capitalise(what)} is no longer expected ${fullWord(id.kind)} within ${window}: even at its fastest rise so far it would take more than ${duration(CLEAR_MARGIN * watch.withinMs)}`;
     } else {
       annotations.summary = rule
         ? `${capitalise(what)}: rule ${rule.id} no longer watched`
@@ -414,7 +443,7 @@ export function forecastChartSpec(f: CapacityForecast, environment: string): Lin
   // As much history as the forecast reaches ahead, twice (at least a day), so the trend is visible.
   const from = last - Math.max(86_400, 2 * f.horizonSeconds);
   const ms = (t: number) => t * 1000;
-  const what = subject(seriesId(f));
+  const what = subject(seriesIdOf(f));
   const pct = Math.round(FULL_AT[f.kind] * 100);
   return {
     title: `${capitalise(what)} (${environment}) — forecast ${formatDuration(f.horizonSeconds)} ahead`,
@@ -440,17 +469,68 @@ function kindOfAlertname(name: string): CapacityKind | undefined {
   return undefined;
 }
 
-/** Whether a forecast is of `host` (a host name, with or without the port, as rules name hosts). */
-function onHost(f: CapacityForecast, host: string): boolean {
-  return f.instance === host || f.host === host || f.instance.replace(/:\d+$/, "") === host;
+/** One series as a watch sees it: its forecast, or none when the screen said it cannot fill. */
+interface Judged {
+  id: SeriesId;
+  forecast?: CapacityForecast;
 }
 
-function seriesId(f: CapacityForecast): SeriesId {
+/** Whether a series is of `host` (a host name, with or without the port, as rules name hosts). */
+function onHost(s: Pick<CapacitySeries, "instance" | "host">, host: string): boolean {
+  return s.instance === host || s.host === host || s.instance.replace(/:\d+$/, "") === host;
+}
+
+function seriesIdOf(f: Pick<CapacitySeries, "kind" | "instance" | "mountpoint" | "device">): SeriesId {
   return {
     kind: f.kind,
     instance: f.instance,
     ...(f.kind === "disk" ? { mountpoint: f.mountpoint ?? "", device: f.device ?? "" } : {}),
   };
+}
+
+/** How many times its fastest past rise a series' headroom must be for the screen to skip it. */
+export const SCREEN_FACTOR = 3;
+
+/**
+ * The quick screen before a forecast: a series whose headroom to its full line is more than
+ * {@link SCREEN_FACTOR} times the largest rise it ever made within `horizonSeconds` (scaled up when
+ * the history is shorter) cannot be expected full within that time by any of the forecaster's models,
+ * which extrapolate the history's own changes. Most of a fleet is screened out, so an evaluation
+ * costs a forecast only for the few series near their limit (a forecast takes ~0.1 s).
+ */
+export function cannotFillWithin(s: CapacitySeries, horizonSeconds: number): boolean {
+  const { used, size, step } = s;
+  let last = -1;
+  let first = -1;
+  for (let i = 0; i < used.length; i++)
+    if (Number.isFinite(used[i] as number)) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  let capacity = Number.NaN;
+  for (let i = size.length - 1; i >= 0; i--)
+    if (Number.isFinite(size[i] as number) && (size[i] as number) > 0) {
+      capacity = size[i] as number;
+      break;
+    }
+  if (last < 0 || !Number.isFinite(capacity)) return false;
+  const headroom = capacity * FULL_AT[s.kind] - (used[last] as number);
+  if (!(headroom > 0)) return false;
+  const w = Math.max(1, Math.round(horizonSeconds / step));
+  // Largest rise within w steps: each value against the smallest of the w before it (a monotonic deque).
+  let maxRise = 0;
+  const deque: number[] = [];
+  for (let i = first; i <= last; i++) {
+    const v = used[i] as number;
+    if (!Number.isFinite(v)) continue;
+    while (deque.length > 0 && (deque[0] as number) < i - w) deque.shift();
+    if (deque.length > 0) maxRise = Math.max(maxRise, v - (used[deque[0] as number] as number));
+    while (deque.length > 0 && (used[deque[deque.length - 1] as number] as number) >= v) deque.pop();
+    deque.push(i);
+  }
+  const spanSteps = last - first;
+  if (spanSteps < w) maxRise *= w / Math.max(1, spanSteps);
+  return headroom > SCREEN_FACTOR * maxRise;
 }
 
 /** The state hash's field for a series: kind, instance and mount point (a device moves, a mount stays). */

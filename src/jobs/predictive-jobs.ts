@@ -34,7 +34,14 @@ export async function startPredictiveJobs(
       if (r.errors.length > 0)
         log.warn({ errors: r.errors.slice(0, 10) }, "some capacity forecasts could not be made");
       log.debug({ ...r, errors: r.errors.length, ms: Date.now() - started }, "predictive alerts evaluated");
-      return { series: r.series, firing: r.firing, resolved: r.resolved, errors: r.errors.length };
+      return {
+        series: r.series,
+        forecast: r.forecast,
+        screened: r.screened,
+        firing: r.firing,
+        resolved: r.resolved,
+        errors: r.errors.length,
+      };
     },
     // Two range queries per kind and a forecast per series: longer than a rule's instant queries. The
     // lock is renewed while the worker lives (the forecasts yield between series); a dead replica's

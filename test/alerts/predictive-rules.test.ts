@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { type ChatRule, describeRule, parseRule } from "../../src/alerts/chat-rules.js";
 import {
   CLEAR_EVALUATIONS,
+  cannotFillWithin,
   fillSummary,
   forecastChartSpec,
   nextState,
@@ -13,7 +14,7 @@ import {
   type Verdict,
   verdictOf,
 } from "../../src/alerts/predictive-alerts.js";
-import type { CapacityForecast } from "../../src/insights/capacity.js";
+import type { CapacityForecast, CapacitySeries } from "../../src/insights/capacity.js";
 
 const HOUR = 3600;
 const DAY = 86_400;
@@ -226,5 +227,94 @@ describe("what the alert says and draws", () => {
     expect(spec.forecast?.intervalLabel).toBe("90% interval");
     expect(spec.threshold).toEqual({ value: 100 * GiB, label: "full (100 GiB)" });
     expect(spec.title).toBe("Disk /data on db-1:9100 (prod) — forecast 1 d 12 h ahead");
+  });
+});
+
+describe("the screen before a forecast", () => {
+  const step = 900;
+  /** A disk of 100 GiB over `days` at 15 minutes, used bytes from `used(hoursAgo)`. */
+  function disk(days: number, used: (hoursAgo: number) => number): CapacitySeries {
+    const n = Math.round((days * DAY) / step) + 1;
+    const times = Float64Array.from({ length: n }, (_, i) => NOW - (n - 1 - i) * step);
+    return {
+      kind: "disk",
+      instance: "db-1:9100",
+      host: "db-1",
+      mountpoint: "/data",
+      device: "/dev/sdb1",
+      times,
+      used: Float64Array.from(times, (t) => used((NOW - t) / HOUR)),
+      size: new Float64Array(n).fill(100 * GiB),
+      step,
+    };
+  }
+  const horizon = 36 * HOUR;
+
+  it("skips a series far from full that never rose fast", () => {
+    // 40 GiB, at most +0.5 GiB a day: 60 GiB of headroom against a 0.75 GiB rise in 36 h.
+    expect(
+      cannotFillWithin(
+        disk(14, (h) => 40 * GiB - (h / 24) * 0.5 * GiB),
+        horizon,
+      ),
+    ).toBe(true);
+    // Flat memory at half with a daily swing of ±1 GiB on 16: 7.2 GiB of headroom against 2 GiB.
+    const memory = disk(14, (h) => 8 * GiB + GiB * Math.sin((2 * Math.PI * h) / 24));
+    expect(cannotFillWithin({ ...memory, kind: "memory", size: memory.size.fill(16 * GiB) }, horizon)).toBe(
+      true,
+    );
+  });
+
+  it("forecasts a series whose past rises come near its headroom", () => {
+    // +25 GiB a day at 60 GiB: a 37.5 GiB rise in 36 h against 40 of headroom.
+    expect(
+      cannotFillWithin(
+        disk(3, (h) => 60 * GiB - (h / 24) * 25 * GiB),
+        horizon,
+      ),
+    ).toBe(false);
+    // A sawtooth of daily clean-ups at 50%: rises of 30 GiB between them, 50 GiB of headroom.
+    expect(
+      cannotFillWithin(
+        disk(14, (h) => 20 * GiB + ((24 - (h % 24)) / 24) * 30 * GiB),
+        horizon,
+      ),
+    ).toBe(false);
+    // Clean-ups every 3 days: 15 GiB at most in 36 h, 3x that is below the headroom: screened.
+    expect(
+      cannotFillWithin(
+        disk(14, (h) => 20 * GiB + ((72 - (h % 72)) / 72) * 30 * GiB),
+        horizon,
+      ),
+    ).toBe(true);
+    // A burst of +20 GiB an hour ago, flat before: the rise within the window counts.
+    expect(
+      cannotFillWithin(
+        disk(14, (h) => (h < 1 ? 60 : 40) * GiB),
+        horizon,
+      ),
+    ).toBe(false);
+  });
+
+  it("scales the rise up when the history is shorter than the window, and never skips a full one", () => {
+    // 6 hours of history rising 1 GiB: 6 GiB in 36 h at that pace; 3x that is 18 < 20 of headroom.
+    expect(
+      cannotFillWithin(
+        disk(0.25, (h) => 80 * GiB - (h / 6) * GiB),
+        horizon,
+      ),
+    ).toBe(true);
+    expect(
+      cannotFillWithin(
+        disk(0.25, (h) => 90 * GiB - (h / 6) * GiB),
+        horizon,
+      ),
+    ).toBe(false);
+    expect(
+      cannotFillWithin(
+        disk(14, () => 100 * GiB),
+        horizon,
+      ),
+    ).toBe(false);
   });
 });
