@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ar1 } from "../../bench/compare/compare-bench.js";
 import {
+  blockBias,
   blockLengthFor,
   compareSeries,
   describeComparison,
@@ -51,6 +52,15 @@ describe("memory and blocks", () => {
     expect(blockLengthFor([40, 100], lag)).toBe(20);
     // Noise still gets n^(1/3).
     expect(blockLengthFor([1000, 1000], 1)).toBe(10);
+  });
+
+  it("corrects blocks for the correlations they cut off: more for short blocks, none without memory", () => {
+    expect(blockBias(13, 1)).toBe(1);
+    const short = blockBias(20, 10);
+    const long = blockBias(50, 10);
+    expect(short).toBeLessThan(long);
+    expect(long).toBeLessThan(1);
+    expect(long).toBeGreaterThan(0.7);
   });
 
   it("a constant series has no memory to measure", () => {
@@ -179,7 +189,7 @@ describe("compareSeries", () => {
       });
       if (c.verdict === "clear") clear++;
     }
-    // 400 pairs in the bench give 8.8%; a plain bootstrap of points gives over 50% here.
+    // 400 pairs in the bench give 5.5%; a plain bootstrap of points gives over 50% here.
     expect(clear / trials).toBeLessThan(0.16);
   });
 });
