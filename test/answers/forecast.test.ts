@@ -11,8 +11,11 @@ import {
   formatBetween,
   formatWhen,
 } from "../../src/assistant/answers/forecast.js";
+import { BuiltinEngine } from "../../src/assistant/engine.js";
 import { type LineChartSpec, renderLineChart } from "../../src/charts/line-chart.js";
+import { loadConfig, prometheusSettings } from "../../src/config/config.js";
 import type { Host } from "../../src/metrics/environments.js";
+import { Environments } from "../../src/metrics/environments.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
 import { plainText, type Reply } from "../../src/reply/reply.js";
 import {
@@ -183,6 +186,27 @@ describe("capacity report", () => {
     const r = await answerCapacity(ctx("cap-2"), { kind: "capacity", withinSeconds: 7 * DAY });
     expect(r.title).toBe("🟢 Capacity on cap-2: nothing fills within 7 days");
     expect(text(r)).toContain("Checked 2 file systems and the memory of 1 host");
+  });
+});
+
+describe("through the engine, as people ask", () => {
+  it("parses fill and capacity questions and answers them from the same forecasts", async () => {
+    const engine = new BuiltinEngine({
+      environments: new Environments(prometheusSettings(loadConfig({ PROMETHEUS_URL: prom.url }))),
+      renderChart: renderLineChart,
+      deadlineMs: 60_000,
+      now: () => prom.end * 1000,
+    });
+    const ask = (q: string) => engine.answer({ platform: "api", user: "t", channel: "t", text: q });
+    const disk = await ask("when will disk be full on cap-1?");
+    expect(disk.intent).toBe("forecast");
+    expect(disk.reply.title).toMatch(/^🟠 \/data full around /);
+    const mem = await ask("will memory run out on cap-1?");
+    expect(mem.intent).toBe("forecast");
+    expect(mem.reply.title).toMatch(/^🔴 Memory exhausted around /);
+    const report = await ask("what fills up in the next 7 days?");
+    expect(report.intent).toBe("capacity");
+    expect(report.reply.title).toMatch(/^🔴 Capacity: \d at risk within 7 days$/);
   });
 });
 
