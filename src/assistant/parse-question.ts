@@ -801,7 +801,9 @@ function classifyPlanning(
   const text = t.text;
   const view = rightsizingView(text);
   if (view) return { kind: "rightsizing", view };
-  if (asksCapacityReport(text, hasHost, t.keys.has("capacity"), resource !== undefined))
+  // "capcity" is the word with a slip; "capacitor" is another word: one edit at most here.
+  const saysCapacity = t.words.some((w) => w === "headroom" || editDistance(w, "capacity", 1) <= 1);
+  if (asksCapacityReport(text, hasHost, saysCapacity, resource !== undefined))
     return { kind: "capacity", withinSeconds: parseHorizon(text) ?? DEFAULT_CAPACITY_WINDOW_SECONDS };
   if (asksForecast(text)) {
     const forecastOf: Resource | undefined =
