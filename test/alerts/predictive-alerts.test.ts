@@ -66,8 +66,17 @@ async function writeFixture(dir: string): Promise<string[]> {
       node(host),
       (t) => 10 * GiB + 0.5 * GiB * Math.sin((2 * Math.PI * t) / DAY),
     );
-    w.add("up", node(host), () => 1);
   }
+  // pred-3 leaks memory: 6 GiB of 16 at START, +2.5 GiB a day, so 95% (15.2 GiB) is about 46 h ahead
+  // 30 h before the clean-up and 22 h ahead 6 h before it.
+  w.add("node_memory_MemTotal_bytes", node("pred-3"), () => 16 * GiB);
+  w.add(
+    "node_memory_MemAvailable_bytes",
+    node("pred-3"),
+    (t) =>
+      16 * GiB - (6 * GiB + ((t - START) / DAY) * 2.5 * GiB + 0.2 * GiB * Math.sin((2 * Math.PI * t) / DAY)),
+  );
+  for (const host of ["pred-1", "pred-2", "pred-3"]) w.add("up", node(host), () => 1);
   return writeByDay(w, dir, times);
 }
 
@@ -161,8 +170,9 @@ describe("predictive alerts", () => {
     );
     expect(blocks).toMatch(/backtest error/);
     expect(blocks).toContain("From a chat rule");
-    // The built-in 24-hour alert does not fire yet; the disks that do not fill raise nothing.
+    // The built-in 24-hour alerts do not fire yet; the disks that do not fill raise nothing.
     expect(posts("DiskWillFill on")).toEqual([]);
+    expect(posts("MemoryWillExhaust")).toEqual([]);
     expect(slack.callsOf("chat.postMessage").some((c) => JSON.stringify(c.args).includes("pred-2"))).toBe(
       false,
     );
@@ -197,9 +207,24 @@ describe("predictive alerts", () => {
     // No Resolve button: it resolves when its source says so.
     expect(blocks).not.toContain('"Resolve"');
     // The forecast chart follows in the thread.
-    const uploads = await slack.waitFor("files.completeUploadExternal");
-    expect(JSON.stringify(uploads.at(-1)?.args)).toContain(
-      "Disk /data on pred-1:9100 (default) — forecast 1 d 12 h ahead",
+    await until("the disk's forecast chart", () =>
+      JSON.stringify(slack.callsOf("files.completeUploadExternal").map((u) => u.args)).includes(
+        "Disk /data on pred-1:9100 (default) — forecast 1 d 12 h ahead",
+      ),
+    );
+
+    // The leaking host's memory is expected at 95% within the day too: its own alert and chart.
+    await until("MemoryWillExhaust posted", () => posts("MemoryWillExhaust on").length > 0);
+    const memory = JSON.stringify(posts("MemoryWillExhaust on")[0]?.args.blocks);
+    expect(memory).toContain("MemoryWillExhaust on pred-3:9100");
+    expect(memory).toMatch(
+      /Memory on pred-3:9100 expected exhausted around \w{3} \d+ Mar \d\d:\d\d UTC, in (1\d|2[0-3]) h/,
+    );
+    expect(memory).toContain("alerts when expected exhausted within 24 h");
+    await until("the memory chart", () =>
+      JSON.stringify(slack.callsOf("files.completeUploadExternal").map((u) => u.args)).includes(
+        "Memory on pred-3:9100 (default) — forecast 1 d 12 h ahead",
+      ),
     );
 
     // Still filling: the alert is sent again at each evaluation, never posted again.
@@ -228,10 +253,11 @@ describe("predictive alerts", () => {
       .at(-1);
     expect(JSON.stringify(resolved?.args.blocks)).toContain("is no longer expected full within 24 h");
     expect(posts("DiskWillFill on")).toHaveLength(1);
-    // Nothing for the disks that never fill, nor for memory.
+    // Nothing for the disks that never fill, nor for memory that holds steady.
     const all = JSON.stringify(slack.callsOf("chat.postMessage").map((c) => c.args));
     expect(all).not.toContain("pred-2");
-    expect(all).not.toContain("MemoryWillExhaust");
+    expect(all).not.toContain("MemoryWillExhaust on pred-1");
+    expect(posts("MemoryWillExhaust on")).toHaveLength(1);
     expect(all).not.toMatch(/Disk \/ on/);
   });
 });
