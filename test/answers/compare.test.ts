@@ -96,6 +96,11 @@ describe("host vs the rest", () => {
     );
     expect(r.fields[0]?.label).toBe("1. slow-1 ◀");
     expect(r.chart?.alt).toMatch(/median of 4 other hosts/);
+    // Its button asks the same question over a day, and is understood as such.
+    const next = r.actions[0]?.action;
+    expect(next?.kind === "ask" && next.text).toBe("is slow-1 different from the others for cpu last 24h");
+    const day = await ask(next?.kind === "ask" ? next.text : "", "compare_fleet");
+    expect(day.title).toMatch(/^CPU last 24h: slow-1 7\d\.\d% vs others [23]\d\.\d%$/);
   });
 
   it("finds a typical host no different from its peers, within their range", async () => {

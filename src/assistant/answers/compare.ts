@@ -353,7 +353,10 @@ export async function answerCompareFleet(ctx: AnswerContext, intent: CompareFlee
     fields,
     chart: drawn.chart,
     actions: [
-      askButton("Last 24h", `is ${host.name} different from the others for ${intent.resource} last 24h`),
+      // The same question over a longer span: a day, or a week when a day was asked.
+      intent.range.label === "last 24h"
+        ? askButton("Last 7d", `is ${host.name} different from the others for ${intent.resource} last 7d`)
+        : askButton("Last 24h", `is ${host.name} different from the others for ${intent.resource} last 24h`),
     ],
     context: [
       ...environmentContext(ctx),
