@@ -26,6 +26,8 @@ const READS_ALERTS: ReadonlySet<Action["kind"]> = new Set([
   "alerts.audit",
   "alert.details",
   "rules.list",
+  // A digest tells alert counts, times to acknowledge and who is firing.
+  "digest.now",
 ]);
 
 /** Whether the bot serves only listed people somewhere. */

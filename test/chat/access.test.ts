@@ -105,7 +105,7 @@ describe("access policy", () => {
       refuse(lists, request("api", "anonymous", action, console));
     expect(read(open, { kind: "alerts.list" })).toBeUndefined();
     const listed = { ...open, slack: { channels: [], users: ["U1"] } };
-    for (const kind of ["alerts.list", "alerts.audit", "rules.list"] as const)
+    for (const kind of ["alerts.list", "alerts.audit", "rules.list", "digest.now"] as const)
       expect(read(listed, { kind })?.text).toMatch(/allow-lists/);
     expect(read(listed, { kind: "alert.details", id: "3fa2c19b" })?.text).toMatch(/allow-lists/);
     expect(read({ ...open, teams: { tenants: ["t-1"], users: [] } }, { kind: "alerts.audit" })).toBeDefined();
