@@ -138,7 +138,7 @@ export interface FetchedCapacity {
   start: number;
   end: number;
   step: number;
-  /** Series that stopped reporting before the end of the window (unmounted, host gone). */
+  /** Series that stopped reporting before the end of the window (unmounted, host gone) or have no size now. */
   stale: number;
 }
 
@@ -202,6 +202,12 @@ export async function fetchCapacitySeries(
       continue;
     }
     const sizeSeries = sizes.get(seriesKey(s.labels, queries.by));
+    const sizeGrid = sizeSeries ? onGrid(sizeSeries.points, start, step, n) : undefined;
+    // A file system without a size now (a stale network mount reports 0) has no capacity to fill.
+    if (!sizeGrid || !((sizeGrid[last] as number) > 0)) {
+      stale++;
+      continue;
+    }
     out.push({
       kind: opts.kind,
       instance,
@@ -215,7 +221,7 @@ export async function fetchCapacitySeries(
         : {}),
       times,
       used: usedGrid,
-      size: sizeSeries ? onGrid(sizeSeries.points, start, step, n) : new Float64Array(n).fill(Number.NaN),
+      size: sizeGrid,
       step,
     });
   }

@@ -192,7 +192,10 @@ describe("capacity report", () => {
 describe("through the engine, as people ask", () => {
   it("parses fill and capacity questions and answers them from the same forecasts", async () => {
     const engine = new BuiltinEngine({
-      environments: new Environments(prometheusSettings(loadConfig({ PROMETHEUS_URL: prom.url }))),
+      // A loaded test machine can take longer than the default 2 s for a fortnight of range data.
+      environments: new Environments(
+        prometheusSettings(loadConfig({ PROMETHEUS_URL: prom.url, PROMETHEUS_TIMEOUT_MS: "20000" })),
+      ),
       renderChart: renderLineChart,
       deadlineMs: 60_000,
       now: () => prom.end * 1000,

@@ -67,6 +67,8 @@ export const CAPACITY_FIXTURE = {
   shrinking: { host: "cap-3", mountpoint: "/archive", device: "/dev/sdf1", size: 500 * GiB },
   /** Mounted 3 hours before the end, filling fast: too little history to forecast. */
   young: { host: "cap-3", mountpoint: "/new", device: "/dev/sdg1", size: 10 * GiB, historySeconds: 3 * 3600 },
+  /** A network mount gone stale: it reports size 0 and avail 0 now; no capacity, never reported. */
+  staleNfs: { host: "cap-2", mountpoint: "/mnt/share", device: "nas:/share" },
   /** A tmpfs at 99% and rising: not a disk, never reported. */
   tmpfs: { host: "cap-1", mountpoint: "/run", device: "tmpfs" },
   /** 16 GiB, used 8 GiB two weeks ago, +0.4 GiB a day with a daily swing: 13.6 GiB now, 95% in ~4 d. */
@@ -156,6 +158,14 @@ function disks(): DiskSpec[] {
       size: () => f.young.size,
       used: (age) => 9 * GiB - (age / 3600) * 0.5 * GiB,
       since: f.young.historySeconds,
+    },
+    {
+      host: f.staleNfs.host,
+      mountpoint: f.staleNfs.mountpoint,
+      device: f.staleNfs.device,
+      fstype: "nfs4",
+      size: (age) => (age < DAY ? 0 : 500 * GiB),
+      used: (age) => (age < DAY ? 0 : 100 * GiB),
     },
     {
       host: f.tmpfs.host,

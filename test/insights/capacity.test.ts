@@ -201,6 +201,8 @@ describe("capacity on a real Prometheus", () => {
     const data = fetched.series.find((s) => s.mountpoint === f.steadyFill.mountpoint);
     expect(data?.alsoMountedAt).toEqual([f.steadyFill.bindMount]);
     expect(fetched.step).toBe(900);
+    // The stale network mount (size 0 now) is counted, not forecast.
+    expect(fetched.stale).toBe(1);
     expect(data?.times.length).toBe((14 * DAY) / 900 + 1);
   });
 

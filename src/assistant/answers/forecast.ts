@@ -96,7 +96,9 @@ function inText(seconds: number): string {
 
 /** What a series is called: "/data on db-1", "memory on db-1". */
 function seriesName(f: CapacityForecast, withHost = true): string {
-  const what = f.kind === "disk" ? (f.mountpoint ?? f.device ?? "disk") : "memory";
+  // Mount points come from the exporter: a long one is cut so a line stays one line.
+  const mount = f.mountpoint || f.device || "disk";
+  const what = f.kind === "disk" ? (mount.length > 60 ? `${mount.slice(0, 59)}…` : mount) : "memory";
   return withHost ? `${what} on ${f.host}` : what;
 }
 
