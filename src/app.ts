@@ -159,9 +159,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       ? { chartUrl: (png: Buffer) => `${config.publicUrl}/charts/${charts.put(png)}.png` }
       : {}),
   });
-  http.use(
-    reportRouter({ reports, history: reportHistory, redis, auditKey: `${prefix}:audit`, logger }),
-  );
+  http.use(reportRouter({ reports, history: reportHistory, redis, auditKey: `${prefix}:audit`, logger }));
   http.use(
     alertmanagerRouter({
       alerts: alerts.service,
