@@ -68,11 +68,10 @@ export function alertChart(
     const firing = state.alerts.filter((a) => a.status === "firing");
     const only = firing.length === 1 ? firing[0] : undefined;
     if (forecasts && only) {
-      const chart = await forecasts.source.forecastChart(
-        only,
-        forecasts.draw,
-        AbortSignal.timeout(CHART_DEADLINE_MS),
-      );
+      // A forecast that cannot be drawn (Prometheus slow, too little history) leaves the usual chart.
+      const chart = await forecasts.source
+        .forecastChart(only, forecasts.draw, AbortSignal.timeout(CHART_DEADLINE_MS))
+        .catch(() => undefined);
       if (chart) return chart;
     }
     const request = chartRequest(state);
