@@ -64,8 +64,9 @@ export function verdictOf(f: CapacityForecast, now: number, withinSeconds: numbe
   const expected = f.fill.expected;
   if (expected !== null && expected <= now + withinSeconds) return "fills";
   if (expected !== null && expected <= now + CLEAR_MARGIN * withinSeconds) return "near";
-  // No fill within the horizon: "clear" only when the forecast reached past the margin.
-  return f.horizonSeconds + (f.usedAt - now) >= CLEAR_MARGIN * withinSeconds * 0.999 ? "clear" : "unknown";
+  // No fill within the horizon: "clear" only when the forecast reached past the margin (counted from
+  // the last value, which is up to a few steps before `now` on the forecast's grid).
+  return f.horizonSeconds >= CLEAR_MARGIN * withinSeconds * 0.999 ? "clear" : "unknown";
 }
 
 /** The state kept per firing series (only firing series have one). */

@@ -145,6 +145,8 @@ describe("the verdict of one forecast", () => {
     expect(verdictOf(fills(30), NOW, within)).toBe("near");
     expect(verdictOf(fills(40), NOW, within)).toBe("clear");
     expect(verdictOf(forecast(), NOW, within)).toBe("clear");
+    // The last value sits on the forecast's grid, minutes before now: still clear.
+    expect(verdictOf(forecast({ usedAt: NOW - 600 }), NOW, within)).toBe("clear");
     // Six hours of history reach a day ahead: no fill within a day says nothing about 36 h.
     expect(verdictOf(forecast({ horizonSeconds: 24 * HOUR }), NOW, within)).toBe("unknown");
   });
