@@ -52,6 +52,12 @@ export interface BuiltinEngineOptions {
   renderChart: ChartRenderer;
   /** Whole-answer deadline in ms; Prometheus calls are cancelled when it passes. */
   deadlineMs: number;
+  /**
+   * The deadline of planning answers (forecasts, capacity, rightsizing, comparisons), which read
+   * weeks of history and fit models: longer than `deadlineMs` (chat shows "working…" meanwhile).
+   * `deadlineMs` when not set.
+   */
+  planningDeadlineMs?: number;
   grafanaUrl?: string;
   /** Clock in epoch ms; injectable so tests can ask "now" of fixed fixture data. */
   now?: () => number;
@@ -124,7 +130,13 @@ export class BuiltinEngine {
       signal,
       grafanaUrl: this.opts.grafanaUrl,
       renderChart: this.opts.renderChart,
+      // One slow range query may take most of a planning answer's time, never all of it.
+      longQueryTimeoutMs: Math.max(this.opts.deadlineMs, Math.round(0.6 * this.planningDeadlineMs())),
     };
+  }
+
+  private planningDeadlineMs(): number {
+    return Math.max(this.opts.deadlineMs, this.opts.planningDeadlineMs ?? this.opts.deadlineMs);
   }
 
   /**
@@ -176,6 +188,7 @@ export class BuiltinEngine {
     const envs = this.opts.environments;
     const requestedEnv = inbound.environment?.trim().toLowerCase();
     if (requestedEnv && !envs.get(requestedEnv)) return this.unknownEnvironment(requestedEnv);
+    const startedAt = Date.now();
     const deadline = AbortSignal.timeout(this.opts.deadlineMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     let envName = requestedEnv ?? envs.defaultName;
@@ -201,8 +214,15 @@ export class BuiltinEngine {
       }
     }
     const intentName = parsed.intent.kind;
+    // Planning answers read weeks of history: their own, longer deadline, counted from the start.
+    const answerSignal = PLANNING_KINDS.has(intentName)
+      ? AbortSignal.any([
+          ...(signal ? [signal] : []),
+          AbortSignal.timeout(Math.max(0, this.planningDeadlineMs() - (Date.now() - startedAt))),
+        ])
+      : combined;
     try {
-      const reply = await this.dispatch(parsed, inbound.text, envName, hosts, combined);
+      const reply = await this.dispatch(parsed, inbound.text, envName, hosts, answerSignal);
       return { reply, provider: "builtin", intent: intentName };
     } catch (e) {
       return { reply: answerError(e, envName), provider: "builtin", intent: intentName };

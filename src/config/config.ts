@@ -280,6 +280,7 @@ const envSchema = z.object({
   PROMQL_MIN_STEP: durationMs("15s", 1000, 3_600_000),
   PROMQL_MAX_SERIES: intIn(1, 10_000_000, 10_000),
   ANSWER_DEADLINE_MS: intIn(500, 60_000, 2800),
+  PLANNING_DEADLINE_MS: intIn(500, 120_000, 20_000),
   REDIS_URL: z
     .string()
     .trim()
@@ -410,6 +411,8 @@ export interface Config {
   /** Bounds of PromQL built from outside input (metrics/promql-guard.ts's `PromqlLimits`). */
   promql: { maxRangeSeconds: number; minStepSeconds: number; maxSeries: number };
   answerDeadlineMs: number;
+  /** Deadline of forecasts, capacity, rightsizing and comparisons (weeks of history, model fits). */
+  planningDeadlineMs: number;
   redisUrl: string;
   /** Prefix of every Redis key and queue of this deployment. */
   redisPrefix: string;
@@ -656,6 +659,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSeries: e.PROMQL_MAX_SERIES,
     },
     answerDeadlineMs: e.ANSWER_DEADLINE_MS,
+    planningDeadlineMs: e.PLANNING_DEADLINE_MS,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     grafanaUrl: e.GRAFANA_URL,

@@ -49,11 +49,12 @@ export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
   const { config } = deps;
   // Loads nothing until a chart is drawn; unused when the caller brings its own renderer.
   const charts = lazyChartPool(config.charts);
-  const costs = config.costs ? costSettings(config.costs, config.answerDeadlineMs) : undefined;
+  const costs = config.costs ? costSettings(config.costs, config.planningDeadlineMs) : undefined;
   const engine = new BuiltinEngine({
     environments: deps.environments,
     renderChart: deps.renderChart ?? charts.render,
     deadlineMs: config.answerDeadlineMs,
+    planningDeadlineMs: config.planningDeadlineMs,
     grafanaUrl: config.grafanaUrl,
     now: deps.now,
     ...(deps.anomalies ? { anomalies: deps.anomalies } : {}),
@@ -119,7 +120,7 @@ function lazyChartPool(settings: Config["charts"]): LazyChartPool {
  * (the configuration sits below insights/): a bad one stops the start with one line naming
  * COST_PRICE_FILE and the line or entry at fault.
  */
-function costSettings(costs: Config["costs"], answerDeadlineMs: number): CostSettings {
+function costSettings(costs: Config["costs"], planningDeadlineMs: number): CostSettings {
   let perHost: Map<string, number> | undefined;
   if (costs.priceFileText !== undefined) {
     try {
@@ -141,6 +142,6 @@ function costSettings(costs: Config["costs"], answerDeadlineMs: number): CostSet
     },
     rules: { lookbackSeconds: costs.lookbackSeconds },
     // Weeks of data take longer than a "now" question's queries; the answer's deadline still holds.
-    queryTimeoutMs: answerDeadlineMs,
+    queryTimeoutMs: Math.round(0.6 * planningDeadlineMs),
   };
 }

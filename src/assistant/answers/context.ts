@@ -21,6 +21,11 @@ export interface AnswerContext {
   signal: AbortSignal;
   grafanaUrl?: string;
   renderChart: ChartRenderer;
+  /**
+   * Per-attempt Prometheus timeout for answers that read weeks of history (forecasts, rightsizing):
+   * longer than the client's default, within the longer deadline those answers get.
+   */
+  longQueryTimeoutMs?: number;
 }
 
 /**

@@ -260,6 +260,7 @@ export async function answerForecast(
     withinSeconds: horizon,
     now: ctx.now,
     signal: ctx.signal,
+    ...(ctx.longQueryTimeoutMs ? { timeoutMs: ctx.longQueryTimeoutMs } : {}),
     level: LEVEL,
   });
   const spec = RESOURCES[intent.resource];
@@ -345,7 +346,11 @@ async function answerLevelForecast(ctx: AnswerContext, spec: ResourceSpec, horiz
   const end = ctx.now;
   const start = end - Math.floor(LEVEL_LOOKBACK / step) * step;
   const expr = namedQuery(q.name).build({ matchers: hostMatchers(ctx), windowSeconds: Math.max(300, step) });
-  const series = await ctx.client.range(expr, { start, end, step }, { signal: ctx.signal });
+  const series = await ctx.client.range(
+    expr,
+    { start, end, step },
+    { signal: ctx.signal, ...(ctx.longQueryTimeoutMs ? { timeoutMs: ctx.longQueryTimeoutMs } : {}) },
+  );
   const fmt = (v: number) => formatValue(v, spec.unit);
   const rows: {
     name: string;
@@ -473,6 +478,7 @@ export async function answerCapacity(
     withinSeconds: within,
     now: ctx.now,
     signal: ctx.signal,
+    ...(ctx.longQueryTimeoutMs ? { timeoutMs: ctx.longQueryTimeoutMs } : {}),
     level: LEVEL,
   });
   const where = ctx.host ? ` on ${ctx.host.name}` : "";
