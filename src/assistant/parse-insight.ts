@@ -13,7 +13,8 @@ export const DEFAULT_CAPACITY_WINDOW_SECONDS = 30 * 86_400;
 /** The longest a before/after comparison may reach back. */
 const MAX_CHANGE_AGE_SECONDS = 31 * 86_400;
 
-const NUMBER_WORDS: Record<string, number> = {
+/** Numbers people spell out in questions ("top five", "last two hours", "within a week"). */
+export const NUMBER_WORDS: Record<string, number> = {
   a: 1,
   an: 1,
   one: 1,
@@ -23,8 +24,14 @@ const NUMBER_WORDS: Record<string, number> = {
   five: 5,
   six: 6,
   seven: 7,
+  eight: 8,
+  nine: 9,
   ten: 10,
+  eleven: 11,
+  twelve: 12,
   fourteen: 14,
+  fifteen: 15,
+  twenty: 20,
   thirty: 30,
   ninety: 90,
 };

@@ -30,6 +30,7 @@ import {
   asksCapacityReport,
   asksForecast,
   DEFAULT_CAPACITY_WINDOW_SECONDS,
+  NUMBER_WORDS,
   parseChangeMoment,
   parseHorizon,
   rightsizingView,
@@ -163,26 +164,6 @@ const VOCABULARY: Record<string, readonly string[]> = {
     "vms",
     "vps",
   ],
-};
-
-const NUMBER_WORDS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  fifteen: 15,
-  twenty: 20,
-  thirty: 30,
-  a: 1,
-  an: 1,
 };
 
 /** Words that are never host names, even after "on" or "for". */

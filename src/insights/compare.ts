@@ -30,6 +30,7 @@
  * Non-finite values (gaps) are left out and the remaining points closed up; a block may then straddle
  * a gap, which only blurs the series' memory a little.
  */
+import { seededRandom } from "../anomaly/random.js";
 
 /** Block length as a multiple of the lag at which the autocorrelation falls below 1/e. */
 export const BLOCK_PER_LAG = 5;
@@ -97,18 +98,6 @@ export interface Comparison {
 
 /** Fewest finite points per side before anything is judged. */
 export const MIN_POINTS = 6;
-
-/** Uniform floats in [0, 1) from a 32-bit seed (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function finite(values: ArrayLike<number>): number[] {
   const out: number[] = [];
@@ -356,7 +345,7 @@ export function compareSeries(
   const mb = overlappingBlockMeans(b, l);
   const ka = Math.max(1, Math.round(a.length / l));
   const kb = Math.max(1, Math.round(b.length / l));
-  const random = seeded(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const draw = (means: Float64Array, k: number) => {
     let s = 0;
     for (let i = 0; i < k; i++) s += means[Math.floor(random() * means.length)] as number;
