@@ -1,0 +1,82 @@
+/**
+ * The first look at an alert (issue 16): what moved on the alerting host, where else, what changed,
+ * what happened the last time, what to check. Platform-neutral: never imports chat/.
+ */
+
+export interface InvestigationRequest {
+  environment: string;
+  /** The alerting host's instance label (host:port or name), when the alert names one. */
+  instance?: string;
+  job?: string;
+  alertName: string;
+  /** When the group's first alert started, epoch ms. */
+  startsAt: number;
+  /** The alert group id (8 hex), when it comes from an alert. */
+  groupId?: string;
+  /** Other open alert groups (name, instance, startsAt) — the caller reads them from the alert store. */
+  openAlerts?: Array<{ id: string; name: string; instance?: string; startsAt: number }>;
+  /** Earlier groups of the same alert on the same host or job, newest first (caller reads the store/audit). */
+  history?: Array<{
+    id: string;
+    startsAt: number;
+    endsAt?: number;
+    ackBy?: string;
+    silenced?: boolean;
+    notes?: string[];
+  }>;
+}
+
+export interface MovedFeature {
+  /** Feature name (src/anomaly/features.ts FEATURES). */
+  feature: string;
+  /** Human label ("iowait", "CPU busy"). */
+  label: string;
+  /** Value now (mean of the last 15 minutes), in `unit`. */
+  value: number;
+  /** Usual level at this hour, in `unit`. */
+  usual: number;
+  unit: string;
+  /** Robust z-score (signed: positive = above usual). */
+  score: number;
+  /** When it started to move, epoch ms, when known. */
+  since?: number;
+}
+
+export type ChangeKind =
+  | "reboot"
+  | "process_restart"
+  | "container_restart"
+  | "version"
+  | "target_down"
+  | "config_reload";
+
+export interface InvestigationChange {
+  kind: ChangeKind;
+  instance: string;
+  at?: number;
+  detail: string;
+}
+
+export interface Investigation {
+  request: InvestigationRequest;
+  /** Epoch ms the investigation ran. */
+  at: number;
+  durationMs: number;
+  /** The host and resource named first: what the bench scores. */
+  suspect?: { instance: string; resource: string };
+  /** Ranked, strongest first (≤ 5). */
+  moved: MovedFeature[];
+  elsewhere: Array<{ instance: string; feature: string; correlation: number }>;
+  relatedAlerts: Array<{ id: string; name: string; instance?: string; startsAt: number }>;
+  changes: InvestigationChange[];
+  history: InvestigationRequest["history"];
+  checks: Array<{ label: string; url?: string; query?: string }>;
+  /** True when nothing stood out: the first look says "nothing unusual found". */
+  nothingUnusual: boolean;
+  /** Parts that failed (Prometheus down, no baseline…), said in the headline. */
+  failures: string[];
+}
+
+export interface Investigator {
+  investigate(req: InvestigationRequest, signal?: AbortSignal): Promise<Investigation>;
+}
