@@ -41,6 +41,7 @@ const PLANNING_KINDS = new Set<string>([
   "compare_fleet",
   "compare_change",
   "metric_compare",
+  "investigate",
 ]);
 
 /** Why an engine without an anomaly store cannot answer anomaly questions. */
@@ -61,6 +62,11 @@ export interface BuiltinEngineOptions {
   grafanaUrl?: string;
   /** Clock in epoch ms; injectable so tests can ask "now" of fixed fixture data. */
   now?: () => number;
+  /**
+   * The first look at a host ("why is web-2 slow?"): what moved, where else, what changed. Without it,
+   * such questions get the host's health and say that the first look is not available here.
+   */
+  investigate?: (request: { environment: string; host: Host }, signal: AbortSignal) => Promise<Reply>;
   /** Where the anomaly detector's results are; without it, anomaly questions say no scan has run. */
   anomalies?: AnomalyStore;
   /** Prices and rules of rightsizing answers; without it, default prices labelled as an estimate. */
@@ -280,6 +286,18 @@ export class BuiltinEngine {
         return this.opts.anomalies
           ? answerAnomalies(ctx, this.opts.anomalies)
           : answerAnomaliesNotYet(undefined, NO_STORE);
+      case "investigate": {
+        if (ctx.host && this.opts.investigate)
+          return this.opts.investigate({ environment: envName, host: ctx.host }, signal);
+        const health = await answerHealth(ctx);
+        return {
+          ...health,
+          context: [
+            ...health.context,
+            "A first look (what moved, where else, what changed) is not available here.",
+          ],
+        };
+      }
       case "rightsizing":
         return answerRightsizing(ctx, intent, this.opts.costs ?? { prices: DEFAULT_PRICES });
       case "compare_hosts": {

@@ -34,6 +34,8 @@ export type Intent =
   | { kind: "forecast"; resource: Resource; horizonSeconds?: number }
   /** "capacity report", "what fills up within 30 days": every mount/host at risk within the window. */
   | { kind: "capacity"; withinSeconds: number }
+  /** "why is web-2 slow?", "investigate db-1", "root cause on web-1": a first look at one host. */
+  | { kind: "investigate" }
   /** "where can we save?", "rightsizing for prod", "idle hosts". */
   | { kind: "rightsizing"; view: "savings" | "rightsizing" | "idle" }
   | { kind: "top_hosts"; resource: Resource; n: number; range?: TimeRange }

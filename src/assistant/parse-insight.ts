@@ -202,6 +202,19 @@ export function asksAgainstFleet(text: string): boolean {
   );
 }
 
+/**
+ * "why is web-2 slow?", "investigate db-1", "look into web-1", "root cause on web-2", "what happened
+ * on db-1": a request to find out what is behind a host's state, not for one number.
+ */
+export function asksInvestigation(text: string): boolean {
+  return (
+    /^ (why|how come|whys) /.test(text) ||
+    / (investigate|investigation|troubleshoot|diagnose|diagnosis|root cause|rca|first look) /.test(text) ||
+    / (look|dig|drill) (into|at what) /.test(text) ||
+    / what (happened|went wrong|broke|is causing|causes|caused|s causing) /.test(text)
+  );
+}
+
 /** Words that say "slow" without naming a signal: read as CPU, the signal "slow" most often means. */
 export function saysSlow(text: string): boolean {
   return / (slow|slower|slowest|sluggish|laggy|lagging|faster|quicker) /.test(text);

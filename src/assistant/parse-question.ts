@@ -29,6 +29,7 @@ import {
   asksAgainstFleet,
   asksCapacityReport,
   asksForecast,
+  asksInvestigation,
   DEFAULT_CAPACITY_WINDOW_SECONDS,
   NUMBER_WORDS,
   parseChangeMoment,
@@ -780,6 +781,16 @@ function classifyPlanning(
   resource: Resource | undefined,
 ): Intent | undefined {
   const text = t.text;
+  // A host and a "why": a first look at that host, whatever signal the question names.
+  // Not when it compares: with the others, with another named host, or before and after a moment.
+  if (
+    hasHost &&
+    asksInvestigation(text) &&
+    !asksAgainstFleet(text) &&
+    !parseChangeMoment(text, now) &&
+    namedHosts(t, ctx).length < 2
+  )
+    return { kind: "investigate" };
   const view = rightsizingView(text);
   if (view) return { kind: "rightsizing", view };
   // "capcity" is the word with a slip; "capacitor" is another word: one edit at most here.
