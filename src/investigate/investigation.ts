@@ -80,3 +80,38 @@ export interface Investigation {
 export interface Investigator {
   investigate(req: InvestigationRequest, signal?: AbortSignal): Promise<Investigation>;
 }
+
+/**
+ * The resource a feature speaks of: what `suspect.resource` names when the feature moved most.
+ * iowait, disk throughput and blocked processes are the disk's; load and context switches the CPU's.
+ */
+export const FEATURE_RESOURCE: Readonly<Record<string, string>> = {
+  cpu_user: "cpu",
+  cpu_system: "cpu",
+  cpu_iowait: "disk",
+  cpu_steal: "cpu",
+  load1_per_core: "cpu",
+  load5_per_core: "cpu",
+  memory_used: "memory",
+  swap_used: "memory",
+  filesystem_used_max: "filesystem",
+  disk_read: "disk",
+  disk_write: "disk",
+  disk_io_time: "disk",
+  net_rx: "network",
+  net_tx: "network",
+  net_errors: "network",
+  tcp_established: "network",
+  context_switches: "cpu",
+  procs_blocked: "disk",
+};
+
+/** The resource `suspect.resource` names when a change on the host comes first. */
+export const CHANGE_RESOURCE: Readonly<Record<ChangeKind, string>> = {
+  reboot: "restart",
+  process_restart: "restart",
+  container_restart: "restart",
+  version: "deploy",
+  target_down: "availability",
+  config_reload: "config",
+};
