@@ -67,6 +67,8 @@ export interface Investigation {
   /** Ranked, strongest first (≤ 5). */
   moved: MovedFeature[];
   elsewhere: Array<{ instance: string; feature: string; correlation: number }>;
+  /** Hosts that moved with the suspect, when more than `elsewhere` lists. */
+  elsewhereTotal?: number;
   relatedAlerts: Array<{ id: string; name: string; instance?: string; startsAt: number }>;
   changes: InvestigationChange[];
   history: InvestigationRequest["history"];
@@ -75,6 +77,14 @@ export interface Investigation {
   nothingUnusual: boolean;
   /** Parts that failed (Prometheus down, no baseline…), said in the headline. */
   failures: string[];
+  /** The last hour of the 2–3 strongest moved features on the suspect host, for a small chart. */
+  series?: Array<{
+    feature: string;
+    label: string;
+    unit: string;
+    usual: number;
+    points: Array<[number, number | null]>;
+  }>;
 }
 
 export interface Investigator {
