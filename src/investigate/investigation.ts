@@ -55,6 +55,10 @@ export interface InvestigationChange {
   instance: string;
   at?: number;
   detail: string;
+  /** Restarts counted in the window (process and container restarts). */
+  count?: number;
+  /** Still the case at the end of the window (a target still down). */
+  ongoing?: boolean;
 }
 
 export interface Investigation {
