@@ -12,6 +12,7 @@ import { cliBench } from "./cli-bench.js";
 import { compareBench } from "./compare/compare-bench.js";
 import { fleetFalseAlarmsBench } from "./fleet-false-alarms.js";
 import { forecastBench } from "./forecast/forecast-bench.js";
+import { incidentsBench } from "./incidents/incidents-bench.js";
 import { isolationForestBench } from "./isolation-forest-bench.js";
 import { llmBench } from "./llm-bench.js";
 import { nabBench } from "./nab/nab-bench.js";
@@ -38,6 +39,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   teams: teamsBench,
   llm: llmBench,
   cli: cliBench,
+  incidents: incidentsBench,
 };
 
 async function main(): Promise<void> {
