@@ -118,16 +118,16 @@ export function investigationReply(inv: Investigation): Reply {
     lines.push("What changed in the last 6 h:");
     for (const c of inv.changes.slice(0, 6)) lines.push(`• ${changeText(c)}`);
     if (inv.changes.length > 6) lines.push(`• and ${inv.changes.length - 6} more`);
-  } else if (!inv.failures.some((f) => f.startsWith("what changed") || !f.includes(": "))) {
+  } else if (!inv.failedParts?.includes("changes")) {
     lines.push(
       "What changed in the last 6 h: no reboot, restart, new version, target down or config reload.",
     );
   }
-  const history = inv.history ?? [];
-  if (history.length > 0) {
+  const history = inv.history;
+  if (history && history.length > 0) {
     lines.push(`Last time${history.length > 1 ? `s (${history.length})` : ""}:`);
     for (const h of history.slice(0, 3)) lines.push(historyLine(h, inv.at));
-  } else {
+  } else if (history) {
     lines.push("First time this alert fires here (no earlier group on record).");
   }
   const links: ReplyLink[] = inv.checks.flatMap((c) =>

@@ -81,6 +81,8 @@ export interface Investigation {
   nothingUnusual: boolean;
   /** Parts that failed (Prometheus down, no baseline…), said in the headline. */
   failures: string[];
+  /** Which parts the failures left out: what the reply must not call quiet. */
+  failedParts?: Array<"moved" | "usual" | "changes">;
   /** The last hour of the 2–3 strongest moved features on the suspect host, for a small chart. */
   series?: Array<{
     feature: string;

@@ -98,7 +98,7 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
         elsewhere: [],
         relatedAlerts: relatedAlerts(req),
         changes: [],
-        history: req.history ?? [],
+        history: req.history,
         checks: [],
         nothingUnusual: false,
         failures: [],
@@ -115,7 +115,9 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
       const recentStart = end - RECENT_SECONDS;
       const historyEnd = Math.floor(recentStart / BASELINE_STEP) * BASELINE_STEP;
 
-      const fail = (part: string) => (e: unknown) => {
+      const failed = new Set<"moved" | "usual" | "changes">();
+      const fail = (part: string, key: "moved" | "usual" | "changes") => (e: unknown) => {
+        failed.add(key);
         inv.failures.push(`${part}: ${describeError(e, deadline.aborted, deadlineMs)}`);
         return undefined;
       };
@@ -124,13 +126,13 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
           client,
           { start: recentStart, end, step: RECENT_STEP },
           { rateWindowSeconds: RECENT_RATE, signal: sig },
-        ).catch(fail("what moved")),
+        ).catch(fail("what moved", "moved")),
         fetchFeatures(
           client,
           { start: historyEnd - baselineDays * 86400, end: historyEnd, step: BASELINE_STEP },
           { rateWindowSeconds: BASELINE_STEP, signal: sig },
-        ).catch(fail("usual levels")),
-        readChanges(client, end, sig, (part, e) => fail(part)(e)),
+        ).catch(fail("usual levels", "usual")),
+        readChanges(client, end, sig, (part, e) => fail(`what changed (${part})`, "changes")(e)),
       ]);
       // The same error for every part (Prometheus down) is said once.
       inv.failures = dedupeFailures(inv.failures);
@@ -155,6 +157,8 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
           }
         }
         const stale = recent && history ? staleSince(recent, history, focus) : undefined;
+        if (recent && history && !view && stale === undefined)
+          inv.failures.push(`no host metrics for ${hostOfInstance(focus)} (node_exporter)`);
         if (
           stale !== undefined &&
           !inv.changes.some((c) => c.kind === "target_down" && sameHost(c.instance, focus))
@@ -167,6 +171,7 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
             detail: "node metrics stopped arriving",
           });
       }
+      if (failed.size > 0) inv.failedParts = [...failed];
       inv.suspect = suspectOf(inv, focus);
       inv.checks = checksOf(inv, client, focus, options.grafanaUrl, end);
       const focusChanges = inv.changes.filter((c) => !focus || sameHost(c.instance, focus));

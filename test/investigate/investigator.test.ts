@@ -137,5 +137,8 @@ describe("investigator", () => {
     const text = plainText(reply.text);
     expect(text).toContain("HighLoad on web-3");
     expect(text).toContain("lasted 23 min; acknowledged by ana");
+    // Never falsely calm: what could not be read is not called quiet.
+    expect(text).not.toContain("no reboot");
+    expect(text).not.toContain("Nothing moved");
   }, 60_000);
 });
