@@ -14,6 +14,7 @@ import type { ToolContext } from "../assistant/llm/tools.js";
 import type { ChartPool } from "../charts/chart-pool.js";
 import { type Config, ConfigError } from "../config/config.js";
 import { PriceFileError, parsePriceFile } from "../insights/prices.js";
+import type { Investigator } from "../investigate/investigation.js";
 import type { Environments } from "../metrics/environments.js";
 import type { Logger } from "../observability/logger.js";
 
@@ -50,6 +51,7 @@ export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
   // Loads nothing until a chart is drawn; unused when the caller brings its own renderer.
   const charts = lazyChartPool(config.charts);
   const costs = config.costs ? costSettings(config.costs, config.planningDeadlineMs) : undefined;
+  const renderChart = deps.renderChart ?? charts.render;
   const engine = new BuiltinEngine({
     environments: deps.environments,
     renderChart: deps.renderChart ?? charts.render,
@@ -59,9 +61,9 @@ export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
     now: deps.now,
     ...(deps.anomalies ? { anomalies: deps.anomalies } : {}),
     ...(costs ? { costs } : {}),
+    investigate: firstLook(deps, renderChart),
   });
   const close = () => charts.close();
-  const renderChart = deps.renderChart ?? charts.render;
   if (!config.llm.providers.some((p) => p !== "builtin"))
     return { engine, assistant: engine, close, renderChart, ...(costs ? { costs } : {}) };
   // The LLM chain (and the vendor SDKs under it) loads on first use: `cloudops ask` starts fast.
@@ -120,6 +122,36 @@ function lazyChartPool(settings: Config["charts"]): LazyChartPool {
  * (the configuration sits below insights/): a bad one stops the start with one line naming
  * COST_PRICE_FILE and the line or entry at fault.
  */
+/**
+ * "why is web-2 slow?": the same first look an alert gets, on the host the question names (its
+ * node_exporter instance when it has several). Loaded on first use: `cloudops ask` starts fast.
+ */
+function firstLook(deps: QuestionFlowDeps, renderChart: ChartRenderer): BuiltinEngineOptions["investigate"] {
+  let investigator: Promise<Investigator> | undefined;
+  return async ({ environment, host }, signal) => {
+    investigator ??= import("../investigate/investigator.js").then(({ createInvestigator }) =>
+      createInvestigator({
+        environments: deps.environments,
+        deadlineMs: deps.config.planningDeadlineMs,
+        ...(deps.now ? { now: deps.now } : {}),
+        ...(deps.config.grafanaUrl ? { grafanaUrl: deps.config.grafanaUrl } : {}),
+      }),
+    );
+    const [{ investigationChart, investigationReply }, run] = await Promise.all([
+      import("../investigate/investigation-reply.js"),
+      investigator,
+    ]);
+    const instance = host.instances.find((i) => i.endsWith(":9100")) ?? host.instances[0] ?? host.name;
+    const inv = await run.investigate(
+      { environment, instance, alertName: "question", startsAt: deps.now?.() ?? Date.now() },
+      signal,
+    );
+    const reply = investigationReply(inv);
+    const chart = await investigationChart(inv, renderChart, signal);
+    return chart ? { ...reply, chart } : reply;
+  };
+}
+
 function costSettings(costs: Config["costs"], planningDeadlineMs: number): CostSettings {
   let perHost: Map<string, number> | undefined;
   if (costs.priceFileText !== undefined) {

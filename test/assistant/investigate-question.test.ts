@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { BuiltinEngine, type BuiltinEngineOptions } from "../../src/assistant/engine.js";
 import { renderLineChart } from "../../src/charts/line-chart.js";
 import { loadConfig, prometheusSettings } from "../../src/config/config.js";
+import { createQuestionFlow } from "../../src/flows/question-flow.js";
 import { Environments } from "../../src/metrics/environments.js";
 import { makeReply } from "../../src/reply/reply.js";
 
@@ -47,5 +48,32 @@ describe("why questions about a host", () => {
     expect(a.intent).toBe("investigate");
     expect(a.reply.title).toContain("db-1");
     expect(a.reply.context.join("\n")).toMatch(/first look .* is not available here/i);
+  });
+
+  it("are answered by the bot's own first look, from the data", async () => {
+    const end = Date.parse(inject("fixtureEnd"));
+    const config = loadConfig({ PROMETHEUS_URL: inject("prometheusUrl") });
+    const flow = createQuestionFlow({
+      config,
+      environments: new Environments(prometheusSettings(config)),
+      logger: async () => {
+        throw new Error("no logger needed");
+      },
+      renderChart: renderLineChart,
+      now: () => end,
+    });
+    try {
+      const a = await flow.engine.answer({
+        platform: "api",
+        user: "t",
+        channel: "t",
+        text: "why is web-2 slow?",
+      });
+      expect(a.intent).toBe("investigate");
+      expect(a.reply.title).toMatch(/^🔎 First look/);
+      expect(a.reply.title).toContain("web-2");
+    } finally {
+      await flow.close();
+    }
   });
 });
