@@ -18,7 +18,7 @@ import { actorsWarning } from "./chat/access.js";
 import { ConsoleChatPlatform } from "./chat/console/console-platform.js";
 import { type Config, prometheusSettings } from "./config/config.js";
 import { createActionFlow } from "./flows/action-flow.js";
-import { createAlertFlow } from "./flows/alert-flow.js";
+import { type AlertFlow, createAlertFlow } from "./flows/alert-flow.js";
 import { createChatFlow } from "./flows/chat-flow.js";
 import { createQuestionFlow } from "./flows/question-flow.js";
 import { startScanFlow } from "./flows/scan-flow.js";
@@ -32,9 +32,18 @@ import { capacityProvider, savingsProvider } from "./insights/digest-sections.js
 import { DigestStore } from "./insights/digest-store.js";
 import { DEFAULT_PRICES } from "./insights/prices.js";
 import { Reports } from "./insights/report.js";
-import { AlertHistoryReader } from "./insights/report-alerts.js";
+import { ALERT_RETENTION_MS, AlertHistoryReader } from "./insights/report-alerts.js";
+import type { Investigation, InvestigationRequest, Investigator } from "./investigate/investigation.js";
+import { investigationChart, investigationReply } from "./investigate/investigation-reply.js";
+import { InvestigationStore } from "./investigate/investigation-store.js";
+import { createInvestigator } from "./investigate/investigator.js";
 import type { AnomalyWorkers } from "./jobs/anomaly-jobs.js";
 import { type DigestJobs, type DigestJobsOptions, startDigestJobs } from "./jobs/digest-jobs.js";
+import {
+  type InvestigationJobs,
+  InvestigationRunner,
+  startInvestigationJobs,
+} from "./jobs/investigation-jobs.js";
 import { type PredictiveJobs, startPredictiveJobs } from "./jobs/predictive-jobs.js";
 import { type RuleJobs, startRuleJobs } from "./jobs/rule-jobs.js";
 import { Environments } from "./metrics/environments.js";
@@ -59,6 +68,8 @@ export interface AppOptions {
   redisPrefix?: string;
   /** Tests only: when digests fire instead of their cron pattern (a few seconds' `every`). */
   digestRepeat?: DigestJobsOptions["repeatFor"];
+  /** Replaces the first look's investigator (tests). */
+  investigator?: Investigator;
 }
 
 export function createApp(config: Config, logger: Logger, options: AppOptions = {}): App {
@@ -121,6 +132,30 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     now: now ?? Date.now,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
   });
+  // The first look at an alert: a job when its message is posted, `investigate ID` and its button.
+  const investigationStore = new InvestigationStore(redis, `${prefix}:alerts`);
+  const investigations = new InvestigationRunner({
+    investigator:
+      options.investigator ??
+      createInvestigator({
+        environments,
+        ...(now ? { now } : {}),
+        ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
+      }),
+    alerts: alerts.store,
+    store: investigationStore,
+    notifiers: () => chat.notifiers,
+    present: async (inv: Investigation, signal?: AbortSignal) => {
+      const chart = await investigationChart(inv, questions.renderChart, signal);
+      return { ...investigationReply(inv), ...(chart ? { chart } : {}) };
+    },
+    openAlerts: () => alerts.service.list(),
+    history: (req) => earlierTimes(reportHistory, req),
+    defaultEnvironment: () => environments.defaultName,
+    metrics,
+    logger,
+    ...(now ? { now } : {}),
+  });
   const dispatcher = createActionFlow({
     config,
     assistant: questions.assistant,
@@ -131,6 +166,9 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     rules: alerts.rules,
     digests,
     reports,
+    investigations: {
+      investigate: async (id, signal) => (await investigations.run(id, "asked", signal))?.reply,
+    },
     ...(now ? { now } : {}),
   });
 
@@ -145,6 +183,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     logger,
     pingRedis: () => pingRedis(redis, config.redisUrl),
     version: VERSION,
+    alertGroup: (id) => alertGroupJson(alerts.store, investigationStore, id),
   });
   const chat = createChatFlow({
     config,
@@ -177,6 +216,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   let workers: AnomalyWorkers | undefined;
   let ruleJobs: Promise<RuleJobs | undefined> | undefined;
   let predictiveJobs: Promise<PredictiveJobs | undefined> | undefined;
+  let investigationJobs: Promise<InvestigationJobs | undefined> | undefined;
   return {
     engine: questions.engine,
     environments,
@@ -186,6 +226,21 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       const bind = recordBind(http, config.auth, host);
       if (bind.warning) logger.warn({ host, auth: "none" }, bind.warning);
       await chat.start();
+      // Before delivery starts: a group posted from now on gets its first look.
+      investigationJobs = startInvestigationJobs(investigations, logger, {
+        connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+        prefix: `${prefix}:bull`,
+      }).catch((e: unknown) => {
+        logger.error({ err: String(e) }, "investigation jobs could not start; alerts get no first look");
+        return undefined;
+      });
+      alerts.onMessage((state, ref, first) => {
+        void investigationJobs
+          ?.then((jobs) => jobs?.messagePosted(state, ref, first))
+          .catch((e: unknown) =>
+            logger.warn({ group: state.group.id, err: String(e) }, "first look not queued"),
+          );
+      });
       await alerts.startDelivery(chat.notifiers, questions.engine, questions.renderChart);
       // Not awaited: the bot answers questions while Redis is still coming up.
       ruleJobs = startRuleJobs(alerts.rules, logger, {
@@ -238,6 +293,11 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         new Promise((r) => setTimeout(r, 5000).unref()),
       ]);
       await alerts.stop();
+      // Before chat stops: a first look being posted finishes (bounded, as the digests above).
+      await Promise.race([
+        investigationJobs?.then((j) => j?.close()),
+        new Promise((r) => setTimeout(r, 5000).unref()),
+      ]);
       await chat.stop();
       // The chart worker threads: a chart still waiting fails, and no thread outlives the app.
       await questions.close();
@@ -265,6 +325,68 @@ function connectRedis(url: string, logger: Logger): Redis {
   redis.on("error", (err: Error) => logger.debug({ err: err.message }, "redis connection error"));
   redis.connect().catch((err: unknown) => logger.warn({ err: String(err) }, "redis not reachable yet"));
   return redis;
+}
+
+/**
+ * Earlier times the same alert fired on the same host (or job), newest first, from the alerts the
+ * store still holds (a week of resolved ones): when each started and ended and who acknowledged it.
+ */
+async function earlierTimes(
+  reader: AlertHistoryReader,
+  req: InvestigationRequest,
+): Promise<NonNullable<InvestigationRequest["history"]>> {
+  const target = req.instance ?? req.job;
+  if (!target) return [];
+  const { rows } = await reader.history(req.startsAt - ALERT_RETENTION_MS, req.startsAt, {
+    now: req.startsAt,
+  });
+  return rows
+    .filter(
+      (r) => r.alertname === req.alertName && r.target === target && Date.parse(r.startsAt) < req.startsAt,
+    )
+    .reverse()
+    .slice(0, 10)
+    .map((r) => ({
+      id: r.fingerprint,
+      startsAt: Date.parse(r.startsAt),
+      ...(r.endsAt ? { endsAt: Date.parse(r.endsAt) } : {}),
+      ...(r.acknowledgedBy ? { ackBy: r.acknowledgedBy } : {}),
+    }));
+}
+
+/** GET /api/v1/alerts/{id}: the group, its alerts and its first look (api-schemas AlertGroupResponse). */
+async function alertGroupJson(
+  store: AlertFlow["store"],
+  investigations: InvestigationStore,
+  id: string,
+): Promise<object | undefined> {
+  const state = await store.groupState(id);
+  if (!state || state.group.kind === "summary") return undefined;
+  const { group } = state;
+  const firing = state.alerts.filter((a) => a.status === "firing");
+  const first = (firing.length > 0 ? firing : state.alerts)[0];
+  const environment = group.labels.environment || first?.labels.environment;
+  const stored = await investigations.get(id);
+  return {
+    id: group.id,
+    name: group.labels.alertname || first?.labels.alertname || "alert",
+    status: firing.length > 0 ? "firing" : "resolved",
+    ...(environment ? { environment } : {}),
+    createdAt: group.createdAt,
+    ...(group.resolvedAt !== undefined ? { resolvedAt: group.resolvedAt } : {}),
+    ...(group.ack ? { ack: { by: group.ack.by.name, at: group.ack.at } } : {}),
+    ...(group.silence ? { silencedUntil: group.silence.until } : {}),
+    alerts: state.alerts.map((a) => ({
+      fingerprint: a.fingerprint,
+      status: a.status,
+      labels: a.labels,
+      annotations: a.annotations,
+      startsAt: a.startsAt,
+      ...(a.endsAt !== undefined ? { endsAt: a.endsAt } : {}),
+      source: a.source,
+    })),
+    ...(stored ? { investigation: stored.investigation } : {}),
+  };
 }
 
 async function pingRedis(redis: Redis, url: string): Promise<void> {

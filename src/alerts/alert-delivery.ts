@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../observability/logger.js";
-import type { ReplyChart, RichText } from "../reply/reply.js";
+import type { Reply, ReplyChart, RichText } from "../reply/reply.js";
 import type { AlertStore, GroupState, MessageRef } from "./alert-store.js";
 import { eventLine } from "./group-message.js";
 import type { TargetPlatform } from "./routing.js";
@@ -32,6 +32,10 @@ export interface AlertNotifier {
   isTransient?(e: unknown): boolean;
   /** Whether `e` means the post certainly did not happen (so no search is needed before retrying). */
   certainlyNotPosted?(e: unknown): boolean;
+  /** Posts a reply in the message's thread (the first look); returns its id (Slack ts, Teams activity id). */
+  reply?(ref: MessageRef, reply: Reply): Promise<string>;
+  /** Replaces a reply that {@link AlertNotifier.reply} posted. */
+  editReply?(ref: MessageRef, id: string, reply: Reply): Promise<void>;
 }
 
 export interface AlertDeliveryOptions {
@@ -46,6 +50,8 @@ export interface AlertDeliveryOptions {
   chartFor?: (state: GroupState) => Promise<ReplyChart | undefined>;
   /** Told of each group delivered or failed (metrics). */
   onDelivery?: (platform: string, outcome: "ok" | "failed") => void;
+  /** Told when a group's message was posted (`first`) or brought up to date (the first look starts here). */
+  onMessage?: (state: GroupState, ref: MessageRef, first: boolean) => void;
   /** Work done at every pass, such as ending expired silences. */
   housekeeping?: () => Promise<void>;
   now?: () => number;
@@ -270,6 +276,7 @@ export class AlertDelivery {
       // The first message shows everything so far: earlier events need no thread lines.
       await this.store.eventsPosted(id, state.events.length);
       await this.attachChart(notifier, state, message);
+      this.opts.onMessage?.(state, message, true);
       return state.rev;
     }
     const updated = await notifier.update(state, message);
@@ -278,6 +285,7 @@ export class AlertDelivery {
       await notifier.thread(updated, state.events.map(eventLine));
       await this.store.eventsPosted(id, state.events.length);
     }
+    this.opts.onMessage?.(state, updated, false);
     return state.rev;
   }
 

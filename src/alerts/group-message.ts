@@ -227,6 +227,8 @@ export function groupReply(state: GroupState, opts: GroupMessageOptions = {}): R
       actions.push({ label: "Resolve", action: { kind: "alert.resolve", id }, style: "danger" });
   }
   actions.push({ label: "Show details", action: { kind: "alert.details", id } });
+  // The first look again, now (it is posted in the thread when the group is new).
+  if (!resolved) actions.push({ label: "Investigate", action: { kind: "alert.investigate", id } });
 
   const sources = [...new Set(alerts.map((a) => SOURCE_NAME[a.source]))].join(" and ");
   return makeReply({

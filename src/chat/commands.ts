@@ -1,7 +1,7 @@
 /**
  * Typed commands, whatever the platform: `alerts`, `ack ID`, `silence ID 2h`, `unsilence ID`,
- * `resolve ID`, `details ID`, `audit`, `help`, the chat rules (`alert when …`, `rules`, `rule pause|
- * resume|delete ID`), the channel's digest (`digest daily 09:00`, `digest off`, …); anything else
+ * `resolve ID`, `details ID`, `investigate ID`, `audit`, `help`, the chat rules (`alert when …`,
+ * `rules`, `rule pause|resume|delete ID`), the channel's digest (`digest daily 09:00`, `digest off`, …); anything else
  * is a question. Text goes in, a typed {@link Action} comes out.
  */
 import { MAX_QUESTION_CHARS } from "../assistant/parse-question.js";
@@ -33,6 +33,8 @@ export function parseCommand(raw: string): Action {
   if (resolve) return { kind: "alert.resolve", id: id(resolve) };
   const details = match(`details ${ID}`);
   if (details) return { kind: "alert.details", id: id(details) };
+  const investigate = match(`investigate ${ID}`);
+  if (investigate) return { kind: "alert.investigate", id: id(investigate) };
   const which = /^(ack|acknowledge|silence|unsilence|resolve|details)\b/i.exec(t);
   if (which) return { kind: "alert.which", verb: (which[1] as string).toLowerCase() };
   const digest = parseDigestCommand(t);

@@ -44,6 +44,14 @@ export interface DispatcherDeps {
   reports?: ReportCommands;
   /** Clock for the App Home's "Updated" line, epoch ms. */
   now?: () => number;
+  /** `investigate ID` and the alert's Investigate button: the first look, run now. */
+  investigations?: InvestigationCommands;
+}
+
+/** What the dispatcher needs for `investigate ID` (jobs/investigation-jobs.ts's runner serves it). */
+export interface InvestigationCommands {
+  /** The first look at the alert group as a reply; undefined when there is no such group. */
+  investigate(id: string, signal?: AbortSignal): Promise<Reply | undefined>;
 }
 
 /** What the dispatcher needs for `report [period]` (insights/report.ts's Reports implements it). */
@@ -70,7 +78,7 @@ export interface Outcome {
 }
 
 const COMMANDS =
-  "Alerts: alerts · ack ID · silence ID 2h · unsilence ID · resolve ID · details ID · audit · alert when disk > 90% for 10m · alert when disk will be full within 3d · rules";
+  "Alerts: alerts · ack ID · silence ID 2h · unsilence ID · resolve ID · details ID · investigate ID · audit · alert when disk > 90% for 10m · alert when disk will be full within 3d · rules";
 const DIGEST_COMMANDS =
   "Digests: digest daily 09:00 · digest weekly mon 09:00 Europe/Paris · digest · digest now · digest off";
 const REPORT_COMMANDS = "Reports: report (last 7 days) · report november · report 2026-11 · report 30d";
@@ -155,6 +163,25 @@ export class ActionDispatcher {
         return details
           ? this.outcome(details, actorOnly)
           : this.outcome(noSuchAlert(action.id), { audience: "actor", ok: false });
+      }
+      case "alert.investigate": {
+        if (!this.deps.investigations)
+          return this.outcome(
+            makeReply({
+              title: "Investigations are off",
+              text: "This bot does not investigate alerts.",
+              tone: "error",
+            }),
+            { audience: "actor", ok: false },
+          );
+        const reply = await this.deps.investigations.investigate(action.id, request.signal);
+        if (!reply) return this.outcome(noSuchAlert(action.id), { audience: "actor", ok: false });
+        // A typed command answers where it was asked; a pressed button answers the person (the
+        // alert's thread has its first look, which this run brings up to date).
+        return this.outcome(reply, {
+          audience: request.via === "button" ? "actor" : "conversation",
+          ok: true,
+        });
       }
       case "too-long":
         return this.outcome(

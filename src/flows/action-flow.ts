@@ -7,7 +7,7 @@ import type { RuleCommands } from "../alerts/chat-rules.js";
 import type { Assistant } from "../assistant/assistant.js";
 import type { BuiltinEngine } from "../assistant/engine.js";
 import type { AccessLists } from "../chat/access.js";
-import { ActionDispatcher, type ReportCommands } from "../chat/dispatcher.js";
+import { ActionDispatcher, type InvestigationCommands, type ReportCommands } from "../chat/dispatcher.js";
 import type { Config } from "../config/config.js";
 import type { DigestCommands } from "../insights/digest-commands.js";
 import type { BotMetrics } from "../observability/bot-metrics.js";
@@ -31,6 +31,7 @@ export function createActionFlow(deps: {
   rules: RuleCommands;
   digests?: DigestCommands;
   reports?: ReportCommands;
+  investigations?: InvestigationCommands;
   now?: () => number;
 }): ActionDispatcher {
   return new ActionDispatcher({
@@ -42,6 +43,7 @@ export function createActionFlow(deps: {
     rules: deps.rules,
     ...(deps.digests ? { digests: deps.digests } : {}),
     ...(deps.reports ? { reports: deps.reports } : {}),
+    ...(deps.investigations ? { investigations: deps.investigations } : {}),
     access: accessLists(deps.config),
     ...(deps.now ? { now: deps.now } : {}),
   });

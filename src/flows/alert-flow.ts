@@ -6,7 +6,7 @@
 import type { Redis } from "ioredis";
 import { Gauge } from "prom-client";
 import { alertChart, type ChartSource, type DrawChart } from "../alerts/alert-chart.js";
-import { AlertDelivery, type AlertNotifier } from "../alerts/alert-delivery.js";
+import { AlertDelivery, type AlertDeliveryOptions, type AlertNotifier } from "../alerts/alert-delivery.js";
 import {
   type AlertPipeline,
   alertMessageOptions,
@@ -36,6 +36,8 @@ export interface AlertFlow extends AlertPipeline {
     draw?: DrawChart,
   ): Promise<void>;
   stop(): Promise<void>;
+  /** Told when a group's message is posted or updated (the first look starts from it); set before delivery starts. */
+  onMessage(handler: NonNullable<AlertDeliveryOptions["onMessage"]>): void;
 }
 
 export function createAlertFlow(deps: {
@@ -50,6 +52,7 @@ export function createAlertFlow(deps: {
   const { config, redis, prefix, logger, metrics, now } = deps;
   const messageOptions = alertMessageOptions(config, now);
   let delivery: AlertDelivery | undefined;
+  let onMessage: AlertDeliveryOptions["onMessage"];
   // Alerts are stored whatever is configured; they are posted once a route or default channel says where.
   const pipeline = createAlertPipeline({
     config,
@@ -98,6 +101,7 @@ export function createAlertFlow(deps: {
         onDelivery: (platform, outcome) => metrics.alertDeliveries.inc({ platform, outcome }),
         chartFor: alertChart(charts, draw ? { source: predictive, draw } : undefined),
         housekeeping: () => service.housekeeping(config.alerts.repeatIntervalMs),
+        onMessage: (state, ref, first) => onMessage?.(state, ref, first),
         ...(now ? { now } : {}),
       });
       delivery.start();
@@ -110,6 +114,9 @@ export function createAlertFlow(deps: {
     async stop() {
       await delivery?.stop();
       kicks.disconnect();
+    },
+    onMessage(handler) {
+      onMessage = handler;
     },
   };
 }

@@ -9,6 +9,7 @@ import { AlertmanagerWebhook } from "../alerts/alert.js";
 import { ALERTMANAGER_PATH } from "../alerts/alertmanager-route.js";
 import { PART_NAMES } from "../anomaly/host-ensemble.js";
 import { MAX_QUESTION_CHARS } from "../assistant/parse-question.js";
+import { investigationObject } from "../investigate/investigation-store.js";
 import { registerReportPaths } from "./report-schemas.js";
 
 extendZodWithOpenApi(z);
@@ -180,6 +181,36 @@ export const AlertmanagerAccepted = z.object({
   unchanged: z.number().int(),
 });
 
+/** One alert group with its alerts and its first look (GET /api/v1/alerts/{id}). */
+export const AlertGroupResponse = z
+  .object({
+    id: z.string().describe("The group's id, as shown on its message"),
+    name: z.string(),
+    status: z.enum(["firing", "resolved"]),
+    environment: z.string().optional(),
+    createdAt: z.number().describe("Epoch ms the group opened"),
+    resolvedAt: z.number().optional(),
+    ack: z.object({ by: z.string(), at: z.number() }).optional(),
+    silencedUntil: z.number().optional(),
+    alerts: z.array(
+      z.object({
+        fingerprint: z.string(),
+        status: z.enum(["firing", "resolved"]),
+        labels: z.record(z.string(), z.string()),
+        annotations: z.record(z.string(), z.string()),
+        startsAt: z.number(),
+        endsAt: z.number().optional(),
+        source: z.string(),
+      }),
+    ),
+    investigation: investigationObject
+      .optional()
+      .describe(
+        "The first look: what moved on the host against its usual level, where else, what changed, earlier times, what to check; absent until it has run",
+      ),
+  })
+  .openapi("AlertGroup");
+
 /** Builds the OpenAPI 3.1 document of every route. */
 export function openApiDocument(version: string): object {
   const registry = new OpenAPIRegistry();
@@ -249,6 +280,21 @@ export function openApiDocument(version: string): object {
       400: json(ErrorResponse, "Not an Alertmanager version 4 webhook"),
       401: json(ErrorResponse, "Missing or wrong bearer token"),
       503: json(ErrorResponse, "Redis unavailable: Alertmanager will retry"),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/v1/alerts/{id}",
+    summary: "One alert group and its first look",
+    description:
+      "The group's alerts, acknowledgement and silence, and the investigation posted in its thread (when it has run).",
+    security: needsToken,
+    request: { params: z.object({ id: z.string().regex(/^[0-9a-f]{8}$/) }) },
+    responses: {
+      200: json(AlertGroupResponse, "The group"),
+      401: unauthorized,
+      404: json(ErrorResponse, "No such alert group (or it expired)"),
+      503: json(ErrorResponse, "Redis unavailable"),
     },
   });
   registry.registerPath({

@@ -32,6 +32,8 @@ export interface ServerDeps {
   /** Resolves when Redis answers PING; rejects with a reason otherwise. */
   pingRedis: () => Promise<void>;
   version: string;
+  /** GET /api/v1/alerts/{id}: the group with its first look (api-schemas AlertGroupResponse); undefined when there is none. */
+  alertGroup?: (id: string) => Promise<object | undefined>;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -102,6 +104,30 @@ export function createHttpApp(deps: ServerDeps): Express {
 
   app.get("/api/v1/environments", (_req, res) => {
     res.json({ environments: deps.environments.names(), default: deps.environments.defaultName });
+  });
+
+  app.get("/api/v1/alerts/:id", async (req, res, next) => {
+    const id = String(req.params.id).toLowerCase();
+    // Not an id: another route (/api/v1/alerts/history) or the API's 404.
+    if (!/^[0-9a-f]{8}$/.test(id)) {
+      next();
+      return;
+    }
+    try {
+      const group = await deps.alertGroup?.(id);
+      if (!group) {
+        sendError(res, 404, "no_such_alert", `No alert ${id}: it never existed or has expired`);
+        return;
+      }
+      res.json(group);
+    } catch (e) {
+      sendError(
+        res,
+        503,
+        "redis_unavailable",
+        `Alerts live in Redis, which did not answer: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
   });
 
   app.get("/api/v1/anomalies", async (req, res) => {

@@ -18,6 +18,9 @@ export interface BotMetrics {
   /** Each LLM provider's attempts: answered, failed (fell through) or skipped (circuit open). */
   llmAttempts: Counter<"provider" | "outcome">;
   llmSeconds: Histogram<"provider" | "outcome">;
+  /** First looks at alerts: how long each took, and how many by outcome (ok, nothing_unusual, failed). */
+  investigationSeconds: Histogram<"outcome">;
+  investigations: Counter<"outcome">;
 }
 
 /** Creates a fresh registry (one per app instance, so tests never share global state). */
@@ -93,6 +96,19 @@ export function createBotMetrics(): BotMetrics {
       name: "cloudops_chat_posts_total",
       help: "Messages sent to chat platforms, by outcome (ok, failed, rate_limited).",
       labelNames: ["platform", "outcome"],
+      registers: [registry],
+    }),
+    investigationSeconds: new Histogram({
+      name: "cloudops_investigation_duration_seconds",
+      help: "Time to gather an alert's first look, by outcome (ok, nothing_unusual, failed).",
+      labelNames: ["outcome"],
+      buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+      registers: [registry],
+    }),
+    investigations: new Counter({
+      name: "cloudops_investigations_total",
+      help: "Alert first looks gathered, by outcome (ok, nothing_unusual, failed).",
+      labelNames: ["outcome"],
       registers: [registry],
     }),
   };

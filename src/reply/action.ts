@@ -31,6 +31,8 @@ const actionSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("alert.unsilence"), id: groupId }),
   z.object({ kind: z.literal("alert.resolve"), id: groupId }),
   z.object({ kind: z.literal("alert.details"), id: groupId }),
+  /** The first look at an alert (what moved, where else, what changed), run now. */
+  z.object({ kind: z.literal("alert.investigate"), id: groupId }),
   z.object({ kind: z.literal("rule.create"), text: z.string().max(2000) }),
   z.object({ kind: z.literal("rules.list") }),
   z.object({

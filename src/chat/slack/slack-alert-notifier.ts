@@ -4,7 +4,7 @@ import { type App, webApi } from "@slack/bolt";
 import type { AlertNotifier } from "../../alerts/alert-delivery.js";
 import type { GroupState, MessageRef } from "../../alerts/alert-store.js";
 import { type GroupMessageOptions, groupReply } from "../../alerts/group-message.js";
-import type { ReplyChart, RichText } from "../../reply/reply.js";
+import type { Reply, ReplyChart, RichText } from "../../reply/reply.js";
 import { type Block, renderLines, renderReply } from "./block-kit.js";
 
 type WebClient = App["client"];
@@ -127,6 +127,29 @@ export class SlackAlertNotifier implements AlertNotifier {
       filename: "alert-chart.png",
       title: chart.title,
       alt_text: chart.alt.slice(0, 1000),
+    });
+  }
+
+  /** The first look, in the thread: one message (a reply too long for one is cut by the renderer's limits). */
+  async reply(ref: MessageRef, reply: Reply): Promise<string> {
+    const [first] = renderReply(reply);
+    const res = await this.client.chat.postMessage({
+      channel: ref.channel,
+      thread_ts: ref.ts,
+      text: first?.text ?? reply.title,
+      ...(first?.blocks ? { blocks: first.blocks } : {}),
+    });
+    if (!res.ts) throw new Error("Slack accepted the reply but returned no ts");
+    return res.ts;
+  }
+
+  async editReply(ref: MessageRef, id: string, reply: Reply): Promise<void> {
+    const [first] = renderReply(reply);
+    await this.client.chat.update({
+      channel: ref.channel,
+      ts: id,
+      text: first?.text ?? reply.title,
+      ...(first?.blocks ? { blocks: first.blocks } : {}),
     });
   }
 

@@ -30,7 +30,9 @@ export const MAX_CARD_CHARS = 26_000;
 
 /** Teams shows about six card-level actions; more are hidden behind an overflow or dropped. */
 const MAX_CARD_ACTIONS = 6;
-const MAX_BODY_ACTIONS = 6;
+const MAX_BODY_ACTIONS = 8;
+/** Actions one ActionSet may hold (the Adaptive Cards host config's maxActions); more go in another set. */
+const MAX_ACTION_SET = 5;
 const MAX_TITLE = 150;
 const MAX_BUTTON_TITLE = 40;
 const MAX_CONTEXT_LINES = 5;
@@ -144,8 +146,9 @@ function buildCard(reply: Reply, opts: CardOptions, budget: Budget): AdaptiveCar
   // Buttons that act (acknowledge, silence, details …) go in the body, so the card's own actions
   // stay free for links and follow-up questions.
   const acting = reply.actions.filter((a) => a.action.kind !== "ask");
-  if (acting.length > 0)
-    body.push({ type: "ActionSet", actions: acting.slice(0, MAX_BODY_ACTIONS).map(executeButton) });
+  const buttons = acting.slice(0, MAX_BODY_ACTIONS).map(executeButton);
+  for (let i = 0; i < buttons.length; i += MAX_ACTION_SET)
+    body.push({ type: "ActionSet", actions: buttons.slice(i, i + MAX_ACTION_SET) });
   for (const block of textBlocks(
     reply.context.flatMap((c) => textLines(c)),
     budget.context,

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import type { AlertNotifier } from "../../alerts/alert-delivery.js";
 import type { GroupState, MessageRef } from "../../alerts/alert-store.js";
 import { type GroupMessageOptions, groupReply } from "../../alerts/group-message.js";
-import type { RichText } from "../../reply/reply.js";
+import type { Reply, RichText } from "../../reply/reply.js";
 import type { PostedMessage } from "../platform.js";
 import { NoConversationReference, PostedWithoutId } from "./proactive-sender.js";
 import type { TeamsChatPlatform } from "./teams-chat-platform.js";
@@ -63,6 +63,22 @@ export class TeamsAlertNotifier implements AlertNotifier {
       // Posted, only without an id (nothing refers to thread lines later): do not post them twice.
       if (!(e instanceof PostedWithoutId)) throw e;
     }
+  }
+
+  /** The first look, as a reply to the alert's card (to the conversation when the card has no id). */
+  async reply(ref: MessageRef, reply: Reply): Promise<string> {
+    const message = await this.teams.send(
+      { channel: ref.channel, ...(ref.ts ? { threadOf: ref.ts } : {}) },
+      reply,
+    );
+    return message.id;
+  }
+
+  async editReply(ref: MessageRef, id: string, reply: Reply): Promise<void> {
+    await this.teams.update(
+      { platform: "teams", channel: ref.channel, id, ...(ref.ts ? { threadOf: ref.ts } : {}) },
+      reply,
+    );
   }
 
   isTransient(e: unknown): boolean {

@@ -196,6 +196,7 @@ describe("Adaptive Card renderer", () => {
       "Silence 4h",
       "Silence 24h",
       "Show details",
+      "Investigate",
     ]);
     for (const b of buttons) {
       expect(b.verb).toBe(ACTION_VERB);
