@@ -138,7 +138,10 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
       inv.failures = dedupeFailures(inv.failures);
 
       const hosts = recent && history ? hostViews(recent, history, end) : new Map<string, HostView>();
-      const focus = focusInstance(req, hosts, history);
+      // The alert's host; else the host that moved most; else one still down or restarting in a loop.
+      const focus =
+        focusInstance(req.instance, hosts, history) ??
+        focusInstance(changedInstance(changes ?? []), hosts, history);
       inv.changes = rankChanges(changes ?? [], focus);
       if (focus) {
         const view = hosts.get(focus);
@@ -207,14 +210,14 @@ const sameHost = (a: string, b: string) => a === b || hostOfInstance(a) === host
 
 /** The host under investigation: the alert's, matched by instance or host name; else the one that moved most. */
 function focusInstance(
-  req: InvestigationRequest,
+  named: string | undefined,
   hosts: Map<string, HostView>,
   history: FeatureWindow | undefined,
 ): string | undefined {
-  if (req.instance) {
+  if (named) {
     const known = [...hosts.keys(), ...(history?.hosts.keys() ?? [])];
-    if (known.includes(req.instance)) return req.instance;
-    return known.find((instance) => sameHost(instance, req.instance as string)) ?? req.instance;
+    if (known.includes(named)) return named;
+    return known.find((instance) => sameHost(instance, named)) ?? named;
   }
   let best: string | undefined;
   let bestZ = 0;
@@ -227,6 +230,15 @@ function focusInstance(
     }
   }
   return bestZ >= MOVED_Z ? best : undefined;
+}
+
+/** With no host named and none moved: the host of a target still down, or of a restart loop. */
+function changedInstance(changes: InvestigationChange[]): string | undefined {
+  const down = changes.find((c) => c.kind === "target_down" && c.ongoing && c.instance);
+  if (down) return down.instance;
+  return changes.find(
+    (c) => (c.kind === "process_restart" || c.kind === "container_restart") && (c.count ?? 1) >= RESTART_LOOP,
+  )?.instance;
 }
 
 function nanMean(xs: ArrayLike<number>, from: number, to: number): number {
