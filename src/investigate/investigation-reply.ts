@@ -57,7 +57,9 @@ function changeText(c: InvestigationChange): string {
   const where = c.instance ? ` on ${host(c.instance)}` : "";
   switch (c.kind) {
     case "reboot":
-      return `${host(c.instance)} rebooted${at}`;
+      return (c.count ?? 1) > 1
+        ? `${host(c.instance)} rebooted ${c.count} times (last at ${c.at !== undefined ? clock(c.at) : "?"})`
+        : `${host(c.instance)} rebooted${at}`;
     case "target_down":
       return c.ongoing ? `${literal(c.detail)}${where}${since}` : `${literal(c.detail)}${where}`;
     default:

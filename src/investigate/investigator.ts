@@ -236,9 +236,13 @@ function focusInstance(
 function changedInstance(changes: InvestigationChange[]): string | undefined {
   const down = changes.find((c) => c.kind === "target_down" && c.ongoing && c.instance);
   if (down) return down.instance;
-  return changes.find(
-    (c) => (c.kind === "process_restart" || c.kind === "container_restart") && (c.count ?? 1) >= RESTART_LOOP,
-  )?.instance;
+  return changes.find(isLoop)?.instance;
+}
+
+/** Restarts in a loop: a process or container 3 times, a host twice within the window. */
+function isLoop(c: InvestigationChange): boolean {
+  if (c.kind === "reboot") return (c.count ?? 1) >= 2;
+  return (c.kind === "process_restart" || c.kind === "container_restart") && (c.count ?? 1) >= RESTART_LOOP;
 }
 
 function nanMean(xs: ArrayLike<number>, from: number, to: number): number {
@@ -442,9 +446,7 @@ function suspectOf(inv: Investigation, focus: string | undefined): Investigation
   const mine = inv.changes.filter((c) => sameHost(c.instance, focus));
   const down = mine.find((c) => c.kind === "target_down" && c.ongoing);
   if (down) return { instance: focus, resource: CHANGE_RESOURCE.target_down };
-  const loop = mine.find(
-    (c) => (c.kind === "process_restart" || c.kind === "container_restart") && (c.count ?? 1) >= RESTART_LOOP,
-  );
+  const loop = mine.find((c) => isLoop(c));
   if (loop) return { instance: focus, resource: CHANGE_RESOURCE[loop.kind] };
   const top = inv.moved[0];
   if (top) return { instance: focus, resource: FEATURE_RESOURCE[top.feature] ?? top.feature };
@@ -522,45 +524,59 @@ async function readChanges(
       return undefined;
     });
   const since = end - CHANGES_SECONDS;
-  const [boots, procCount, procLast, contCount, contLast, builds, down, reloads] = await Promise.all([
-    safe("reboots", client.instant(`max_over_time(node_boot_time_seconds[${W}]) > ${since}`, opts)),
-    safe("process restarts", client.instant(`changes(process_start_time_seconds[${W}]) > 0`, opts)),
-    safe(
-      "process restarts",
-      client.instant(`max_over_time(process_start_time_seconds[${W}]) > ${since}`, opts),
-    ),
-    safe(
-      "container restarts",
-      client.instant(`changes(container_start_time_seconds{name!=""}[${W}]) > 0`, opts),
-    ),
-    safe(
-      "container restarts",
-      client.instant(`max_over_time(container_start_time_seconds{name!=""}[${W}]) > ${since}`, opts),
-    ),
-    safe(
-      "versions",
-      client.range(
-        `{__name__=~".+_build_info"}`,
-        { start: since, end, step: 300 },
-        { signal, noCache: true },
+  const [boots, bootCount, procCount, procLast, contCount, contLast, builds, down, reloads] =
+    await Promise.all([
+      safe("reboots", client.instant(`max_over_time(node_boot_time_seconds[${W}]) > ${since}`, opts)),
+      safe("reboots", client.instant(`changes(node_boot_time_seconds[${W}]) > 0`, opts)),
+      safe("process restarts", client.instant(`changes(process_start_time_seconds[${W}]) > 0`, opts)),
+      safe(
+        "process restarts",
+        client.instant(`max_over_time(process_start_time_seconds[${W}]) > ${since}`, opts),
       ),
-    ),
-    safe("targets down", client.range("up == 0", { start: since, end, step: 60 }, { signal, noCache: true })),
-    safe(
-      "config reloads",
-      client.instant(
-        `{__name__=~"(prometheus|alertmanager)_config_last_reload_success_timestamp_seconds"} > ${since}`,
-        opts,
+      safe(
+        "container restarts",
+        client.instant(`changes(container_start_time_seconds{name!=""}[${W}]) > 0`, opts),
       ),
-    ),
-  ]);
-  const all = [boots, procCount, procLast, contCount, contLast, builds, down, reloads];
+      safe(
+        "container restarts",
+        client.instant(`max_over_time(container_start_time_seconds{name!=""}[${W}]) > ${since}`, opts),
+      ),
+      safe(
+        "versions",
+        client.range(
+          `{__name__=~".+_build_info"}`,
+          { start: since, end, step: 300 },
+          { signal, noCache: true },
+        ),
+      ),
+      safe(
+        "targets down",
+        client.range("up == 0", { start: since, end, step: 60 }, { signal, noCache: true }),
+      ),
+      safe(
+        "config reloads",
+        client.instant(
+          `{__name__=~"(prometheus|alertmanager)_config_last_reload_success_timestamp_seconds"} > ${since}`,
+          opts,
+        ),
+      ),
+    ]);
+  const all = [boots, bootCount, procCount, procLast, contCount, contLast, builds, down, reloads];
   if (all.every((x) => x === undefined)) return undefined;
   const out: InvestigationChange[] = [];
+  const bootChanges = new Map((bootCount ?? []).map((s) => [s.labels.instance ?? "", Math.round(s.value)]));
   for (const s of boots ?? []) {
     const instance = s.labels.instance;
     if (!instance || !Number.isFinite(s.value) || s.value > end + 60) continue;
-    out.push({ kind: "reboot", instance, at: s.value * 1000, detail: "host rebooted" });
+    // A boot inside the window with no earlier boot time on record counts once.
+    const n = Math.max(1, bootChanges.get(instance) ?? 1);
+    out.push({
+      kind: "reboot",
+      instance,
+      at: s.value * 1000,
+      detail: n === 1 ? "host rebooted" : `host rebooted ${n} times`,
+      count: n,
+    });
   }
   out.push(...restartChanges("process_restart", procCount, procLast, (l) => l.job ?? "process"));
   out.push(
