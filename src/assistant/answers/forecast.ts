@@ -361,6 +361,8 @@ async function answerLevelForecast(ctx: AnswerContext, spec: ResourceSpec, horiz
     peak: { t: number; forecast: number; lower: number; upper: number };
     historySeconds: number;
     warningAt: number | null;
+    /** The level now, from the last point read. */
+    now: number;
   }[] = [];
   let young = 0;
   let youngest = 0;
@@ -377,13 +379,17 @@ async function answerLevelForecast(ctx: AnswerContext, spec: ResourceSpec, horiz
     const times = Float64Array.from(finite.map(([t]) => t));
     const steps = Math.max(1, Math.min(Math.ceil(Math.min(horizon, 4 * span) / step), 10_000));
     const result = forecast(values, times, steps, { level: LEVEL });
-    // Every signal here is a level that cannot go below zero (%, bytes, counts, load).
+    // Every signal here is a level that cannot go below zero (%, bytes, counts, load), and a share
+    // cannot pass 100%: an interval beyond what is possible would read as a warning it is not.
+    const ceiling = spec.unit === "percent" ? 100 : Number.POSITIVE_INFINITY;
+    const bound = (v: number) => Math.min(ceiling, Math.max(0, v));
     const points = result.points.map((p) => ({
       t: p.t,
-      forecast: Math.max(0, p.forecast),
-      lower: Math.max(0, p.lower),
-      upper: Math.max(0, p.upper),
+      forecast: bound(p.forecast),
+      lower: bound(p.lower),
+      upper: bound(p.upper),
     }));
+    const lastValue = values[values.length - 1] as number;
     const peak = points.reduce(
       (a, p) => (p.forecast > a.forecast ? p : a),
       points[0] as (typeof points)[number],
@@ -398,6 +404,7 @@ async function answerLevelForecast(ctx: AnswerContext, spec: ResourceSpec, horiz
       peak,
       historySeconds: span,
       warningAt: warning === undefined ? null : timeToThreshold({ ...result, points }, warning).expected,
+      now: lastValue,
     });
     await new Promise((r) => setImmediate(r));
   }
@@ -414,16 +421,22 @@ async function answerLevelForecast(ctx: AnswerContext, spec: ResourceSpec, horiz
   rows.sort((a, b) => b.peak.forecast - a.peak.forecast);
   const top = rows[0] as (typeof rows)[number];
   const reach = (top.points.at(-1)?.t ?? end) - end;
-  const crossing = rows.filter((r) => r.warningAt !== null);
+  // A host already past the warning level is the news, whatever its forecast says about later.
+  const above = spec.warning === undefined ? [] : rows.filter((r) => r.now >= (spec.warning as number));
+  const crossing = rows.filter((r) => r.warningAt !== null && !above.includes(r));
   const title =
-    crossing.length > 0
-      ? `🟠 ${spec.label}${where}: ${crossing[0]?.name} expected to reach ${fmt(spec.warning as number)} around ${formatWhen(crossing[0]?.warningAt as number)}${envSuffix(ctx)}`
-      : `${spec.label}${where} over the next ${spanWords(reach)}: highest ${top.name}, up to ${fmt(top.peak.forecast)}${envSuffix(ctx)}`;
+    above.length > 0
+      ? `🟠 ${spec.label}${where}: ${above[0]?.name} already at ${fmt(above[0]?.now as number)}, above the warning level ${fmt(spec.warning as number)}${above.length > 1 ? ` (and ${above.length - 1} more)` : ""}${envSuffix(ctx)}`
+      : crossing.length > 0
+        ? `🟠 ${spec.label}${where}: ${crossing[0]?.name} expected to reach ${fmt(spec.warning as number)} around ${formatWhen(crossing[0]?.warningAt as number)}${envSuffix(ctx)}`
+        : `${spec.label}${where} over the next ${spanWords(reach)}: highest ${top.name}, up to ${fmt(top.peak.forecast)}${envSuffix(ctx)}`;
   const lines = rows.slice(0, ctx.host ? MAX_ROWS : 5).map((r) => {
     const last = r.points.at(-1) as (typeof r.points)[number];
     return `${r.name}: peak ~${fmt(r.peak.forecast)} around ${formatWhen(r.peak.t)} (${Math.round(LEVEL * 100)}% interval ${fmt(r.peak.lower)}–${fmt(r.peak.upper)}) · at the end ${fmt(last.forecast)} (${fmt(last.lower)}–${fmt(last.upper)})`;
   });
-  if (spec.warning !== undefined && crossing.length === 0)
+  for (const r of above.slice(0, 5))
+    lines.unshift(`${r.name}: ${fmt(r.now)} now, above the warning level ${fmt(spec.warning as number)}`);
+  if (spec.warning !== undefined && crossing.length === 0 && above.length === 0)
     lines.push(`Not expected to reach the warning level ${fmt(spec.warning)} within ${spanWords(reach)}`);
   if (!ctx.host && rows.length > 5) lines.push(`${rows.length - 5} more hosts with lower forecasts`);
   if (young > 0)
@@ -453,7 +466,7 @@ async function answerLevelForecast(ctx: AnswerContext, spec: ResourceSpec, horiz
   return makeReply({
     title,
     text: lines.join("\n"),
-    tone: crossing.length > 0 ? "warning" : "info",
+    tone: crossing.length > 0 || above.length > 0 ? "warning" : "info",
     fields,
     chart: drawn.chart,
     links: resourceLinks(ctx, spec, LEVEL_LOOKBACK),
