@@ -61,6 +61,9 @@ export interface ForecastCsvResult {
  * The next `horizon` steps of a `timestamp,value` CSV as `timestamp,forecast,lower,upper` rows,
  * with the model its backtest chose. Bad input is a CsvInputError naming the file and line.
  */
+/** Fewest rows a file may have: as many as the bot's answers want before they forecast. */
+const MIN_ROWS = 24;
+
 export function forecastSeriesCsv(
   text: string,
   file: string,
@@ -74,7 +77,16 @@ export function forecastSeriesCsv(
       throw new CsvInputError(
         `${file} line ${series.lineNumbers[i]}: time ${series.timestamps[i]} is not after the row before (rows must be in time order, one per time)`,
       );
-  if (parsed.length < 3) throw new CsvInputError(`${file} has ${parsed.length} rows; at least 3 are needed`);
+  // A forecast is only as good as its backtest: fewer rows leave nothing to test the models on (the
+  // bot's answers likewise want 24 values), and a horizon past four times the history is a guess.
+  if (parsed.length < MIN_ROWS)
+    throw new CsvInputError(
+      `${file} has ${parsed.length} rows; at least ${MIN_ROWS} are needed to backtest a forecast`,
+    );
+  if (opts.horizon > 4 * parsed.length)
+    throw new CsvInputError(
+      `${file} has ${parsed.length} rows: --horizon ${opts.horizon} is more than four times that history (at most ${4 * parsed.length})`,
+    );
   const times = Float64Array.from(parsed, (p) => p.seconds);
   const values = Float64Array.from(series.values);
   let result: ReturnType<typeof forecast>;

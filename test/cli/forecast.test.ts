@@ -36,6 +36,11 @@ function parseRows(text: string) {
   };
 }
 
+/** `n` rows a minute apart with a gentle rise. */
+function rows(n: number): string {
+  return Array.from({ length: n }, (_, i) => `${1_700_000_000 + 60 * i},${10 + i * 0.1}`).join("\n");
+}
+
 describe("cloudops forecast FILE.csv", () => {
   it("writes the next N steps with their interval in the input's time style, and names the model on stderr", async () => {
     const input = file("disk.csv", `timestamp,value\r\n${lineRows.join("\r\n")}\r\n`);
@@ -100,7 +105,11 @@ describe("cloudops forecast FILE.csv", () => {
         ["forecast", file("time.csv", "yesterday,2\n"), "--horizon", "3"],
         /line 1: "yesterday" is not a time/,
       ],
-      [["forecast", file("short.csv", "1,2\n2,3\n"), "--horizon", "3"], /has 2 rows; at least 3 are needed/],
+      [["forecast", file("short.csv", "1,2\n2,3\n"), "--horizon", "3"], /has 2 rows; at least 24 are needed/],
+      [
+        ["forecast", file("few.csv", rows(30)), "--horizon", "121"],
+        /--horizon 121 is more than four times that history \(at most 120\)/,
+      ],
       [["forecast", file("ok.csv", "1,2\n2,3\n3,4\n")], /--horizon N is required/],
       [
         ["forecast", file("ok2.csv", "1,2\n2,3\n3,4\n"), "--horizon", "2.5"],
@@ -123,13 +132,16 @@ describe("cloudops forecast FILE.csv", () => {
 
 describe("forecastSeriesCsv", () => {
   it("keeps ISO 8601 with a zone and milliseconds styles", () => {
-    const iso = ["2024-01-01T00:00:00Z,1", "2024-01-01T00:01:00Z,2", "2024-01-01T00:02:00Z,3"].join("\n");
-    expect(forecastSeriesCsv(iso, "f", { horizon: 1, level: 0.9 }).csv.split("\n")[1]).toMatch(
-      /^2024-01-01T00:03:00Z,\d/,
+    const minutes = Array.from({ length: 24 }, (_, i) => i);
+    const iso = minutes.map(
+      (i) => `${new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString().replace(".000", "")},${i}`,
     );
-    const ms = ["1704067200000,1", "1704067260000,2", "1704067320000,3"].join("\n");
-    expect(forecastSeriesCsv(ms, "f", { horizon: 1, level: 0.9 }).csv.split("\n")[1]).toMatch(
-      /^1704067380000,\d/,
+    expect(forecastSeriesCsv(iso.join("\n"), "f", { horizon: 1, level: 0.9 }).csv.split("\n")[1]).toMatch(
+      /^2024-01-01T00:24:00Z,\d/,
+    );
+    const ms = minutes.map((i) => `${1704067200000 + 60_000 * i},${i}`);
+    expect(forecastSeriesCsv(ms.join("\n"), "f", { horizon: 1, level: 0.9 }).csv.split("\n")[1]).toMatch(
+      /^1704068640000,\d/,
     );
   });
 });
