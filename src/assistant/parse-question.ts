@@ -588,7 +588,16 @@ function findHost(t: Tokens, ctx: ParseContext): string | undefined {
   ) {
     return candidate;
   }
-  return undefined;
+  // "is web-9 slower than the others?": a name shaped like a host's (letters, a separator, a final
+  // digit) is one even where no "on" precedes it, so an unknown one is answered as unknown by name.
+  return t.words.find(
+    (w) =>
+      /^[a-z][a-z0-9]*[-_.][a-z0-9.-]*\d$/.test(w) &&
+      HOST_TOKEN.test(w) &&
+      !WORD_TO_KEY.has(w) &&
+      !isEnvironmentWord(w, ctx.environments) &&
+      !/^(load|ipv)[-_.]?\d$/.test(w),
+  );
 }
 
 /** Words after "on", "for", "at" that are no host names in planning questions. */
