@@ -7,6 +7,8 @@ import type { AvailabilityReport, TargetAvailability } from "./availability.js";
 import type { AlertHistorySummary } from "./report-alerts.js";
 
 const pct = (v: number | null) => (v === null ? "no data" : `${v.toFixed(v >= 99.9 ? 3 : 2)}%`);
+/** Below this share of the period observed, the report says its figures cover only that part. */
+const MIN_COVERAGE_PCT = 90;
 const mins = (v: number) => (v >= 120 ? `${(v / 60).toFixed(1)} h` : `${Math.round(v)} min`);
 
 /** The console page that shows the report for `period` (an absolute URL when the bot knows its own). */
@@ -30,11 +32,31 @@ export function reportReply(
     .sort((a, b) => a.availabilityPct - b.availabilityPct || b.downtimeMinutes - a.downtimeMinutes)
     .filter((t) => t.downtimeMinutes > 0)
     .slice(0, 3);
+  // How much of the period the targets were seen: a verdict on a tenth of a month is no verdict.
+  const coverage =
+    report.targets.length > 0
+      ? report.targets.reduce((s, t) => s + t.coveragePct, 0) / report.targets.length
+      : 0;
+  const noData = observed === 0;
+  const thin = !noData && coverage < MIN_COVERAGE_PCT;
   const lines = [
-    `Availability ${pct(overall)} over ${report.targets.length} targets, ${report.period.label} (SLO ${slo}%).`,
-    missing.length === 0
-      ? "Every target met the SLO."
-      : `${missing.length} of ${report.targets.length} targets missed the SLO.`,
+    noData
+      ? `No data: Prometheus has no \`up\` samples for ${report.period.label}, so availability cannot be said.`
+      : `Availability ${pct(overall)} over ${report.targets.length} targets, ${report.period.label} (SLO ${slo}%).`,
+    ...(thin
+      ? [
+          `Only ${coverage.toFixed(1)}% of the period was observed (Prometheus holds less history): the figures cover that part.`,
+        ]
+      : []),
+    ...(noData
+      ? []
+      : [
+          missing.length === 0
+            ? thin
+              ? "Every target met the SLO over the observed part."
+              : "Every target met the SLO."
+            : `${missing.length} of ${report.targets.length} targets missed the SLO.`,
+        ]),
     ...worst.map(
       (t) =>
         `${t.instance} (${t.job}): ${pct(t.availabilityPct)}, down ${mins(t.downtimeMinutes)} in ${t.outages ?? "?"} outage${t.outages === 1 ? "" : "s"}`,
@@ -58,9 +80,9 @@ export function reportReply(
   // Without PUBLIC_URL the bot does not know its own address: the path is given as text to open there.
   if (!absolute) lines.push(`Printable report: ${url} on this bot's web console.`);
   return makeReply({
-    title: `📄 Report: ${report.period.label} (${report.environment})`,
+    title: `📄 Report: ${report.period.label} (${report.environment})${noData ? ": no data" : thin ? `: ${coverage.toFixed(0)}% of the period observed` : ""}`,
     text: lines.join("\n"),
-    tone: missing.length > 0 ? "warning" : report.problems.length ? "warning" : "ok",
+    tone: missing.length > 0 || noData || thin ? "warning" : report.problems.length ? "warning" : "ok",
     fields: [
       { label: "Downtime", value: `${mins(down)} (target-minutes)` },
       {
