@@ -84,7 +84,8 @@ export function spanWords(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s >= 2 * DAY) return `${Math.round(s / DAY)} days`;
   if (s >= 2 * 3600) return `${Math.round(s / 3600)} hours`;
-  return `${Math.max(1, Math.round(s / 60))} minutes`;
+  const minutes = Math.max(1, Math.round(s / 60));
+  return `${minutes} minute${minutes === 1 ? "" : "s"}`;
 }
 
 /** "in 8 d", "in 5 h". */
@@ -299,7 +300,7 @@ export async function answerForecast(
   const quiet = forecasts.length - shown.length;
   if (fleet)
     lines.push(
-      `Checked ${forecasts.length} ${kind === "disk" ? "file systems" : "hosts"}${quiet > 0 ? `; ${quiet} with no risk within ${spanWords(horizon)}` : ""}${shown.length > MAX_ROWS ? `; ${shown.length - MAX_ROWS} more not listed` : ""}`,
+      `Checked ${forecasts.length} ${kind === "disk" ? "file system" : "host"}${forecasts.length === 1 ? "" : "s"}${quiet > 0 ? `; ${quiet} with no risk within ${spanWords(horizon)}` : ""}${shown.length > MAX_ROWS ? `; ${shown.length - MAX_ROWS} more not listed` : ""}`,
     );
   if (young.length > 0 && young.length === forecasts.length)
     lines.unshift(

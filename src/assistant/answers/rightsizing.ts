@@ -73,7 +73,7 @@ export async function answerRightsizing(
     return makeReply({
       title: `⏳ Too little history to size${where} yet${envSuffix(ctx)}`,
       text: [
-        `${count(report.hosts.length, "host")} with at most ${formatDuration(most)} of data; recommendations need ${formatDuration(report.rules.minHistorySeconds)} (best: the ${formatDuration(report.rules.lookbackSeconds)} window).`,
+        `${count(report.hosts.length, "host")} with ${most >= report.stepSeconds ? `at most ${formatDuration(most)}` : `less than ${formatDuration(report.stepSeconds)}`} of data; recommendations need ${formatDuration(report.rules.minHistorySeconds)} (best: the ${formatDuration(report.rules.lookbackSeconds)} window).`,
         ...report.failures.map(
           (f) => `Not measured — Prometheus did not answer the ${f.query} query: ${f.error}`,
         ),
