@@ -199,7 +199,9 @@ export class InvestigationRunner {
       redone: (before?.redone ?? 0) + (reason === "grew" ? 1 : 0),
       ...(ref ? { reply: ref } : {}),
     };
-    if (message && notifier?.reply) {
+    // A silenced group keeps quiet: its first look is stored (API, `investigate ID`), not posted.
+    const silenced = (state.group.silence?.until ?? 0) > (this.deps.now ?? Date.now)();
+    if (message && notifier?.reply && !silenced) {
       if (ref && notifier.editReply) await notifier.editReply(message, ref.id, reply);
       else {
         const id = await notifier.reply(message, reply);
