@@ -16,6 +16,7 @@ export function answerHelp(environments: readonly string[]): Reply {
       "• Targets: “which targets are down?”, “list targets”",
       "• Containers: “running containers”, “which containers are restarting?”, “top containers by cpu”",
       "• Anomalies: “any anomalies?”",
+      "• First look: “why is web-2 slow?”, “investigate db-1” (every new alert gets one in its thread)",
       "• Forecasts: “when will disk be full on db-1?”, “memory forecast”, “capacity report”",
       "• Cost: “where can we save?”, “rightsizing for prod”, “idle hosts”",
       "• Comparisons: “web-1 vs web-2 cpu”, “is web-2 slower than the others?”, “cpu before and after 14:00”",
