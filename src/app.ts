@@ -235,6 +235,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         return undefined;
       });
       alerts.onMessage((state, ref, first) => {
+        if (!config.alerts.firstLook) return;
         void investigationJobs
           ?.then((jobs) => jobs?.messagePosted(state, ref, first))
           .catch((e: unknown) =>

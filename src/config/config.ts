@@ -319,6 +319,8 @@ const envSchema = z.object({
   PREDICTIVE_ALERT_EVERY: durationMs("15m", 1000, 86_400_000),
   PREDICTIVE_DISK_WITHIN: durationMs("24h", 0, 30 * 86_400_000),
   PREDICTIVE_MEMORY_WITHIN: durationMs("24h", 0, 30 * 86_400_000),
+  // A first look (what moved, where else, what changed) in every new alert group's thread.
+  ALERT_FIRST_LOOK: bool(true),
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
@@ -448,6 +450,8 @@ export interface Config {
     predictiveDiskWithinMs: number;
     /** MemoryWillExhaust fires when a host's memory is expected exhausted within this long (0 = off). */
     predictiveMemoryWithinMs: number;
+    /** Whether every new alert group gets a first look in its thread (`investigate ID` works either way). */
+    firstLook: boolean;
   };
   slack: {
     botToken?: string;
@@ -681,6 +685,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       predictiveEveryMs: e.PREDICTIVE_ALERT_EVERY,
       predictiveDiskWithinMs: e.PREDICTIVE_DISK_WITHIN,
       predictiveMemoryWithinMs: e.PREDICTIVE_MEMORY_WITHIN,
+      firstLook: e.ALERT_FIRST_LOOK,
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,

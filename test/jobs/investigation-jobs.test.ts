@@ -111,6 +111,7 @@ describe("first look on Slack, three replicas on one Redis", () => {
     SLACK_ALERT_CHANNEL: "C0ALERTS",
     ALERTMANAGER_WEBHOOK_OPEN: "true",
     ALERT_POSTS_PER_MINUTE: "1000",
+    ALERT_FIRST_LOOK: "true",
   });
 
   beforeAll(async () => {
@@ -246,6 +247,7 @@ describe("first look on Teams", () => {
       TEAMS_ALERT_CONVERSATION: CONVERSATION,
       ALERTMANAGER_WEBHOOK_OPEN: "true",
       ALERT_POSTS_PER_MINUTE: "1000",
+      ALERT_FIRST_LOOK: "true",
     });
   });
   afterAll(async () => {

@@ -45,6 +45,8 @@ export async function startTestApp(
     // rules still work; they are evaluated with the job that runs anyway).
     PREDICTIVE_DISK_WITHIN: "0s",
     PREDICTIVE_MEMORY_WITHIN: "0s",
+    // The first look posts in every alert's thread: off unless a test of it turns it on.
+    ALERT_FIRST_LOOK: "false",
     ...env,
   });
   const prefix = redisPrefix ?? testPrefix("app");
