@@ -37,6 +37,7 @@ import type { Investigation, InvestigationRequest, Investigator } from "./invest
 import { investigationChart, investigationReply } from "./investigate/investigation-reply.js";
 import { InvestigationStore } from "./investigate/investigation-store.js";
 import { createInvestigator } from "./investigate/investigator.js";
+import { UsualLevels } from "./investigate/usual-levels.js";
 import type { AnomalyWorkers } from "./jobs/anomaly-jobs.js";
 import { type DigestJobs, type DigestJobsOptions, startDigestJobs } from "./jobs/digest-jobs.js";
 import {
@@ -82,8 +83,11 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   registerAnomalyGauges(metrics.registry, anomalyStore, () => environments.names());
 
   const alerts = createAlertFlow({ config, redis, prefix, logger, metrics, environments, now });
+  // One hourly cache of usual levels for the first looks of alerts and of questions.
+  const usualLevels = new UsualLevels();
   const questions = createQuestionFlow({
     config,
+    usualLevels,
     environments,
     logger,
     anomalies: anomalyStore,
@@ -139,6 +143,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       options.investigator ??
       createInvestigator({
         environments,
+        usualLevels,
         ...(now ? { now } : {}),
         ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
       }),

@@ -15,6 +15,7 @@ import type { ChartPool } from "../charts/chart-pool.js";
 import { type Config, ConfigError } from "../config/config.js";
 import { PriceFileError, parsePriceFile } from "../insights/prices.js";
 import type { Investigator } from "../investigate/investigation.js";
+import type { UsualLevels } from "../investigate/usual-levels.js";
 import type { Environments } from "../metrics/environments.js";
 import type { Logger } from "../observability/logger.js";
 
@@ -44,6 +45,8 @@ export interface QuestionFlowDeps {
   openAlerts?: ToolContext["openAlerts"];
   memory?: ChainOptions["memory"];
   onOutcome?: ChainOptions["onOutcome"];
+  /** The first look's hourly cache of usual levels, shared with the alerts' first looks. */
+  usualLevels?: UsualLevels;
 }
 
 export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
@@ -133,6 +136,7 @@ function firstLook(deps: QuestionFlowDeps, renderChart: ChartRenderer): BuiltinE
       createInvestigator({
         environments: deps.environments,
         deadlineMs: deps.config.planningDeadlineMs,
+        ...(deps.usualLevels ? { usualLevels: deps.usualLevels } : {}),
         ...(deps.now ? { now: deps.now } : {}),
         ...(deps.config.grafanaUrl ? { grafanaUrl: deps.config.grafanaUrl } : {}),
       }),

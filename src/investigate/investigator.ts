@@ -12,7 +12,7 @@
  */
 import type { FeatureWindow } from "../anomaly/feature-fetch.js";
 import { FEATURES, type FeatureSpec, featureQuery } from "../anomaly/features.js";
-import { baselinesOf, type FeatureBaseline, liveRows, usualAt } from "../anomaly/host-detector.js";
+import { type FeatureBaseline, usualAt } from "../anomaly/host-detector.js";
 import { DASHBOARDS, grafanaPanelLink, prometheusGraphLink } from "../grafana/links.js";
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
 import { isPrometheusError } from "../metrics/prometheus-error.js";
@@ -27,6 +27,7 @@ import {
   type Investigator,
   type MovedFeature,
 } from "./investigation.js";
+import { type HostBaselines, MIN_BASELINE_HOURS, UsualLevels } from "./usual-levels.js";
 
 /**
  * |robust z| at or above which a feature counts as moved. The scale is the feature's spread at that
@@ -36,8 +37,6 @@ import {
 export const MOVED_Z = 4;
 /** Correlation of the last hour at or above which another host moved "with" the suspect. */
 export const ELSEWHERE_MIN_CORRELATION = 0.5;
-/** Fewest hours of history behind a host's baseline; below it the host is not scored. */
-export const MIN_BASELINE_HOURS = 12;
 /** Process or container restarts within the window that make a restart loop. */
 const RESTART_LOOP = 3;
 
@@ -53,8 +52,10 @@ const NOW_SECONDS = 900;
  */
 const BASELINE_STEP = 3600;
 const BASELINE_RATE = 900;
-/** Range queries in flight at once: the 36 feature queries of both windows share them. */
+/** Range queries of the last hour in flight at once. */
 const QUERY_SLOTS = 8;
+/** Range queries of the usual levels in flight at once (read once an hour, shared). */
+const HISTORY_SLOTS = 6;
 const CHANGES_SECONDS = 6 * 3600;
 const RELATED_ALERT_MS = 15 * 60_000;
 const MAX_MOVED = 5;
@@ -79,6 +80,8 @@ export interface InvestigatorOptions {
   deadlineMs?: number;
   /** Days of history behind the usual level (default 4). */
   baselineDays?: number;
+  /** The usual levels' hourly cache; share one between the investigators of a process. */
+  usualLevels?: UsualLevels;
 }
 
 interface HostView {
@@ -94,6 +97,7 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
   const clock = options.now ?? Date.now;
   const deadlineMs = options.deadlineMs ?? 10_000;
   const baselineDays = options.baselineDays ?? 4;
+  const usualLevels = options.usualLevels ?? new UsualLevels();
 
   return {
     async investigate(req: InvestigationRequest, signal?: AbortSignal): Promise<Investigation> {
@@ -132,23 +136,38 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
       };
       // The last hour first: it is what the look is about; the usual levels read hourly points.
       const run = limiter(QUERY_SLOTS);
+      const levelsKey = `${req.environment}\u0000${client.baseUrl}`;
       const [recent, history, changes] = await Promise.all([
         fetchWindow(client, { start: recentStart, end, step: RECENT_STEP }, RECENT_RATE, run, sig).catch(
           fail("what moved", "moved"),
         ),
-        fetchWindow(
-          client,
-          { start: historyEnd - baselineDays * 86400, end: historyEnd, step: BASELINE_STEP },
-          BASELINE_RATE,
-          run,
-          sig,
-        ).catch(fail("usual levels", "usual")),
+        // Shared by every look within the hour (and read once for them): see usual-levels.ts.
+        usualLevels
+          .window(
+            levelsKey,
+            historyEnd,
+            (readSignal) =>
+              fetchWindow(
+                client,
+                { start: historyEnd - baselineDays * 86400, end: historyEnd, step: BASELINE_STEP },
+                BASELINE_RATE,
+                limiter(HISTORY_SLOTS),
+                readSignal,
+              ),
+            sig,
+          )
+          .catch(fail("usual levels", "usual")),
         readChanges(client, end, sig, (part, e) => fail(`what changed (${part})`, "changes")(e)),
       ]);
       // The same error for every part (Prometheus down) is said once.
       inv.failures = dedupeFailures(inv.failures);
 
-      const hosts = recent && history ? hostViews(recent, history, end) : new Map<string, HostView>();
+      const hosts =
+        recent && history
+          ? hostViews(recent, end, (instance) =>
+              usualLevels.baselines(levelsKey, historyEnd, history, instance),
+            )
+          : new Map<string, HostView>();
       // The alert's host; else the host that moved most; else one still down or restarting in a loop.
       const focus =
         focusInstance(req.instance, hosts, history) ??
@@ -269,19 +288,16 @@ function nanMean(xs: ArrayLike<number>, from: number, to: number): number {
   return n > 0 ? sum / n : Number.NaN;
 }
 
-function hostViews(recent: FeatureWindow, history: FeatureWindow, end: number): Map<string, HostView> {
+function hostViews(
+  recent: FeatureWindow,
+  end: number,
+  baselinesOfHost: (instance: string) => HostBaselines,
+): Map<string, HostView> {
   const views = new Map<string, HostView>();
   const n = recent.times.length;
   const nowFrom = n - Math.round(NOW_SECONDS / recent.step);
   for (const [instance, series] of recent.hosts) {
-    const past = history.hosts.get(instance);
-    let baselines: FeatureBaseline[] | undefined;
-    let historyHours = 0;
-    if (past) {
-      const live = liveRows(past, history.times);
-      historyHours = ((live.series[0]?.length ?? 0) * history.step) / 3600;
-      if (historyHours >= MIN_BASELINE_HOURS) baselines = baselinesOf(live.series, live.times);
-    }
+    const { baselines, historyHours } = baselinesOfHost(instance);
     const now = FEATURES.map((_, f) => {
       const value = nanMean(series[f] as ArrayLike<number>, nowFrom, n);
       const b = baselines?.[f];
@@ -311,7 +327,31 @@ function movedFeatures(view: HostView, recent: FeatureWindow, instance: string):
       ...(since !== undefined ? { since: since * 1000 } : {}),
     });
   });
-  return out.sort((a, b) => Math.abs(b.score) - Math.abs(a.score)).slice(0, MAX_MOVED);
+  out.sort((a, b) => Math.abs(b.score) - Math.abs(a.score));
+  return causeFirst(out).slice(0, MAX_MOVED);
+}
+
+/**
+ * Load and context switches follow from something else: runnable processes (CPU time) or processes
+ * blocked on I/O, which Linux counts in the load average too. When one of them moved most, the
+ * strongest of its possible causes that moved as well leads, so an iowait storm is named for the
+ * disk and a CPU hog for its CPU time, whatever the load's own z.
+ */
+const SYMPTOMS = new Set(["load1_per_core", "load5_per_core", "context_switches"]);
+const CAUSES_OF_LOAD = new Set([
+  "cpu_user",
+  "cpu_system",
+  "cpu_steal",
+  "cpu_iowait",
+  "procs_blocked",
+  "disk_io_time",
+]);
+
+export function causeFirst(moved: MovedFeature[]): MovedFeature[] {
+  const top = moved[0];
+  if (!top || !SYMPTOMS.has(top.feature) || top.score < 0) return moved;
+  const cause = moved.find((m) => CAUSES_OF_LOAD.has(m.feature) && m.score > 0);
+  return cause ? [cause, ...moved.filter((m) => m !== cause)] : moved;
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
