@@ -87,12 +87,13 @@ export const benchClient = (baseUrl: string) =>
 export async function investigateAll(
   client: PrometheusClient,
   createInvestigator: CreateInvestigator,
-): Promise<{ table: string; top1: number; top3: number; seconds: number[] }> {
+): Promise<{ table: string; top1: number; top3: number; seconds: number[]; warmSeconds: number[] }> {
   for (const s of SCENARIOS) await checkRule(client, s);
   const rows: string[] = [];
   let top1 = 0;
   let top3 = 0;
   const seconds: number[] = [];
+  const warmSeconds: number[] = [];
   for (const [k, s] of SCENARIOS.entries()) {
     const at = (s.startsAt + AFTER_ALERT_SECONDS) * 1000;
     const investigator = createInvestigator({ environments: { get: () => client }, now: () => at });
@@ -107,6 +108,11 @@ export async function investigateAll(
     const inv: Investigation = await investigator.investigate(req);
     const wall = (performance.now() - t) / 1000;
     seconds.push(wall);
+    // A second look within the hour (the group grew, or someone asked): the usual levels are cached.
+    const t2 = performance.now();
+    await investigator.investigate(req);
+    const warm = (performance.now() - t2) / 1000;
+    warmSeconds.push(warm);
     const score = scoreInvestigation(s, inv);
     if (score.top1) top1++;
     if (score.top3) top3++;
@@ -121,18 +127,21 @@ export async function investigateAll(
           : `${describe(score.named[0])}`
         : describe(score.named[0]);
     rows.push(
-      `| ${s.title} | ${s.alertName}${s.job ? ` (job ${s.job})` : ` on ${host(s.host)}`} | ${s.expected.length === 0 ? `${host(s.host)}: nothing unusual` : `${host(s.host)} ${s.expectedLabel}`} | ${first} | ${score.named.slice(1).map(describe).join("; ") || "—"} | ${moved || "—"} | ${inv.failures.join("; ") || "—"} | ${score.top1 ? "yes" : "no"} | ${score.top3 ? "yes" : "no"} | ${wall.toFixed(2)} |`,
+      `| ${s.title} | ${s.alertName}${s.job ? ` (job ${s.job})` : ` on ${host(s.host)}`} | ${s.expected.length === 0 ? `${host(s.host)}: nothing unusual` : `${host(s.host)} ${s.expectedLabel}`} | ${first} | ${score.named.slice(1).map(describe).join("; ") || "—"} | ${moved || "—"} | ${inv.failures.join("; ") || "—"} | ${score.top1 ? "yes" : "no"} | ${score.top3 ? "yes" : "no"} | ${wall.toFixed(2)} | ${warm.toFixed(2)} |`,
     );
   }
-  const sorted = [...seconds].sort((a, b) => a - b);
+  const spread = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return `median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(2)}, max ${(sorted.at(-1) ?? 0).toFixed(2)}`;
+  };
   const table = [
-    "| scenario | alert | expected | named first | then | moved (robust z) | failures | top-1 | top-3 | seconds |",
-    "|---|---|---|---|---|---|---|:-:|:-:|---:|",
+    "| scenario | alert | expected | named first | then | moved (robust z) | failures | top-1 | top-3 | seconds | again, s |",
+    "|---|---|---|---|---|---|---|:-:|:-:|---:|---:|",
     ...rows,
     "",
-    `Top-1: ${top1}/${SCENARIOS.length}; top-3: ${top3}/${SCENARIOS.length}; seconds per investigation: median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(2)}, max ${(sorted.at(-1) ?? 0).toFixed(2)}.`,
+    `Top-1: ${top1}/${SCENARIOS.length}; top-3: ${top3}/${SCENARIOS.length}; seconds per investigation: ${spread(seconds)} (the first look of the hour, reading the usual levels); ${spread(warmSeconds)} for a second look within the hour (usual levels cached).`,
   ].join("\n");
-  return { table, top1, top3, seconds };
+  return { table, top1, top3, seconds, warmSeconds };
 }
 
 export async function incidentsBench(): Promise<string> {
