@@ -271,6 +271,8 @@ const apiTokenList = z
 const envSchema = z.object({
   PORT: intIn(1, 65535, 3000),
   HOST: z.string().trim().min(1).default("127.0.0.1"),
+  /** `cloudops worker`'s /healthz and /readyz (0: none). */
+  WORKER_HEALTH_PORT: intIn(0, 65535, 3001),
   PROMETHEUS_URL: urlWithoutCredentials(PROMETHEUS_CREDENTIALS).default("http://127.0.0.1:9090"),
   PROMETHEUS_ENVIRONMENTS: environmentsList,
   PROMETHEUS_TIMEOUT_MS: intIn(100, 60_000, 2000),
@@ -407,6 +409,8 @@ export interface PrometheusEnvironment {
 export interface Config {
   port: number;
   host: string;
+  /** Port of `cloudops worker`'s /healthz and /readyz on `host`; 0: the worker serves none. */
+  workerHealthPort: number;
   /** Ordered; the first is the default environment. */
   environments: PrometheusEnvironment[];
   prometheus: { timeoutMs: number; retries: number; cacheTtlMs: number };
@@ -648,6 +652,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    workerHealthPort: e.WORKER_HEALTH_PORT,
     environments: environments.map((x) => {
       const a = auth.get(x.name);
       return a ? { ...x, auth: a } : x;
