@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 check_node
 apt_install prometheus prometheus-node-exporter prometheus-alertmanager redis-server chromium \
   fonts-dejavu-core docker-compose python3-sklearn
+# kubectl renders the Kubernetes manifests in their test; any kubectl on PATH will do (Debian's package
+# would clash with one installed from elsewhere).
+command -v kubectl >/dev/null 2>&1 || apt_install kubernetes-client
 npm_install
 
 # Tests use the Redis on REDIS_URL (default 127.0.0.1:6379); start a throwaway one if none answers.
