@@ -72,7 +72,9 @@ function historyLine(h: NonNullable<Investigation["history"]>[number], now: numb
   const lasted =
     h.endsAt !== undefined
       ? `, lasted ${formatDuration(Math.max(0, (h.endsAt - h.startsAt) / 1000))}`
-      : ", still open";
+      : h.endUnknown
+        ? ", resolved (when is not on record)"
+        : ", still open";
   const done: string[] = [];
   if (h.ackBy) done.push(`acknowledged by ${literal(h.ackBy, 80)}`);
   if (h.silenced) done.push("silenced");
@@ -130,7 +132,7 @@ export function investigationReply(inv: Investigation): Reply {
     lines.push(`Last time${history.length > 1 ? `s (${history.length})` : ""}:`);
     for (const h of history.slice(0, 3)) lines.push(historyLine(h, inv.at));
   } else if (history) {
-    lines.push("First time this alert fires here (no earlier group on record).");
+    lines.push("Earlier times: none on record (incidents are remembered 30 days).");
   }
   const links: ReplyLink[] = inv.checks.flatMap((c) =>
     c.url ? [{ label: literal(c.label, 80), url: c.url }] : [],

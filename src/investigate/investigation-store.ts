@@ -4,6 +4,7 @@
  * posting another). It lives as long as the group's own keys; what is read back is validated, and
  * anything of another shape reads as absent.
  */
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { parseStored } from "../redis/parse-stored.js";
@@ -37,6 +38,7 @@ const historySchema = z
       startsAt: time,
       endsAt: time.optional(),
       ackBy: text(200).optional(),
+      endUnknown: z.boolean().optional(),
       silenced: z.boolean().optional(),
       notes: z.array(text(2000)).max(20).optional(),
     }),
@@ -98,6 +100,8 @@ export const investigationObject = z
           instance: text(300),
           at: time.optional(),
           detail: text(2000),
+          count: z.number().int().nonnegative().optional(),
+          ongoing: z.boolean().optional(),
         }),
       )
       .max(50),
@@ -107,6 +111,10 @@ export const investigationObject = z
       .max(20),
     nothingUnusual: z.boolean(),
     failures: z.array(text(2000)).max(20),
+    failedParts: z
+      .array(z.enum(["moved", "usual", "changes"]))
+      .max(3)
+      .optional(),
     series: z
       .array(
         z.object({
@@ -141,6 +149,29 @@ const storedSchema = z.object({
 
 /** How long it is kept when the group's keys carry no TTL (they always should): a week. */
 const FALLBACK_TTL_MS = 7 * 86_400_000;
+/** How long the incidents of an alert on a target are remembered, and how many of them. */
+export const INCIDENT_MEMORY_MS = 30 * 86_400_000;
+const MAX_INCIDENTS = 20;
+
+/**
+ * One incident of an alert on a target: the group it was (groups keep their id when an alert fires
+ * again after resolving, so its creation tells the incidents apart) and when it started.
+ */
+export interface IncidentRecord {
+  groupId: string;
+  createdAt: number;
+  startsAt: number;
+  /** Filled when the group resolved: when, and who had acknowledged it or silenced it. */
+  endsAt?: number;
+  ackBy?: string;
+  silenced?: boolean;
+}
+
+const incidentEndSchema = z.object({
+  endsAt: time,
+  ackBy: text(200).optional(),
+  silenced: z.boolean().optional(),
+});
 
 export class InvestigationStore {
   /** `alertsPrefix` is the alert store's prefix: the record sits beside the group's own keys. */
@@ -173,6 +204,77 @@ export class InvestigationStore {
    */
   async lock(groupId: string, owner: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(`${this.key(groupId)}:lock`, owner, "PX", ttlMs, "NX")) === "OK";
+  }
+
+  private incidentsKey(alertName: string, target: string) {
+    const id = createHash("sha256").update(`${alertName}\u0000${target}`).digest("hex").slice(0, 32);
+    return `${this.alertsPrefix}:incidents:${id}`;
+  }
+
+  /**
+   * Remembers an incident of `alertName` on `target` (an instance or a job) for 30 days, the 20
+   * newest: the alert store keeps one record per alert, so an alert that fires again replaces its
+   * earlier record, and the first look's "last time" would otherwise never see it.
+   */
+  async recordIncident(
+    alertName: string,
+    target: string,
+    incident: Pick<IncidentRecord, "groupId" | "createdAt" | "startsAt">,
+  ): Promise<void> {
+    const key = this.incidentsKey(alertName, target);
+    await this.redis.zadd(key, incident.startsAt, `${incident.groupId}.${incident.createdAt}`);
+    // Beyond the 20 newest or older than 30 days: forgotten, with how they ended.
+    const [beyond, old] = await Promise.all([
+      this.redis.zrange(key, "0", String(-(MAX_INCIDENTS + 1))),
+      this.redis.zrangebyscore(key, "-inf", `(${incident.startsAt - INCIDENT_MEMORY_MS}`),
+    ]);
+    const forgotten = [...new Set([...beyond, ...old])];
+    const tx = this.redis.multi();
+    if (forgotten.length > 0) tx.zrem(key, ...forgotten).hdel(`${key}:ends`, ...forgotten);
+    await tx.pexpire(key, INCIDENT_MEMORY_MS).pexpire(`${key}:ends`, INCIDENT_MEMORY_MS).exec();
+  }
+
+  /** Records how a remembered incident ended (its group resolved); unknown incidents are left alone. */
+  async recordIncidentEnd(
+    alertName: string,
+    target: string,
+    incident: Pick<IncidentRecord, "groupId" | "createdAt"> & z.infer<typeof incidentEndSchema>,
+  ): Promise<void> {
+    const key = this.incidentsKey(alertName, target);
+    const member = `${incident.groupId}.${incident.createdAt}`;
+    if ((await this.redis.zscore(key, member)) === null) return;
+    const { endsAt, ackBy, silenced } = incident;
+    await this.redis
+      .multi()
+      .hset(`${key}:ends`, member, JSON.stringify({ endsAt, ackBy, silenced }))
+      .pexpire(`${key}:ends`, INCIDENT_MEMORY_MS)
+      .exec();
+  }
+
+  /** The incidents remembered for `alertName` on `target`, newest first (entries of another shape are skipped). */
+  async incidents(alertName: string, target: string): Promise<IncidentRecord[]> {
+    const key = this.incidentsKey(alertName, target);
+    const [raw, ends] = await Promise.all([
+      this.redis.zrevrange(key, 0, MAX_INCIDENTS - 1, "WITHSCORES"),
+      this.redis.hgetall(`${key}:ends`),
+    ]);
+    const out: IncidentRecord[] = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const member = raw[i] as string;
+      const m = /^([0-9a-f]{8})\.(\d{1,15})$/.exec(member);
+      const startsAt = Number(raw[i + 1]);
+      if (!m || !Number.isFinite(startsAt)) continue;
+      const end = parseStored(incidentEndSchema, ends[member] ?? null);
+      out.push({
+        groupId: m[1] as string,
+        createdAt: Number(m[2]),
+        startsAt,
+        ...(end?.endsAt !== undefined ? { endsAt: end.endsAt } : {}),
+        ...(end?.ackBy ? { ackBy: end.ackBy } : {}),
+        ...(end?.silenced ? { silenced: true } : {}),
+      });
+    }
+    return out;
   }
 
   async unlock(groupId: string, owner: string): Promise<void> {

@@ -21,6 +21,8 @@ export interface InvestigationRequest {
     startsAt: number;
     endsAt?: number;
     ackBy?: string;
+    /** The incident ended, but when is not on record (a group that fired again since). */
+    endUnknown?: boolean;
     silenced?: boolean;
     notes?: string[];
   }>;

@@ -28,6 +28,8 @@ export const MAX_REDOS = 3;
 export const INVESTIGATION_TIMEOUT_MS = 60_000;
 /** Other open groups handed to the investigator (the rest are not named). */
 const MAX_OPEN = 50;
+/** Two records of an alert on a target starting this close are one incident. */
+const SAME_INCIDENT_MS = 10 * 60_000;
 
 export type InvestigationOutcome = "ok" | "nothing_unusual" | "failed";
 
@@ -102,17 +104,101 @@ export class InvestigationRunner {
           startsAt: o.since,
         })),
     };
-    if (this.deps.history) {
-      const history = await this.deps.history(request).catch((e: unknown) => {
-        this.deps.logger.warn(
-          { group: group.id, err: String(e) },
-          "alert history unreadable for a first look",
-        );
-        return undefined;
-      });
-      if (history) request.history = history.slice(0, 10);
-    }
+    const history = await this.historyOf(state, request);
+    if (history) request.history = history.slice(0, 10);
     return request;
+  }
+
+  /**
+   * Earlier incidents of the same alert on the same host (or job), newest first: the incidents this
+   * runner remembered (30 days, with how they ended) and the alert history the store still holds (a
+   * week), one entry per incident. Undefined when neither could be read: the reply then says nothing
+   * of earlier times rather than "first time".
+   */
+  private async historyOf(
+    state: GroupState,
+    request: InvestigationRequest,
+  ): Promise<InvestigationRequest["history"]> {
+    const { group } = state;
+    const target = request.instance ?? request.job;
+    const warn = (e: unknown) => {
+      this.deps.logger.warn({ group: group.id, err: String(e) }, "alert history unreadable for a first look");
+      return undefined;
+    };
+    const [remembered, stored] = await Promise.all([
+      target ? this.deps.store.incidents(request.alertName, target).catch(warn) : Promise.resolve([]),
+      this.deps.history ? this.deps.history(request).catch(warn) : Promise.resolve([]),
+    ]);
+    if (remembered === undefined && stored === undefined) return undefined;
+    const out: NonNullable<InvestigationRequest["history"]> = [];
+    for (const r of remembered ?? []) {
+      if ((r.groupId === group.id && r.createdAt === group.createdAt) || r.startsAt >= request.startsAt)
+        continue;
+      let { endsAt, ackBy, silenced } = r;
+      let endUnknown = false;
+      if (endsAt === undefined) {
+        // Not ended on record: the group as it is now tells, when it is still that incident.
+        const now = await this.deps.alerts.groupState(r.groupId).catch(() => undefined);
+        if (now && now.group.createdAt === r.createdAt) {
+          endsAt = now.group.resolvedAt;
+          ackBy ??= now.group.ack?.by.name;
+          silenced ??= now.group.silence !== undefined;
+        } else endUnknown = true;
+      }
+      out.push({
+        id: r.groupId,
+        startsAt: r.startsAt,
+        ...(endsAt !== undefined ? { endsAt } : {}),
+        ...(endUnknown ? { endUnknown } : {}),
+        ...(ackBy ? { ackBy } : {}),
+        ...(silenced ? { silenced } : {}),
+      });
+    }
+    // The store's rows of the same incidents (within 10 minutes of one remembered) only fill gaps.
+    for (const h of stored ?? []) {
+      const same = out.find((o) => Math.abs(o.startsAt - h.startsAt) <= SAME_INCIDENT_MS);
+      if (!same) out.push(h);
+      else {
+        if (same.ackBy === undefined && h.ackBy) same.ackBy = h.ackBy;
+        if (same.endsAt === undefined && h.endsAt !== undefined) {
+          same.endsAt = h.endsAt;
+          delete same.endUnknown;
+        }
+      }
+    }
+    return out.sort((a, b) => b.startsAt - a.startsAt);
+  }
+
+  /** Remembers the group's incident (the alert on its target) for later first looks' history. */
+  private async remember(state: GroupState, request: InvestigationRequest): Promise<void> {
+    const target = request.instance ?? request.job;
+    if (!target) return;
+    await this.deps.store
+      .recordIncident(request.alertName, target, {
+        groupId: state.group.id,
+        createdAt: state.group.createdAt,
+        startsAt: request.startsAt,
+      })
+      .catch((e: unknown) =>
+        this.deps.logger.warn({ group: state.group.id, err: String(e) }, "incident not remembered"),
+      );
+  }
+
+  /** A resolved group: how its incident ended, for the next first look's history. */
+  async resolved(state: GroupState): Promise<void> {
+    const { group } = state;
+    if (group.resolvedAt === undefined || group.kind === "summary" || group.kind === "overflow") return;
+    const first = state.alerts[0];
+    const alertName = group.labels.alertname || first?.labels.alertname || "alert";
+    const target = first?.labels.instance || first?.labels.job;
+    if (!target) return;
+    await this.deps.store.recordIncidentEnd(alertName, target, {
+      groupId: group.id,
+      createdAt: group.createdAt,
+      endsAt: group.resolvedAt,
+      ...(group.ack ? { ackBy: group.ack.by.name.slice(0, 200) } : {}),
+      ...(group.silence ? { silenced: true } : {}),
+    });
   }
 
   /**
@@ -145,6 +231,7 @@ export class InvestigationRunner {
     const now = this.deps.now ?? Date.now;
     const started = Date.now();
     const request = await this.requestFor(state);
+    await this.remember(state, request);
     const timeout = AbortSignal.timeout(this.deps.timeoutMs ?? INVESTIGATION_TIMEOUT_MS);
     let investigation: Investigation;
     try {
@@ -202,10 +289,22 @@ export class InvestigationRunner {
     // A silenced group keeps quiet: its first look is stored (API, `investigate ID`), not posted.
     const silenced = (state.group.silence?.until ?? 0) > (this.deps.now ?? Date.now)();
     if (message && notifier?.reply && !silenced) {
-      if (ref && notifier.editReply) await notifier.editReply(message, ref.id, reply);
+      // Where charts go in the thread as files of their own (Slack), the reply is the text and its
+      // chart follows it; an edit changes the text. Elsewhere (Teams) the chart is in the card.
+      const { chart, ...text } = reply;
+      const separateChart = chart !== undefined && notifier.attachChart !== undefined;
+      const body = separateChart ? text : reply;
+      if (ref && notifier.editReply) await notifier.editReply(message, ref.id, body);
       else {
-        const id = await notifier.reply(message, reply);
+        const id = await notifier.reply(message, body);
         stored.reply = { platform: message.platform, channel: message.channel, threadOf: message.ts, id };
+        // Stored at once: a run that dies after this edits the reply when retried, never posts another.
+        await this.deps.store.put(groupId, stored);
+        if (separateChart && chart)
+          await notifier.attachChart?.(message, chart).catch((e: unknown) =>
+            // The reply is posted: retrying the job for its chart would post the reply again.
+            this.deps.logger.warn({ group: groupId, err: String(e) }, "first look's chart not uploaded"),
+          );
       }
     }
     await this.deps.store.put(groupId, stored);
@@ -277,6 +376,14 @@ export async function startInvestigationJobs(
   worker.on("error", (err) => log.error({ err: err.message }, "investigation worker error"));
   return {
     async messagePosted(state, ref, first) {
+      if (state.group.resolvedAt !== undefined) {
+        await runner
+          .resolved(state)
+          .catch((e: unknown) =>
+            log.warn({ group: state.group.id, err: String(e) }, "incident end not kept"),
+          );
+        return;
+      }
       const want = await runner.wanted(state, ref, first);
       if (!want) return;
       await queue.add(

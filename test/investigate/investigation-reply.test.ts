@@ -63,7 +63,7 @@ describe("investigationReply", () => {
     expect(text).toContain("• blocked processes is 6 vs usual 0 (6.0σ above)");
     expect(text).toContain("• web-5: iowait moved too (correlation 0.91)");
     expect(text).toContain("• and 7 more hosts");
-    expect(text).toContain("First time this alert fires here");
+    expect(text).toContain("Earlier times: none on record");
   });
 
   it("keeps alert names and notes literal: no code span, no new line", () => {

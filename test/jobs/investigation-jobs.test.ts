@@ -14,7 +14,7 @@ import { investigationHeadline } from "../../src/investigate/investigation-reply
 import { InvestigationStore } from "../../src/investigate/investigation-store.js";
 import { INVESTIGATION_QUEUE } from "../../src/jobs/investigation-jobs.js";
 import { type Action, decodeAction } from "../../src/reply/action.js";
-import { cardActions, cardText, install, post } from "../chat/teams/activities.js";
+import { cardActions, cardText, install, post, press } from "../chat/teams/activities.js";
 import { type FakeConnector, startFakeConnector } from "../fakes/fake-connector.js";
 import { type FakeSlack, type SlackCall, startFakeSlack } from "../fakes/fake-slack.js";
 import { startTestApp, type TestApp } from "../support/app.js";
@@ -83,6 +83,19 @@ async function jobsSettled(prefix: string, completed: number): Promise<void> {
   }
 }
 
+/** Investigation jobs completed so far. */
+async function completedJobs(prefix: string): Promise<number> {
+  const queue = new Queue(INVESTIGATION_QUEUE, {
+    connection: { url: inject("redisUrl") },
+    prefix: `${prefix}:bull`,
+  });
+  try {
+    return (await queue.getJobCounts("completed")).completed ?? 0;
+  } finally {
+    await queue.close();
+  }
+}
+
 /** The typed actions of a Slack message's buttons. */
 function buttonActions(call: SlackCall | undefined): Action[] {
   const out: Action[] = [];
@@ -104,6 +117,9 @@ describe("first look on Slack, three replicas on one Redis", () => {
   let slack: FakeSlack;
   const apps: TestApp[] = [];
   let redis: Redis;
+  const fixtureEnd = Date.parse(inject("fixtureEnd"));
+  let clock = fixtureEnd;
+  const now = () => clock;
   const env = (apiUrl: string) => ({
     SLACK_BOT_TOKEN: "xoxb-1-first-look",
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -116,9 +132,9 @@ describe("first look on Slack, three replicas on one Redis", () => {
 
   beforeAll(async () => {
     slack = await startFakeSlack();
-    const first = await startTestApp(env(slack.apiUrl));
+    const first = await startTestApp(env(slack.apiUrl), undefined, now);
     apps.push(first);
-    for (let i = 0; i < 2; i++) apps.push(await startTestApp(env(slack.apiUrl), first.redisPrefix));
+    for (let i = 0; i < 2; i++) apps.push(await startTestApp(env(slack.apiUrl), first.redisPrefix, now));
     redis = new Redis(inject("redisUrl"));
   });
   afterAll(async () => {
@@ -197,6 +213,39 @@ describe("first look on Slack, three replicas on one Redis", () => {
     );
   });
 
+  it("uploads the chart of what moved below the first look, in the thread", async () => {
+    // In the middle of web-2's CPU spike (node-fixture.ts).
+    clock = fixtureEnd - 2.75 * 3600_000;
+    try {
+      seq++;
+      const name = `CpuBusy${seq}`;
+      const [a] = apps as [TestApp];
+      await alertmanager(a.url, webhook(name, ["web-2:9100"]));
+      let message: SlackCall | undefined;
+      await until("the alert message", () => {
+        message = alertPosts().find((p) => JSON.stringify(p.args.blocks).includes(name));
+        return message !== undefined;
+      });
+      const ts = String(message?.response?.ts);
+      await until("the first look in the thread", () => firstLooks(ts).length > 0);
+      const [look] = firstLooks(ts);
+      expect(JSON.stringify(look?.args.blocks)).toMatch(/First look: CPU/);
+      const chartTitle = (x: SlackCall) =>
+        JSON.stringify(x.args.files ?? null).includes("on web-2 — last hour");
+      await until("the first look's chart in the thread", () =>
+        slack
+          .callsOf("files.completeUploadExternal")
+          .some((x) => String(x.args.thread_ts) === ts && chartTitle(x)),
+      );
+      const uploads = slack
+        .callsOf("files.completeUploadExternal")
+        .filter((x) => String(x.args.thread_ts) === ts && chartTitle(x));
+      expect(uploads).toHaveLength(1);
+    } finally {
+      clock = fixtureEnd;
+    }
+  });
+
   it("answers `/cloudops investigate ID` with the first look, and an unknown id with what is wrong", async () => {
     seq++;
     const name = `LoadHigh${seq}`;
@@ -235,46 +284,126 @@ describe("first look on Slack, three replicas on one Redis", () => {
   });
 });
 
-describe("first look on Teams", () => {
+describe("first look on Teams, three replicas on one Redis", () => {
   const CONVERSATION = "19:first-look@thread.tacv2";
   let connector: FakeConnector;
-  let app: TestApp;
+  const apps: TestApp[] = [];
+  // The replicas' shared clock, moved along by the test of an alert that fires again.
+  let clock = Date.parse(inject("fixtureEnd"));
+  const now = () => clock;
+  const env = {
+    TEAMS_EMULATOR: "true",
+    TEAMS_ALERT_CONVERSATION: CONVERSATION,
+    ALERTMANAGER_WEBHOOK_OPEN: "true",
+    ALERT_POSTS_PER_MINUTE: "1000",
+    ALERT_FIRST_LOOK: "true",
+    ALERT_ACTORS: "*",
+  };
 
   beforeAll(async () => {
     connector = await startFakeConnector();
-    app = await startTestApp({
-      TEAMS_EMULATOR: "true",
-      TEAMS_ALERT_CONVERSATION: CONVERSATION,
-      ALERTMANAGER_WEBHOOK_OPEN: "true",
-      ALERT_POSTS_PER_MINUTE: "1000",
-      ALERT_FIRST_LOOK: "true",
-    });
+    const first = await startTestApp(env, undefined, now);
+    apps.push(first);
+    for (let i = 0; i < 2; i++) apps.push(await startTestApp(env, first.redisPrefix, now));
   });
   afterAll(async () => {
-    await app?.close();
+    for (const app of apps.slice(1).reverse()) await app.close({ keepKeys: true });
+    await apps[0]?.close();
     await connector?.close();
   });
 
+  const where = () => ({
+    serviceUrl: connector.url,
+    conversationId: CONVERSATION,
+    conversationType: "channel" as const,
+  });
+  type Call = { method: string; activityId?: string; responseId?: unknown; body: Record<string, unknown> };
+  const firstLooksUnder = (cardId: string) => (x: Call) =>
+    x.method === "POST" && x.activityId === cardId && cardText(x.body).includes("First look");
+  const cardOf = (name: string, nth = 0) =>
+    connector.calls.filter(
+      (x) => x.method === "POST" && x.activityId === undefined && cardText(x.body).includes(name),
+    )[nth];
+
   it("replies once under the alert's card", async () => {
-    const where = {
-      serviceUrl: connector.url,
-      conversationId: CONVERSATION,
-      conversationType: "channel" as const,
-    };
-    expect((await post(app.url, install(where))).status).toBeLessThan(300);
+    const [a] = apps as [TestApp];
+    expect((await post(a.url, install(where()))).status).toBeLessThan(300);
     seq++;
     const name = `MemoryPressure${seq}`;
-    await alertmanager(app.url, webhook(name, [HOST]));
-    const [card] = await connector.waitFor(
+    await alertmanager(a.url, webhook(name, [HOST]));
+    await connector.waitFor(
       (x) => x.method === "POST" && x.activityId === undefined && cardText(x.body).includes(name),
     );
+    const card = cardOf(name);
     const cardId = String(card?.responseId);
-    expect(cardActions(cardText(card?.body)).some((a) => a.kind === "alert.investigate")).toBe(true);
-    const isFirstLook = (x: { method: string; activityId?: string; body: Record<string, unknown> }) =>
-      x.method === "POST" && x.activityId === cardId && cardText(x.body).includes("First look");
-    await connector.waitFor(isFirstLook);
-    await jobsSettled(app.redisPrefix, 1);
-    expect(connector.calls.filter(isFirstLook)).toHaveLength(1);
-    expect(await investigationsCounted(app)).toBe(1);
+    expect(cardActions(cardText(card?.body)).some((x) => x.kind === "alert.investigate")).toBe(true);
+    await connector.waitFor(firstLooksUnder(cardId));
+    await jobsSettled(a.redisPrefix, 1);
+    expect(connector.calls.filter(firstLooksUnder(cardId))).toHaveLength(1);
+    const counted = await Promise.all(apps.map(investigationsCounted));
+    expect(counted.reduce((x, y) => x + y, 0)).toBe(1);
+  });
+
+  it("says when an alert that fires again fired last, how long it lasted and who acknowledged it", async () => {
+    const [a, b] = apps as [TestApp, TestApp];
+    expect((await post(a.url, install(where()))).status).toBeLessThan(300);
+    seq++;
+    const name = `DiskBusy${seq}`;
+    const redis = new Redis(inject("redisUrl"));
+    try {
+      const store = new InvestigationStore(redis, `${a.redisPrefix}:alerts`);
+      const completedBefore = await completedJobs(a.redisPrefix);
+      // The same alert (same fingerprint) each time, starting at the clock's time.
+      const firingNow = () => {
+        const w = webhook(name, [HOST]);
+        return { ...w, alerts: w.alerts.map((x) => ({ ...x, startsAt: new Date(clock).toISOString() })) };
+      };
+      await alertmanager(a.url, firingNow());
+      await connector.waitFor(
+        (x) => x.method === "POST" && x.activityId === undefined && cardText(x.body).includes(name),
+      );
+      const firstCard = String(cardOf(name)?.responseId);
+      await connector.waitFor(firstLooksUnder(firstCard));
+      const group = (await store.incidents(name, HOST))[0]?.groupId ?? "";
+      expect(group).toMatch(/^[0-9a-f]{8}$/);
+      // Acknowledged, then resolved 40 minutes after it began: how it ended is remembered.
+      const ack = await post(b.url, press({ kind: "alert.ack", id: group }, where()));
+      expect(ack.status).toBe(200);
+      await until("the acknowledgement stored", async () => {
+        const res = await fetch(`${a.url}/api/v1/alerts/${group}`);
+        return res.status === 200 && ((await res.json()) as { ack?: unknown }).ack !== undefined;
+      });
+      clock += 40 * 60_000;
+      const firing = webhook(name, [HOST]);
+      firing.alerts = firingNow().alerts;
+      await alertmanager(b.url, {
+        ...firing,
+        status: "resolved",
+        alerts: firing.alerts.map((x) => ({
+          ...x,
+          status: "resolved",
+          endsAt: new Date(clock).toISOString(),
+        })),
+      });
+      await until("the incident's end remembered", async () =>
+        (await store.incidents(name, HOST)).some((i) => i.endsAt !== undefined),
+      );
+      await jobsSettled(a.redisPrefix, completedBefore + 1);
+
+      // Two hours later it fires again: a new card, and its first look names the last time.
+      clock += 2 * 3600_000;
+      await alertmanager(a.url, firingNow());
+      await until("the new incident's card", () => cardOf(name, 1) !== undefined);
+      const secondCard = String(cardOf(name, 1)?.responseId);
+      const [look] = await connector.waitFor(firstLooksUnder(secondCard));
+      const text = cardText(look?.body);
+      expect(text).toMatch(/Last time/);
+      expect(text).toContain("lasted 40 min");
+      expect(text).toContain("acknowledged by");
+      expect(text).not.toContain("none on record");
+      expect(await store.incidents(name, HOST)).toHaveLength(2);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
