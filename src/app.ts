@@ -34,7 +34,11 @@ import { DEFAULT_PRICES } from "./insights/prices.js";
 import { Reports } from "./insights/report.js";
 import { ALERT_RETENTION_MS, AlertHistoryReader } from "./insights/report-alerts.js";
 import type { Investigation, InvestigationRequest, Investigator } from "./investigate/investigation.js";
-import { investigationChart, investigationReply } from "./investigate/investigation-reply.js";
+import {
+  investigationChart,
+  investigationFacts,
+  investigationReply,
+} from "./investigate/investigation-reply.js";
 import { InvestigationStore } from "./investigate/investigation-store.js";
 import { createInvestigator } from "./investigate/investigator.js";
 import { UsualLevels } from "./investigate/usual-levels.js";
@@ -150,9 +154,16 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     alerts: alerts.store,
     store: investigationStore,
     notifiers: () => chat.notifiers,
+    // With an LLM configured, its account of the findings goes on top of them (checked to cite them).
     present: async (inv: Investigation, signal?: AbortSignal) => {
-      const chart = await investigationChart(inv, questions.renderChart, signal);
-      return { ...investigationReply(inv), ...(chart ? { chart } : {}) };
+      const [chart, narration] = await Promise.all([
+        investigationChart(inv, questions.renderChart, signal),
+        questions.narrator?.narrate(investigationFacts(inv), signal).catch((e: unknown) => {
+          logger.warn({ err: String(e) }, "first look: no LLM account");
+          return undefined;
+        }),
+      ]);
+      return { ...investigationReply(inv, narration), ...(chart ? { chart } : {}) };
     },
     openAlerts: () => alerts.service.list(),
     history: (req) => earlierTimes(reportHistory, req),

@@ -7,7 +7,7 @@
 import type { AnomalyStore } from "../anomaly/anomaly-store.js";
 import type { ChartRenderer } from "../assistant/answers/context.js";
 import type { CostSettings } from "../assistant/answers/rightsizing.js";
-import type { Assistant } from "../assistant/assistant.js";
+import type { Assistant, Narrator } from "../assistant/assistant.js";
 import { BuiltinEngine, type BuiltinEngineOptions } from "../assistant/engine.js";
 import type { ChainOptions } from "../assistant/llm/llm-chain.js";
 import type { ToolContext } from "../assistant/llm/tools.js";
@@ -30,6 +30,8 @@ export interface QuestionFlow {
   renderChart: ChartRenderer;
   /** Rightsizing's prices and rules, as the engine answers with them (digests' savings use them too). */
   costs?: CostSettings;
+  /** The LLM chain's account over findings (the first look's), when a provider is configured. */
+  narrator?: Narrator;
 }
 
 export interface QuestionFlowDeps {
@@ -92,6 +94,14 @@ export function createQuestionFlow(deps: QuestionFlowDeps): QuestionFlow {
   return {
     engine,
     assistant: { answer: async (inbound, signal) => (await chain).answer(inbound, signal) },
+    narrator: {
+      narrate: async (request, signal) => {
+        const assistant = await chain;
+        return "narrate" in assistant
+          ? (assistant as Assistant & Narrator).narrate(request, signal)
+          : undefined;
+      },
+    },
     close,
     renderChart,
     ...(costs ? { costs } : {}),

@@ -82,8 +82,41 @@ function historyLine(h: NonNullable<Investigation["history"]>[number], now: numb
   return `• ${clock(h.startsAt)} (${ago} ago)${lasted}${done.length ? `; ${done.join("; ")}` : ""}`;
 }
 
-export function investigationReply(inv: Investigation): Reply {
+/** An LLM's account over the findings (src/assistant/llm/narration.ts checked it cites them). */
+export interface InvestigationNarration {
+  text: string;
+  provider: string;
+  model: string;
+}
+
+/**
+ * The findings as an LLM reads them to write its account: the reply's own headline and lines, so it
+ * cites the numbers and times exactly as the reader sees them below it.
+ */
+export function investigationFacts(inv: Investigation): { subject: string; facts: object } {
+  const reply = investigationReply(inv);
+  const where = host(inv.suspect?.instance ?? inv.request.instance);
+  return {
+    subject: `First look at the alert ${literal(inv.request.alertName, 120)} on ${where} (environment ${literal(inv.request.environment, 60)}): what is the most likely cause?`,
+    facts: {
+      headline: reply.title,
+      findings: (typeof reply.text === "string" ? reply.text : "").split("\n"),
+      investigatedAt: clock(inv.at),
+      alertStartedAt: clock(inv.request.startsAt),
+    },
+  };
+}
+
+/** The reply, with an LLM's account on top of the data when there is one. */
+export function investigationReply(inv: Investigation, narration?: InvestigationNarration): Reply {
   const lines: string[] = [];
+  if (narration) {
+    lines.push(`🤖 ${literal(narration.text, 800)}`);
+    lines.push(
+      `(written by ${literal(narration.provider, 20)} ${literal(narration.model, 60)} from the data below)`,
+    );
+    lines.push("");
+  }
   const where = host(inv.suspect?.instance ?? inv.request.instance);
   if (inv.failures.length > 0) {
     lines.push("Could not check:");

@@ -13,9 +13,10 @@ import {
 } from "cockatiel";
 import type { Logger } from "../../observability/logger.js";
 import { type Answer, type Inbound, makeReply, type ReplyChart } from "../../reply/reply.js";
-import type { Assistant } from "../assistant.js";
+import type { Assistant, Narration, NarrationRequest } from "../assistant.js";
 import type { ConversationMemory } from "./conversation-memory.js";
 import type { ChatMessage, LlmProvider } from "./llm-provider.js";
+import { checkNarration, NARRATION_PROMPT } from "./narration.js";
 import { Redactor } from "./redact.js";
 import { runTool, TOOLS, type ToolContext } from "./tools.js";
 
@@ -103,22 +104,27 @@ export class LlmChain implements Assistant {
           intent: "llm",
         };
       } catch (e) {
-        const skipped = e instanceof BrokenCircuitError;
-        const reason = skipped ? "circuit open" : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-        this.opts.onOutcome?.(
-          provider.name,
-          skipped ? "skipped" : "failed",
-          (performance.now() - started) / 1000,
-          reason,
-        );
-        if (!skipped)
-          this.opts.logger.warn(
-            { provider: provider.name, reason: reason.slice(0, 300) },
-            "LLM provider failed; trying the next",
-          );
+        this.providerFailed(provider, e, started);
       }
     }
     return this.opts.fallback.answer(inbound, signal);
+  }
+
+  /** Counts a provider's failure (or its open circuit) and says why; the chain goes on to the next. */
+  private providerFailed(provider: LlmProvider, e: unknown, started: number): void {
+    const skipped = e instanceof BrokenCircuitError;
+    const reason = skipped ? "circuit open" : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    this.opts.onOutcome?.(
+      provider.name,
+      skipped ? "skipped" : "failed",
+      (performance.now() - started) / 1000,
+      reason,
+    );
+    if (!skipped)
+      this.opts.logger.warn(
+        { provider: provider.name, reason: reason.slice(0, 300) },
+        "LLM provider failed; trying the next",
+      );
   }
 
   /** One provider's tool loop, bounded in steps and time. */
@@ -129,7 +135,6 @@ export class LlmChain implements Assistant {
     overall: AbortSignal,
     attach: (chart: ReplyChart) => void,
   ): Promise<string> {
-    const signal = AbortSignal.any([overall, AbortSignal.timeout(this.opts.providerTimeoutMs ?? 8_000)]);
     // One redactor for the whole turn: an address is the same placeholder in the question, the history
     // and every tool result, and the model's placeholders are mapped back before anything uses them.
     const redactor = this.opts.redact ? new Redactor() : undefined;
@@ -144,6 +149,19 @@ export class LlmChain implements Assistant {
         ),
       },
     ];
+    return this.loop(provider, messages, redactor, overall, attach);
+  }
+
+  /** Sends the messages and runs the tools the model calls until it answers in text. */
+  private async loop(
+    provider: LlmProvider,
+    messages: ChatMessage[],
+    redactor: Redactor | undefined,
+    overall: AbortSignal,
+    attach: (chart: ReplyChart) => void,
+  ): Promise<string> {
+    const signal = AbortSignal.any([overall, AbortSignal.timeout(this.opts.providerTimeoutMs ?? 8_000)]);
+    const clean = (s: string) => redactor?.redact(s) ?? s;
     const specs = TOOLS.map((t) => t.spec);
     for (let step = 0; step < (this.opts.maxSteps ?? 5); step++) {
       const result = await provider.send(messages, specs, { signal });
@@ -162,5 +180,55 @@ export class LlmChain implements Assistant {
       }
     }
     throw new ToolLoopError(`no answer after ${this.opts.maxSteps ?? 5} tool rounds`);
+  }
+
+  /**
+   * A short account of findings already gathered (the first look's): the facts go to the model as the
+   * result of a tool it called, it may call the read-only tools for more, and what it writes is kept
+   * only where each sentence cites a number from the facts and the whole names a time from them
+   * (`checkNarration`). Providers are tried in order; undefined when none wrote a usable account —
+   * the data stands without one.
+   */
+  async narrate(request: NarrationRequest, signal?: AbortSignal): Promise<Narration | undefined> {
+    const deadline = AbortSignal.timeout(this.opts.deadlineMs ?? 15_000);
+    const overall = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const factsText = JSON.stringify(request.facts);
+    for (const provider of this.opts.providers) {
+      if (overall.aborted) break;
+      const started = performance.now();
+      const breaker = this.breakers.get(provider.name) as CircuitBreakerPolicy;
+      try {
+        const text = await breaker.execute(() => {
+          const redactor = this.opts.redact ? new Redactor() : undefined;
+          const clean = (s: string) => redactor?.redact(s) ?? s;
+          const messages: ChatMessage[] = [
+            { role: "system", content: `${SYSTEM_PROMPT}\n${NARRATION_PROMPT}` },
+            { role: "user", content: clean(request.subject) },
+            {
+              role: "assistant",
+              content: "",
+              toolCalls: [{ id: "first_look_0", name: "first_look", arguments: {} }],
+            },
+            { role: "tool", toolCallId: "first_look_0", name: "first_look", content: clean(factsText) },
+          ];
+          return this.loop(provider, messages, redactor, overall, () => {});
+        });
+        const checked = checkNarration(text, factsText);
+        this.opts.onOutcome?.(
+          provider.name,
+          checked.ok ? "answered" : "failed",
+          (performance.now() - started) / 1000,
+          checked.ok ? undefined : checked.reason,
+        );
+        if (checked.ok) return { text: checked.text, provider: provider.name, model: provider.model };
+        this.opts.logger.warn(
+          { provider: provider.name, reason: checked.reason },
+          "LLM summary dropped; trying the next",
+        );
+      } catch (e) {
+        this.providerFailed(provider, e, started);
+      }
+    }
+    return undefined;
   }
 }
