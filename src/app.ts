@@ -148,6 +148,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       createInvestigator({
         environments,
         usualLevels,
+        anomalyScores: (environment) => anomalyStore.latest(environment),
         ...(now ? { now } : {}),
         ...(config.grafanaUrl ? { grafanaUrl: config.grafanaUrl } : {}),
       }),

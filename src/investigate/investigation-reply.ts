@@ -3,6 +3,7 @@
  * nothing unusual was found — or, first of all, what failed; then one line per finding: what moved,
  * where else, related alerts, what changed, the last time, and the checks as links.
  */
+import { describeRarity } from "../anomaly/rarity.js";
 import type { LineChartSpec } from "../charts/chart-spec.js";
 import type { Unit } from "../metrics/catalogue.js";
 import { hostOfInstance } from "../metrics/promql.js";
@@ -134,6 +135,19 @@ export function investigationReply(inv: Investigation, narration?: Investigation
     lines.push("No host's features moved beyond their usual level.");
   } else if (inv.failures.length === 0) {
     lines.push(`Nothing moved on ${where}: all 18 host features are within their usual level at this hour.`);
+  }
+  const a = inv.anomaly;
+  if (a) {
+    const leading = a.leading
+      .map(
+        (l) =>
+          `${l.label} ${formatValue(l.value, unitOf(l.unit))} vs usual ${formatValue(l.usual, unitOf(l.unit))}`,
+      )
+      .join(", ");
+    const verdict = a.anomalous
+      ? `flagged it at ${clock(a.at)}: ${describeRarity(a.score)} (score ${a.score.toFixed(2)}, threshold ${a.threshold.toFixed(2)})${a.flaggedBy ? `, for ${literal(a.flaggedBy, 160)}` : ""}`
+      : `scored it within its usual pattern at ${clock(a.at)} (score ${a.score.toFixed(2)}, threshold ${a.threshold.toFixed(2)})`;
+    lines.push(`Anomaly engine ${verdict}${leading ? `; led by ${leading}` : ""}.`);
   }
   if (inv.elsewhere.length > 0) {
     lines.push("Where else:");

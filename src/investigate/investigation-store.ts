@@ -111,6 +111,18 @@ export const investigationObject = z
       .max(20),
     nothingUnusual: z.boolean(),
     failures: z.array(text(2000)).max(20),
+    anomaly: z
+      .object({
+        at: time,
+        score: z.number(),
+        threshold: z.number(),
+        anomalous: z.boolean(),
+        flaggedBy: text(300).optional(),
+        leading: z
+          .array(z.object({ label: text(200), unit: text(40), value: z.number(), usual: z.number() }))
+          .max(5),
+      })
+      .optional(),
     failedParts: z
       .array(z.enum(["moved", "usual", "changes"]))
       .max(3)

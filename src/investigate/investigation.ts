@@ -85,6 +85,18 @@ export interface Investigation {
   failures: string[];
   /** Which parts the failures left out: what the reply must not call quiet. */
   failedParts?: Array<"moved" | "usual" | "changes">;
+  /** The anomaly engine's latest scan of the host (when it scored it in the last 15 minutes). */
+  anomaly?: {
+    /** Epoch ms of the scored point. */
+    at: number;
+    score: number;
+    threshold: number;
+    anomalous: boolean;
+    /** The ensemble's parts that flagged it, in words. */
+    flaggedBy?: string;
+    /** Its explanation: the features that weighed most, value against usual (≤ 3). */
+    leading: Array<{ label: string; unit: string; value: number; usual: number }>;
+  };
   /** The last hour of the 2–3 strongest moved features on the suspect host, for a small chart. */
   series?: Array<{
     feature: string;

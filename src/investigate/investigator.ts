@@ -12,7 +12,8 @@
  */
 import type { FeatureWindow } from "../anomaly/feature-fetch.js";
 import { FEATURES, type FeatureSpec, featureQuery } from "../anomaly/features.js";
-import { type FeatureBaseline, usualAt } from "../anomaly/host-detector.js";
+import { type FeatureBaseline, type HostScore, usualAt } from "../anomaly/host-detector.js";
+import { describeFlaggedBy } from "../anomaly/rarity.js";
 import { DASHBOARDS, grafanaPanelLink, prometheusGraphLink } from "../grafana/links.js";
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
 import { isPrometheusError } from "../metrics/prometheus-error.js";
@@ -82,6 +83,8 @@ export interface InvestigatorOptions {
   baselineDays?: number;
   /** The usual levels' hourly cache; share one between the investigators of a process. */
   usualLevels?: UsualLevels;
+  /** The anomaly engine's latest scores of an environment (AnomalyStore.latest). */
+  anomalyScores?: (environment: string) => Promise<HostScore[]>;
 }
 
 interface HostView {
@@ -159,6 +162,12 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
           .catch(fail("usual levels", "usual")),
         readChanges(client, end, sig, (part, e) => fail(`what changed (${part})`, "changes")(e)),
       ]);
+      const scores = options.anomalyScores
+        ? await options.anomalyScores(req.environment).catch((e: unknown) => {
+            inv.failures.push(`anomaly engine: ${e instanceof Error ? e.message : String(e)}`);
+            return undefined;
+          })
+        : undefined;
       // The same error for every part (Prometheus down) is said once.
       inv.failures = dedupeFailures(inv.failures);
 
@@ -204,6 +213,8 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
             detail: "node metrics stopped arriving",
           });
       }
+      const anomaly = focus ? anomalyOf(scores, focus, end) : undefined;
+      if (anomaly) inv.anomaly = anomaly;
       if (failed.size > 0) inv.failedParts = [...failed];
       inv.suspect = suspectOf(inv, focus);
       inv.checks = checksOf(inv, client, focus, options.grafanaUrl, end);
@@ -211,6 +222,30 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
       inv.nothingUnusual = inv.failures.length === 0 && inv.moved.length === 0 && focusChanges.length === 0;
       return done();
     },
+  };
+}
+
+/** A scan older than this is not the host's present state. */
+const ANOMALY_FRESH_SECONDS = 15 * 60;
+
+/** The anomaly engine's latest score of the host, when recent, with its leading features. */
+function anomalyOf(
+  scores: HostScore[] | undefined,
+  focus: string,
+  end: number,
+): Investigation["anomaly"] | undefined {
+  const s = scores?.find((x) => x.instance === focus) ?? scores?.find((x) => sameHost(x.instance, focus));
+  if (!s || !Number.isFinite(s.score) || end - s.at > ANOMALY_FRESH_SECONDS) return undefined;
+  const flaggedBy = describeFlaggedBy(s);
+  return {
+    at: s.at * 1000,
+    score: round2(s.score),
+    threshold: round2(s.threshold),
+    anomalous: s.anomalous,
+    ...(flaggedBy ? { flaggedBy } : {}),
+    leading: s.deviations
+      .slice(0, 3)
+      .map((d) => ({ label: d.label, unit: d.unit, value: d.value, usual: d.baseline })),
   };
 }
 

@@ -4,6 +4,7 @@
  * loop are listed under what changed, and a Prometheus that does not answer is said in the headline.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AnomalyStore } from "../../src/anomaly/anomaly-store.js";
 import { renderLineChart } from "../../src/charts/line-chart.js";
 import type { InvestigationRequest } from "../../src/investigate/investigation.js";
 import { investigationChart, investigationReply } from "../../src/investigate/investigation-reply.js";
@@ -15,6 +16,7 @@ import {
   type PrometheusProcess,
   startBackfilledPrometheus,
 } from "../support/prometheus-process.js";
+import { dropKeysAndDisconnect, testPrefix, testRedis } from "../support/redis.js";
 import { INCIDENT, writeIncidentFleet } from "./incident-fixture.js";
 
 const END = Math.floor(Date.now() / 3_600_000) * 3600 - 86400 + 1800;
@@ -70,6 +72,64 @@ describe("investigator", () => {
     expect(inv.suspect?.instance).toBe("web-3:9100");
     expect(inv.moved.map((m) => m.feature).slice(0, 2)).toContain("cpu_user");
     expect(inv.moved.every((m) => Math.abs(m.score) >= 4)).toBe(true);
+  }, 60_000);
+
+  it("adds the anomaly engine's latest scan of the host, when recent, with what led it", async () => {
+    const redis = testRedis();
+    const prefix = testPrefix("inv-anomaly");
+    try {
+      const store = new AnomalyStore(redis, prefix);
+      const deviation = (feature: string, label: string, value: number, baseline: number) => ({
+        feature,
+        label,
+        unit: "percent" as const,
+        value,
+        baseline,
+        z: 9,
+        direction: "up" as const,
+        score: 0.9,
+      });
+      await store.recordScan(
+        "prod",
+        [
+          {
+            instance: `${INCIDENT.hog.host}:9100`,
+            at: END - 60,
+            score: 7.3,
+            threshold: 5.44,
+            anomalous: true,
+            deviations: [deviation("cpu_user", "CPU user", 88, 20)],
+            flaggedBy: ["temporal"],
+          },
+          // Scored long ago: not the host's present state.
+          {
+            instance: "web-1:9100",
+            at: END - 3600,
+            score: 1.2,
+            threshold: 5.44,
+            anomalous: false,
+            deviations: [],
+          },
+        ],
+        END * 1000,
+      );
+      const investigator = createInvestigator({
+        environments: { get: (name?: string) => (name === "prod" ? client(prom.url) : undefined) },
+        now: () => END * 1000,
+        anomalyScores: (environment) => store.latest(environment),
+      });
+      const inv = await investigator.investigate(request({ instance: INCIDENT.hog.host }));
+      expect(inv.anomaly).toMatchObject({ at: (END - 60) * 1000, score: 7.3, anomalous: true });
+      expect(inv.anomaly?.leading[0]).toEqual({ label: "CPU user", unit: "percent", value: 88, usual: 20 });
+      const text = plainText(investigationReply(inv).text);
+      expect(text).toContain("Anomaly engine flagged it at");
+      expect(text).toContain("about 1 in 20,000,000 scans (score 7.30, threshold 5.44)");
+      expect(text).toContain("led by CPU user 88.0% vs usual 20.0%");
+      const quiet = await investigator.investigate(request({ instance: "web-1:9100" }));
+      expect(quiet.anomaly).toBeUndefined();
+    } finally {
+      await dropKeysAndDisconnect(redis, prefix);
+    }
   }, 60_000);
 
   it("finds nothing unusual on a quiet fleet", async () => {

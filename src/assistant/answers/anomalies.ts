@@ -2,7 +2,7 @@
 import type { AnomalyStore, LearningStatus, ScanStatus } from "../../anomaly/anomaly-store.js";
 import { FEATURES, featureQuery } from "../../anomaly/features.js";
 import type { FeatureDeviation, HostScore } from "../../anomaly/host-detector.js";
-import { PART_LABELS } from "../../anomaly/host-ensemble.js";
+import { describeFlaggedBy, describeRarity } from "../../anomaly/rarity.js";
 import { DASHBOARDS, grafanaPanelLink } from "../../grafana/links.js";
 import { hostMatcher, hostOfInstance, renderMatchers } from "../../metrics/promql.js";
 import { formatClock, formatDuration, formatValue } from "../../metrics/units.js";
@@ -11,29 +11,10 @@ import { type AnswerContext, drawChart, environmentContext, envSuffix, toChartSe
 import { answerAnomaliesNotYet } from "./static.js";
 
 /** "iowait 38.0% vs usual 2.0% ↑" */
+export { describeFlaggedBy, describeRarity };
+
 export function describeDeviation(d: FeatureDeviation): string {
   return `${d.label} ${formatValue(d.value, d.unit)} vs usual ${formatValue(d.baseline, d.unit)} ${d.direction === "up" ? "↑" : "↓"}`;
-}
-
-/**
- * A host detector score in words: the score is the point's rarity for its host in decades, so 5.1
- * reads "about 1 in 130,000 scans". Two significant digits, and nothing beyond a billion: past the
- * training week the tail is a model, and its far end says "very rare", not a number to trust.
- */
-export function describeRarity(score: number): string {
-  if (Number.isNaN(score)) return "rarity unknown";
-  if (!(score < RAREST_DECADES))
-    return `rarer than 1 in ${(10 ** RAREST_DECADES).toLocaleString("en-US")} scans`;
-  const rounded = Number((10 ** Math.max(score, 0)).toPrecision(2));
-  return `about 1 in ${rounded.toLocaleString("en-US")} scans`;
-}
-
-/** Rarities from here on read "rarer than 1 in a billion". */
-const RAREST_DECADES = 9;
-
-/** The ensemble parts that flagged a finding, in words. */
-export function describeFlaggedBy(s: HostScore): string {
-  return (s.flaggedBy ?? []).map((p) => PART_LABELS[p]).join("; ");
 }
 
 /** A scan older than this is reported as stale: the scheduler or its workers have stopped. */
