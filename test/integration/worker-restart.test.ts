@@ -57,6 +57,8 @@ function startWorker(): ChildProcess {
       REDIS_PREFIX: prefix,
       ANOMALY_SCAN_EVERY: "10s",
       ANOMALY_JOB_LOCK: "3s",
+      // No health port: another copy of the suite (or a worker on this machine) may hold 3001.
+      WORKER_HEALTH_PORT: "0",
       LOG_LEVEL: process.env.WORKER_LOG ?? "silent",
     },
     stdio: process.env.WORKER_LOG ? "inherit" : "ignore",
