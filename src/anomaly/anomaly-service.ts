@@ -7,7 +7,8 @@ import { availableParallelism } from "node:os";
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
 import { type AlarmBudget, DEFAULT_FALSE_ALARMS_PER_DAY } from "./alarm-budget.js";
 import type { AnomalyStore, Finding, LearningStatus } from "./anomaly-store.js";
-import { type FeatureWindow, fetchFeatures } from "./feature-fetch.js";
+import type { FeatureWindow } from "./feature-fetch.js";
+import { type FeatureSourceLogger, FeatureSources } from "./feature-source.js";
 import { longestHistorySeconds, measureHistorySeconds, trainingStepFor } from "./history.js";
 import {
   type HostModel,
@@ -43,6 +44,8 @@ export interface AnomalyServiceOptions {
   falseAlarmsPerDay?: number;
   /** How often each host is scored, ms (the scan schedule); default one minute. */
   scanEveryMs?: number;
+  /** Told once per environment whether the features come from recording rules or raw queries. */
+  logger?: FeatureSourceLogger;
 }
 
 export interface TrainResult {
@@ -87,7 +90,9 @@ const STALE_POINT_SECONDS = 900;
 const RATE_WINDOW = 300;
 
 export class AnomalyService {
-  private readonly opts: Required<Omit<AnomalyServiceOptions, "now">> & { now: () => number };
+  private readonly opts: Required<Omit<AnomalyServiceOptions, "now" | "logger">> & { now: () => number };
+  /** Recorded series where the environment has them, raw queries elsewhere. */
+  private readonly features: FeatureSources;
   /** Decoded models per environment, kept between scans until retrained. */
   private readonly models = new Map<string, Map<string, ScoringModel>>();
   /**
@@ -111,6 +116,10 @@ export class AnomalyService {
       falseAlarmsPerDay: options.falseAlarmsPerDay ?? DEFAULT_FALSE_ALARMS_PER_DAY,
       scanEveryMs: options.scanEveryMs ?? 60_000,
     };
+    this.features = new FeatureSources({
+      now: this.opts.now,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   }
 
   /**
@@ -144,7 +153,7 @@ export class AnomalyService {
     }
     // Only the span that holds data is read, at a finer step while it is short.
     const step = trainingStepFor(history, usualStep);
-    const window = await fetchFeatures(
+    const window = await this.features.fetch(
       client,
       { start: end - Math.min(this.opts.trainWindowSeconds, history + step), end, step },
       { rateWindowSeconds: RATE_WINDOW, signal },
@@ -252,7 +261,7 @@ export class AnomalyService {
 
   async scan(environment: string, client: PrometheusClient, signal?: AbortSignal): Promise<ScanResult> {
     const end = Math.floor(this.opts.now() / 1000);
-    const window = await fetchFeatures(
+    const window = await this.features.fetch(
       client,
       { start: end - this.opts.scanWindowSeconds, end, step: this.opts.scanStepSeconds },
       { rateWindowSeconds: RATE_WINDOW, signal },

@@ -3,6 +3,7 @@
  * time chunk of a long training window), aligned on a common time grid. Never one query per host.
  */
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
+import { recordName } from "./feature-records.js";
 import { FEATURES, featureQuery } from "./features.js";
 import type { FeatureColumn, HostSeries } from "./host-detector.js";
 
@@ -64,7 +65,17 @@ class SlabAllocator {
 export async function fetchFeatures(
   client: PrometheusClient,
   range: { start: number; end: number; step: number },
-  options: { rateWindowSeconds?: number; signal?: AbortSignal } = {},
+  options: {
+    rateWindowSeconds?: number;
+    signal?: AbortSignal;
+    /**
+     * Grid points at or after this time (seconds) read the recorded series of
+     * prometheus/rules/cloudops-features.yml instead of evaluating the features; the part of the
+     * window before it (rules added recently) reads raw queries. The caller checks that the series
+     * exist and that the rate window is theirs (see feature-source.ts).
+     */
+    recordedFrom?: number;
+  } = {},
 ): Promise<FeatureWindow> {
   const { step } = range;
   const start = Math.floor(range.start / step) * step;
@@ -84,12 +95,17 @@ export async function fetchFeatures(
     return s;
   };
   const window = options.rateWindowSeconds ?? Math.max(300, 2 * step);
+  // First grid index read from the recorded series (n: none).
+  const split =
+    options.recordedFrom === undefined
+      ? n
+      : Math.min(n, Math.max(0, Math.ceil((options.recordedFrom - start) / step)));
   type Task = { f: number; from: number; to: number };
   const read = async (task: Task) => {
     const spec = FEATURES[task.f];
     if (!spec) return;
     const result = await client.range(
-      featureQuery(spec, window),
+      task.from >= split ? recordName(spec) : featureQuery(spec, window),
       { start: start + task.from * step, end: start + task.to * step, step },
       { signal: options.signal, timeoutMs: FETCH_TIMEOUT_MS, noCache: true },
     );
@@ -104,7 +120,8 @@ export async function fetchFeatures(
     }
   };
   // The newest chunk of the first feature comes first: how many hosts answer sizes the other chunks.
-  const probeFrom = Math.max(0, n - MIN_STEPS_PER_QUERY);
+  // It never straddles the start of the recorded series: a chunk reads one kind of query.
+  const probeFrom = Math.max(split < n ? split : 0, n - MIN_STEPS_PER_QUERY);
   await read({ f: 0, from: probeFrom, to: n - 1 });
   // No host answered (the first feature is missing everywhere lately): plan for a large fleet, whose
   // answers stay bounded, rather than a small one, whose one answer per feature could be huge.
@@ -120,8 +137,14 @@ export async function fetchFeatures(
   const tasks: Task[] = [];
   for (let f = 0; f < FEATURES.length; f++) {
     const until = f === 0 ? probeFrom : n;
-    for (let from = 0; from < until; from += chunk)
-      tasks.push({ f, from, to: Math.min(until, from + chunk) - 1 });
+    // Raw queries before the recorded series begin, the recorded series from there on.
+    for (const [lo, hi] of [
+      [0, Math.min(split, until)],
+      [split, until],
+    ] as const) {
+      for (let from = lo; from < hi; from += chunk)
+        tasks.push({ f, from, to: Math.min(hi, from + chunk) - 1 });
+    }
   }
   let next = 0;
   const worker = async () => {

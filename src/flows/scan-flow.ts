@@ -39,6 +39,7 @@ export async function startScanFlow(deps: ScanFlowDeps): Promise<AnomalyWorkers>
     minHistorySeconds: config.anomaly.minHistoryMs / 1000,
     falseAlarmsPerDay: config.anomaly.falseAlarmsPerDay,
     scanEveryMs: config.anomaly.scanEveryMs,
+    logger: deps.logger.child({ component: "anomaly" }),
     ...(now ? { now } : {}),
   });
   return startAnomalyWorkers(
