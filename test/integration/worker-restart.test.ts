@@ -80,9 +80,11 @@ describe("cloudops worker", () => {
     startWorker();
     // A scan that ran before any model was trained completes too, scoring nobody: wait for one that
     // scored the fleet (which job the kill interrupted, and which queue runs first, depends on load).
+    // The scores are written before the episodes they open: wait for both.
     await until(
-      "a scan that scored the fleet",
-      async () => (await store.latest("default")).length === 4,
+      "a scan that scored the fleet and recorded its findings",
+      async () =>
+        (await store.latest("default")).length === 4 && (await store.findings(50, "default")).length > 0,
       180_000,
     );
     const findings = await store.findings(50, "default");
