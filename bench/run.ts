@@ -18,6 +18,7 @@ import { llmBench } from "./llm-bench.js";
 import { nabBench } from "./nab/nab-bench.js";
 import { nabCvBench } from "./nab/nab-cv.js";
 import { scaleBench } from "./scale/scale-bench.js";
+import { shardsBench } from "./shards/shards-bench.js";
 import { slackBench } from "./slack-bench.js";
 import { smdBench } from "./smd/run.js";
 import { teamsBench } from "./teams-bench.js";
@@ -33,6 +34,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   forecast: forecastBench,
   compare: () => compareBench(),
   scale: scaleBench,
+  shards: shardsBench,
   chart: chartBench,
   charts: chartsBench,
   alerts: alertsBench,

@@ -20,6 +20,7 @@ import {
   toScoringModel,
   trainPooledModels,
 } from "./host-detector.js";
+import { shardClient, shardOf } from "./shards.js";
 import { TrainPool } from "./train-pool.js";
 
 export interface AnomalyServiceOptions {
@@ -68,6 +69,26 @@ export interface ScanResult {
   /** Hosts seen by the scan that have no model yet (trained at the next training run). */
   untrained: string[];
   queries: number;
+}
+
+/**
+ * What a training run reads, decided once per run so every shard of it reads the same span: with
+ * `learning` set there is too little history and nothing is read.
+ */
+export interface TrainingPlan {
+  learning?: LearningStatus;
+  historySeconds: number;
+  /** Range and step of the feature window. */
+  range: { start: number; end: number; step: number };
+  /** Queries made to measure the history. */
+  queries: number;
+}
+
+/** One shard of a fleet: its index, the number of shards, and its hosts. */
+export interface ShardSpec {
+  index: number;
+  count: number;
+  instances: string[];
 }
 
 /** Hosts whose models are loaded and scored together. */
@@ -128,12 +149,55 @@ export class AnomalyService {
    * there is and when the first model is due. A short history is read at a finer step so a first
    * model has enough rows; its answers say the confidence is lower until the full window.
    */
-  async train(environment: string, client: PrometheusClient, signal?: AbortSignal): Promise<TrainResult> {
+  /** The service's clock, epoch ms. */
+  now(): number {
+    return this.opts.now();
+  }
+
+  /** How far back a scan reads, seconds. */
+  get scanWindowSeconds(): number {
+    return this.opts.scanWindowSeconds;
+  }
+
+  async train(
+    environment: string,
+    client: PrometheusClient,
+    signal?: AbortSignal,
+    /** Already made by the caller (a sharded run that found one shard enough). */
+    planned?: TrainingPlan,
+  ): Promise<TrainResult> {
     const started = performance.now();
+    const plan = planned ?? (await this.trainingPlan(environment, client, signal));
+    if (plan.learning)
+      return {
+        learning: plan.learning,
+        historySeconds: plan.historySeconds,
+        hosts: 0,
+        pooled: 0,
+        queries: plan.queries,
+        seconds: (performance.now() - started) / 1000,
+      };
+    const window = await this.features.fetch(client, plan.range, { rateWindowSeconds: RATE_WINDOW, signal });
+    window.queries += plan.queries;
+    return this.trainFrom(environment, window, started, plan.historySeconds);
+  }
+
+  /**
+   * Measures the environment's history and decides the span and step a training run reads. With
+   * less than the minimum history the environment is marked as learning and `learning` is set.
+   */
+  async trainingPlan(
+    environment: string,
+    client: PrometheusClient,
+    signal?: AbortSignal,
+  ): Promise<TrainingPlan> {
     const end = Math.floor(this.opts.now() / 1000);
     const usualStep = this.opts.trainStepSeconds;
     const measured = await measureHistorySeconds(client, end, this.opts.trainWindowSeconds, signal);
     const history = measured.seconds;
+    // Only the span that holds data is read, at a finer step while it is short.
+    const step = trainingStepFor(history, usualStep);
+    const range = { start: end - Math.min(this.opts.trainWindowSeconds, history + step), end, step };
     if (history < this.opts.minHistorySeconds) {
       const learning: LearningStatus = {
         historySeconds: history,
@@ -142,24 +206,43 @@ export class AnomalyService {
         checkedAt: this.opts.now(),
       };
       await this.store.markLearning(environment, learning);
-      return {
-        learning,
-        historySeconds: history,
-        hosts: 0,
-        pooled: 0,
-        queries: measured.queries,
-        seconds: (performance.now() - started) / 1000,
-      };
+      return { learning, historySeconds: history, range, queries: measured.queries };
     }
-    // Only the span that holds data is read, at a finer step while it is short.
-    const step = trainingStepFor(history, usualStep);
-    const window = await this.features.fetch(
-      client,
-      { start: end - Math.min(this.opts.trainWindowSeconds, history + step), end, step },
-      { rateWindowSeconds: RATE_WINDOW, signal },
-    );
-    window.queries += measured.queries;
-    return this.trainFrom(environment, window, started, history);
+    return { historySeconds: history, range, queries: measured.queries };
+  }
+
+  /**
+   * Trains and saves the models of one shard's hosts, reading only their series. The run is recorded
+   * as trained by {@link finishTraining} once every shard is done.
+   */
+  async trainShard(
+    environment: string,
+    client: PrometheusClient,
+    plan: TrainingPlan,
+    shard: ShardSpec,
+    signal?: AbortSignal,
+  ): Promise<TrainResult> {
+    const started = performance.now();
+    const window = await this.features.fetch(shardClient(client, shard.instances), plan.range, {
+      rateWindowSeconds: RATE_WINDOW,
+      signal,
+    });
+    const r = await this.trainModels(environment, window);
+    return {
+      historySeconds: plan.historySeconds,
+      hosts: r.hosts,
+      pooled: r.pooled,
+      queries: window.queries,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  /** Records a sharded training run as complete, with the hosts all its shards trained. */
+  async finishTraining(environment: string, hosts: number, historySeconds: number): Promise<void> {
+    await this.store.markTrained(environment, hosts, this.opts.now(), {
+      historySeconds,
+      trainWindowSeconds: this.opts.trainWindowSeconds,
+    });
   }
 
   /**
@@ -173,6 +256,22 @@ export class AnomalyService {
     /** Already measured by `train`; read off the window otherwise (the benchmark's path). */
     historySeconds = longestHistorySeconds(window),
   ): Promise<TrainResult> {
+    const { hosts, pooled } = await this.trainModels(environment, window);
+    await this.finishTraining(environment, hosts, historySeconds);
+    return {
+      historySeconds,
+      hosts,
+      pooled,
+      queries: window.queries,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  /** Trains and saves the models of the window's hosts (consumed as it goes); records no run. */
+  private async trainModels(
+    environment: string,
+    window: FeatureWindow,
+  ): Promise<{ hosts: number; pooled: number }> {
     // Models are trained and saved a batch of hosts at a time (a thousand models would not fit in
     // memory at once), with one batch more in flight than there are threads, so the threads train
     // the next batch while this one is being saved.
@@ -238,17 +337,7 @@ export class AnomalyService {
           )
         : [];
     await this.store.saveModels(environment, pooled);
-    await this.store.markTrained(environment, trained + pooled.length, this.opts.now(), {
-      historySeconds,
-      trainWindowSeconds: this.opts.trainWindowSeconds,
-    });
-    return {
-      historySeconds,
-      hosts: trained + pooled.length,
-      pooled: pooled.length,
-      queries: window.queries,
-      seconds: (performance.now() - started) / 1000,
-    };
+    return { hosts: trained + pooled.length, pooled: pooled.length };
   }
 
   /** The false-alarm budget the models' thresholds are set from. */
@@ -267,6 +356,29 @@ export class AnomalyService {
       { rateWindowSeconds: RATE_WINDOW, signal },
     );
     return this.scanFrom(environment, window);
+  }
+
+  /**
+   * Scans one shard: reads only its hosts' series up to `at` (epoch seconds, the same for every
+   * shard of a scan) and records their scores and episodes. The scan's status is recorded once every
+   * shard is in (the store's `markScanned`).
+   */
+  async scanShard(
+    environment: string,
+    client: PrometheusClient,
+    shard: ShardSpec,
+    at = Math.floor(this.opts.now() / 1000),
+    signal?: AbortSignal,
+  ): Promise<ScanResult> {
+    const window = await this.features.fetch(
+      shardClient(client, shard.instances),
+      { start: at - this.opts.scanWindowSeconds, end: at, step: this.opts.scanStepSeconds },
+      { rateWindowSeconds: RATE_WINDOW, signal },
+    );
+    const owned = (instance: string) => shardOf(instance, shard.count) === shard.index;
+    const { scores, untrained } = await this.score(environment, window, owned);
+    const { opened, ended } = await this.store.recordShardScan(environment, shard, scores, this.opts.now());
+    return { scores, findings: opened, ended, untrained, queries: window.queries };
   }
 
   /**
@@ -311,6 +423,20 @@ export class AnomalyService {
 
   /** Scores an already fetched window against the stored models and records the results. */
   async scanFrom(environment: string, window: FeatureWindow): Promise<ScanResult> {
+    const { scores, untrained } = await this.score(environment, window, () => true);
+    const { opened, ended } = await this.store.recordScan(environment, scores, this.opts.now());
+    return { scores, findings: opened, ended, untrained, queries: window.queries };
+  }
+
+  /**
+   * Scores the window's hosts against their models. Cached models of hosts gone from the window are
+   * dropped, among those `owned` only (a shard's window holds its own hosts alone).
+   */
+  private async score(
+    environment: string,
+    window: FeatureWindow,
+    owned: (instance: string) => boolean,
+  ): Promise<{ scores: HostScore[]; untrained: string[] }> {
     const scores: HostScore[] = [];
     const untrained: string[] = [];
     const instances = [...window.hosts.keys()];
@@ -338,8 +464,9 @@ export class AnomalyService {
     }
     // Hosts gone from the window leave the cache; one that comes back is loaded again.
     const cache = this.models.get(environment);
-    if (cache) for (const instance of cache.keys()) if (!window.hosts.has(instance)) cache.delete(instance);
-    const { opened, ended } = await this.store.recordScan(environment, scores, this.opts.now());
-    return { scores, findings: opened, ended, untrained, queries: window.queries };
+    if (cache)
+      for (const instance of cache.keys())
+        if (!window.hosts.has(instance) && owned(instance)) cache.delete(instance);
+    return { scores, untrained };
   }
 }

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { parseStored } from "../redis/parse-stored.js";
 import type { HostModel, HostScore } from "./host-detector.js";
 import { PART_NAMES } from "./host-ensemble.js";
+import { shardOf } from "./shards.js";
 
 const FINDING_TTL_SECONDS = 7 * 86400;
 const MAX_FINDINGS = 1000;
@@ -248,6 +249,49 @@ export class AnomalyStore {
     );
     multi.hdel(`${this.prefix}:${environment}:status`, "lastError", "lastErrorAt");
     await multi.exec();
+    return this.recordEpisodes(environment, scores, now, () => true);
+  }
+
+  /**
+   * Records one shard of a sharded scan: the latest scores of its hosts (those of its hosts no longer
+   * scored are dropped), and the episodes it opens and ends. Only episodes of hosts the shard owns
+   * (by `shardOf`) can end here: another shard's hosts are never ended for not being in this one.
+   * The scan's status is written once every shard is in ({@link markScanned}).
+   */
+  async recordShardScan(
+    environment: string,
+    shard: { index: number; count: number },
+    scores: HostScore[],
+    now = Date.now(),
+  ): Promise<ScanChanges> {
+    const owns = (instance: string) => shardOf(instance, shard.count) === shard.index;
+    const latestKey = `${this.prefix}:${environment}:latest`;
+    const scored = new Set(scores.map((s) => s.instance));
+    const gone = (await this.redis.hkeys(latestKey)).filter((i) => owns(i) && !scored.has(i));
+    const multi = this.redis.multi();
+    if (gone.length > 0) multi.hdel(latestKey, ...gone);
+    for (const s of scores)
+      multi.hset(latestKey, s.instance, JSON.stringify({ ...s, deviations: s.deviations.slice(0, 18) }));
+    await multi.exec();
+    return this.recordEpisodes(environment, scores, now, owns);
+  }
+
+  /** Records a completed sharded scan: when, and how many hosts its shards scored together. */
+  async markScanned(environment: string, scoredHosts: number, now = Date.now()): Promise<void> {
+    const key = `${this.prefix}:${environment}:status`;
+    const multi = this.redis.multi();
+    multi.hset(key, "lastScanAt", String(now), "scoredHosts", String(scoredHosts));
+    multi.hdel(key, "lastError", "lastErrorAt");
+    await multi.exec();
+  }
+
+  /** Opens the episodes of anomalous scores; ends the open ones of hosts `owns` that are not anomalous. */
+  private async recordEpisodes(
+    environment: string,
+    scores: HostScore[],
+    now: number,
+    owns: (instance: string) => boolean,
+  ): Promise<ScanChanges> {
     const openKey = `${this.prefix}:${environment}:open`;
     const opened: Finding[] = [];
     for (const s of scores.filter((x) => x.anomalous)) {
@@ -278,7 +322,7 @@ export class AnomalyStore {
     const stillAnomalous = new Set(scores.filter((x) => x.anomalous).map((x) => x.instance));
     const ended: Finding[] = [];
     for (const [instance, id] of Object.entries(await this.redis.hgetall(openKey))) {
-      if (stillAnomalous.has(instance)) continue;
+      if (stillAnomalous.has(instance) || !owns(instance)) continue;
       // Only the scan whose HDEL removes the episode reports its end.
       if ((await this.redis.hdel(openKey, instance)) !== 1) continue;
       const finding = parseStored(findingSchema, await this.redis.get(`${this.prefix}:finding:${id}`));

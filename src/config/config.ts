@@ -361,6 +361,28 @@ const envSchema = z.object({
   ANOMALY_JOB_LOCK: durationMs("30s", 1000, 3_600_000),
   // The detector's DEFAULT_FALSE_ALARMS_PER_DAY (anomaly/alarm-budget.ts; config sits below anomaly).
   ANOMALY_FALSE_ALARMS_PER_DAY: positiveNumber(1440, 0.2),
+  // Shards a scan and a training run are split into ("auto": one per ~400 hosts).
+  ANOMALY_SHARDS: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? "auto" : v.toLowerCase()))
+    .pipe(
+      z.union([
+        z.literal("auto"),
+        z
+          .string()
+          .regex(/^\d+$/, { message: 'must be "auto" or a whole number between 1 and 256' })
+          .transform(Number)
+          .pipe(
+            z
+              .number()
+              .int()
+              .min(1, { message: "must be at least 1" })
+              .max(256, { message: "must be at most 256" }),
+          ),
+      ]),
+    ),
   // One core stays with the event loop that answers HTTP, Slack and Teams.
   CHART_WORKERS: intIn(0, 64, Math.max(1, availableParallelism() - 1)),
   CHART_QUEUE: intIn(0, 10_000, 100),
@@ -531,6 +553,8 @@ export interface Config {
     jobLockMs: number;
     /** Findings expected per healthy host per day: the detector's threshold is set from it. */
     falseAlarmsPerDay: number;
+    /** Shards (jobs) each scan and training run is split into; "auto" sizes them by the fleet. */
+    shards: number | "auto";
   };
   /** What rightsizing answers price savings at (insights/prices.ts's `Prices`) and how far back they read. */
   costs: {
@@ -739,6 +763,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       minHistoryMs: e.ANOMALY_MIN_HISTORY,
       jobLockMs: e.ANOMALY_JOB_LOCK,
       falseAlarmsPerDay: e.ANOMALY_FALSE_ALARMS_PER_DAY,
+      shards: e.ANOMALY_SHARDS,
     },
     costs: {
       cpuCoreMonth: e.COST_CPU_CORE_MONTH,

@@ -32,6 +32,7 @@ export async function startScanFlow(deps: ScanFlowDeps): Promise<AnomalyWorkers>
     scanEveryMs: config.anomaly.scanEveryMs,
     trainEveryMs: config.anomaly.trainEveryMs,
     lockDurationMs: config.anomaly.jobLockMs,
+    shards: config.anomaly.shards,
   };
   await scheduleAnomalyJobs(deps.environments.names(), jobOpts);
   const service = new AnomalyService(deps.store, {
