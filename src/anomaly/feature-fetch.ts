@@ -75,6 +75,8 @@ export async function fetchFeatures(
      * exist and that the rate window is theirs (see feature-source.ts).
      */
     recordedFrom?: number;
+    /** Names of the features read from recorded series (default all); the others read raw queries. */
+    recordedFeatures?: ReadonlySet<string>;
   } = {},
 ): Promise<FeatureWindow> {
   const { step } = range;
@@ -105,7 +107,9 @@ export async function fetchFeatures(
     const spec = FEATURES[task.f];
     if (!spec) return;
     const result = await client.range(
-      task.from >= split ? recordName(spec) : featureQuery(spec, window),
+      task.from >= split && (options.recordedFeatures?.has(spec.name) ?? true)
+        ? recordName(spec)
+        : featureQuery(spec, window),
       { start: start + task.from * step, end: start + task.to * step, step },
       { signal: options.signal, timeoutMs: FETCH_TIMEOUT_MS, noCache: true },
     );

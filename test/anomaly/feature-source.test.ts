@@ -2,17 +2,19 @@
  * The feature fetch against real Prometheus processes: one holding a fleet's raw series only, one
  * holding the same blocks plus the recorded series of prometheus/rules/cloudops-features.yml for the
  * last 12 hours (evaluated by promtool against the first). A window read through the recorded series
- * equals the raw-query window; the part before the recorded series begin is read raw; the mode is
- * found with and without the rules, logged once per environment, and checked again after an hour.
+ * equals the raw-query window; the part before the recorded series begin is read raw, and so are
+ * features without recorded series (a third Prometheus records only 16); the mode is found with and
+ * without the rules, logged once per environment, and checked again after an hour.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { type FeatureWindow, fetchFeatures } from "../../src/anomaly/feature-fetch.js";
 import { recordName } from "../../src/anomaly/feature-records.js";
 import { FeatureSources, RAW_MODE_MESSAGE, RECORDED_MODE_MESSAGE } from "../../src/anomaly/feature-source.js";
-import { FEATURES } from "../../src/anomaly/features.js";
+import { FEATURES, featureQuery } from "../../src/anomaly/features.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
 import { fleetHost, writeFleet } from "../support/fleet-fixture.js";
 import { backfill, type PrometheusProcess, startPrometheus } from "../support/prometheus-process.js";
@@ -98,6 +100,9 @@ async function evaluationLag(client: PrometheusClient): Promise<number> {
 describe("feature sources against real Prometheus", () => {
   let raw: PrometheusProcess;
   let recorded: PrometheusProcess;
+  /** Every feature recorded but these two. */
+  let partial: PrometheusProcess;
+  const UNRECORDED = ["swap_used", "net_errors"];
   const dirs: string[] = [];
   const client = (url: string, environment = "test") =>
     new PrometheusClient({ environment, baseUrl: url, timeoutMs: 30_000, retries: 0, cacheTtlMs: 0 });
@@ -116,10 +121,23 @@ describe("feature sources against real Prometheus", () => {
     dirs.push(recordedDir);
     moveBlocks(ruleBlocks, recordedDir);
     recorded = await startPrometheus({ dataDir: recordedDir });
+
+    const partialBlocks = mkdtempSync(path.join(tmpdir(), "cloudops-rules-"));
+    const doc = parse(readFileSync(RULES, "utf8")) as { groups: { rules: { record: string }[] }[] };
+    for (const g of doc.groups)
+      g.rules = g.rules.filter((r) => !UNRECORDED.some((n) => r.record.includes(`_${n}:`)));
+    expect(doc.groups[0]?.rules).toHaveLength(FEATURES.length - UNRECORDED.length);
+    const partialRules = path.join(partialBlocks, "partial.yml");
+    writeFileSync(partialRules, stringify(doc));
+    await backfillRules(raw.url, [partialRules], { start: RECORDED_FROM, end: END }, partialBlocks);
+    const partialDir = copyBlocks(rawDir);
+    dirs.push(partialDir);
+    moveBlocks(partialBlocks, partialDir);
+    partial = await startPrometheus({ dataDir: partialDir });
   });
 
   afterAll(async () => {
-    await Promise.all([raw?.stop(), recorded?.stop()]);
+    await Promise.all([raw?.stop(), recorded?.stop(), partial?.stop()]);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
@@ -136,6 +154,8 @@ describe("feature sources against real Prometheus", () => {
     expect(logged.map((l) => l.message)).toEqual([RECORDED_MODE_MESSAGE]);
     const since = Date.parse(String(logged[0]?.fields.recordedSince)) / 1000;
     expect(logged[0]?.fields.environment).toBe("test");
+    expect(logged[0]?.fields.recorded).toBe(FEATURES.length);
+    expect(logged[0]?.fields.rawQueries).toBeUndefined();
     expect(since).toBeGreaterThanOrEqual(RECORDED_FROM);
     expect(since).toBeLessThanOrEqual(RECORDED_FROM + 900);
 
@@ -186,6 +206,53 @@ describe("feature sources against real Prometheus", () => {
       ),
     );
     expect(logged).toHaveLength(1);
+  });
+
+  it("reads raw queries for the features the rules do not record", async () => {
+    const logged: Logged[] = [];
+    const sources = new FeatureSources({
+      logger: { info: (fields, message) => logged.push({ fields, message }) },
+    });
+    const range = { start: END - 6 * 3600, end: END, step: 300 };
+    const spy = spied(client(partial.url));
+    const window = await sources.fetch(spy.client, range, { rateWindowSeconds: 300 });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.message).toBe(RECORDED_MODE_MESSAGE);
+    expect(logged[0]?.fields).toMatchObject({
+      recorded: FEATURES.length - UNRECORDED.length,
+      rawQueries: UNRECORDED,
+    });
+
+    const reads = spy.ranges.filter(([q]) => !q.startsWith("count("));
+    for (const f of FEATURES) {
+      const own = reads.filter(([q]) => q === recordName(f) || q === featureQuery(f, 300));
+      expect(own.length, f.name).toBeGreaterThan(0);
+      expect(
+        own.every(([q]) => isRecorded(q)),
+        f.name,
+      ).toBe(!UNRECORDED.includes(f.name));
+    }
+    const expected = await fetchFeatures(client(raw.url), range, { rateWindowSeconds: 300 });
+    const atEvaluations = await fetchFeatures(
+      lagged(client(raw.url), await evaluationLag(client(partial.url))),
+      range,
+      {
+        rateWindowSeconds: 300,
+      },
+    );
+    // Per feature: the unrecorded ones as the raw queries give them at the grid points.
+    const merged: FeatureWindow = { ...expected, hosts: new Map() };
+    for (const [instance, series] of expected.hosts) {
+      merged.hosts.set(
+        instance,
+        FEATURES.map((f, j) =>
+          UNRECORDED.includes(f.name)
+            ? (series[j] as Float32Array)
+            : (atEvaluations.hosts.get(instance)?.[j] as Float32Array),
+        ),
+      );
+    }
+    expectSameWindow(window, merged);
   });
 
   it("reads raw queries where the rules are missing, and says so once per environment", async () => {
