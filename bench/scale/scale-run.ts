@@ -3,6 +3,10 @@
  * of every host, train one model per host, save them to Redis, fetch a scan window and score every
  * host. Prints per-stage seconds and peak RSS as JSON. Runs the built code (dist/, as `cloudops
  * worker` does in production, training threads included), not the TypeScript sources.
+ *
+ * With MODE `fetch` (Prometheus also holding the recorded features), it times the training and scan
+ * windows' fetch both ways instead: raw queries, and the service's own path (FeatureSources), which
+ * finds the recording rules and reads their series.
  */
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
@@ -17,12 +21,15 @@ const { AnomalyStore } = (await import(
 const { fetchFeatures } = (await import(
   built("anomaly/feature-fetch")
 )) as typeof import("../../src/anomaly/feature-fetch.js");
+const { FeatureSources } = (await import(
+  built("anomaly/feature-source")
+)) as typeof import("../../src/anomaly/feature-source.js");
 const { PrometheusClient } = (await import(
   built("metrics/prometheus-client")
 )) as typeof import("../../src/metrics/prometheus-client.js");
 
-const [promUrl, end, redisUrl] = process.argv.slice(2);
-if (!promUrl || !end) throw new Error("usage: scale-run PROM_URL END [REDIS_URL]");
+const [promUrl, end, redisUrl, mode = "pipeline"] = process.argv.slice(2);
+if (!promUrl || !end) throw new Error("usage: scale-run PROM_URL END [REDIS_URL] [pipeline|fetch]");
 const END = Number(end);
 
 interface Stage {
@@ -59,6 +66,63 @@ const client = new PrometheusClient({
   retries: 1,
   cacheTtlMs: 0,
 });
+if (mode === "fetch") {
+  type Window = Awaited<ReturnType<typeof fetchFeatures>>;
+  /** Grid points with a value, over all hosts and features. */
+  const points = (w: Window) => {
+    let n = 0;
+    for (const series of w.hosts.values())
+      for (const c of series) for (const v of c) if (!Number.isNaN(v)) n++;
+    return n;
+  };
+  const logged: string[] = [];
+  const sources = new FeatureSources({ logger: { info: (_fields, message) => logged.push(message) } });
+  const week = { start: END - 7 * 86400, end: END, step: 300 };
+  const scanRange = { start: END - 3900, end: END, step: 60 };
+  const counts: Record<string, { hosts: number; points: number }> = {};
+  const keep = (name: string, w: Window) => {
+    counts[name] = { hosts: w.hosts.size, points: points(w) };
+    w.hosts.clear();
+  };
+  keep(
+    "fetch 7 days, raw queries",
+    await stage(
+      "fetch 7 days, raw queries",
+      () => fetchFeatures(client, week, { rateWindowSeconds: 300 }),
+      (w) => w.queries,
+    ),
+  );
+  keep(
+    "fetch 7 days, recording rules",
+    await stage(
+      "fetch 7 days, recording rules",
+      () => sources.fetch(client, week, { rateWindowSeconds: 300 }),
+      (w) => w.queries,
+    ),
+  );
+  keep(
+    "fetch scan window, raw queries",
+    await stage(
+      "fetch scan window, raw queries",
+      () => fetchFeatures(client, scanRange, { rateWindowSeconds: 300 }),
+      (w) => w.queries,
+    ),
+  );
+  keep(
+    "fetch scan window, recording rules",
+    await stage(
+      "fetch scan window, recording rules",
+      () => sources.fetch(client, scanRange, { rateWindowSeconds: 300 }),
+      (w) => w.queries,
+    ),
+  );
+  clearInterval(timer);
+  process.stdout.write(
+    JSON.stringify({ stages, counts, logged, maxRssMb: process.resourceUsage().maxRSS / 1024 }),
+  );
+  process.exit(0);
+}
+
 const redis = new Redis(redisUrl ?? "redis://127.0.0.1:6379");
 const store = new AnomalyStore(redis, `bench-scale-${process.pid}`);
 const service = new AnomalyService(store, { now: () => END * 1000 });
