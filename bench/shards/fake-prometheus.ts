@@ -131,6 +131,8 @@ const server = createServer((req, res) => {
     res.writeHead(200, { "content-type": "application/json" }).end(body);
   });
 });
+// Clients keep connections open between reads that are seconds apart.
+server.keepAliveTimeout = 120_000;
 server.listen(0, "127.0.0.1", () => {
   process.stdout.write(
     `${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`,

@@ -45,6 +45,13 @@ export interface AnomalyServiceOptions {
   falseAlarmsPerDay?: number;
   /** How often each host is scored, ms (the scan schedule); default one minute. */
   scanEveryMs?: number;
+  /**
+   * Decoded models kept between scans, per environment; default {@link MODEL_CACHE_HOSTS}. Shards go
+   * to whichever worker is free, so without a bound each worker would end up holding the models of
+   * the whole fleet (~50 KB each decoded; 10,000 hosts grew two workers to ~650 MB each in the shards
+   * bench); past the bound the least recently used are dropped and decoded again when needed.
+   */
+  modelCacheHosts?: number;
   /** Told once per environment whether the features come from recording rules or raw queries. */
   logger?: FeatureSourceLogger;
 }
@@ -91,6 +98,9 @@ export interface ShardSpec {
   instances: string[];
 }
 
+/** Decoded models a service keeps per environment by default: a fleet up to this size stays cached whole. */
+export const MODEL_CACHE_HOSTS = 4000;
+
 /** Hosts whose models are loaded and scored together. */
 const MODEL_BATCH = 50;
 /** Hosts whose models are trained on one thread and saved together. */
@@ -136,6 +146,7 @@ export class AnomalyService {
       minHistorySeconds: options.minHistorySeconds ?? 3600,
       falseAlarmsPerDay: options.falseAlarmsPerDay ?? DEFAULT_FALSE_ALARMS_PER_DAY,
       scanEveryMs: options.scanEveryMs ?? 60_000,
+      modelCacheHosts: options.modelCacheHosts ?? MODEL_CACHE_HOSTS,
     };
     this.features = new FeatureSources({
       now: this.opts.now,
@@ -223,6 +234,8 @@ export class AnomalyService {
     signal?: AbortSignal,
   ): Promise<TrainResult> {
     const started = performance.now();
+    if (shard.instances.length === 0)
+      return { historySeconds: plan.historySeconds, hosts: 0, pooled: 0, queries: 0, seconds: 0 };
     const window = await this.features.fetch(shardClient(client, shard.instances), plan.range, {
       rateWindowSeconds: RATE_WINDOW,
       signal,
@@ -370,11 +383,15 @@ export class AnomalyService {
     at = Math.floor(this.opts.now() / 1000),
     signal?: AbortSignal,
   ): Promise<ScanResult> {
-    const window = await this.features.fetch(
-      shardClient(client, shard.instances),
-      { start: at - this.opts.scanWindowSeconds, end: at, step: this.opts.scanStepSeconds },
-      { rateWindowSeconds: RATE_WINDOW, signal },
-    );
+    // A shard without hosts reads nothing; it still ends the episodes of its hosts that are gone.
+    const range = { start: at - this.opts.scanWindowSeconds, end: at, step: this.opts.scanStepSeconds };
+    const window =
+      shard.instances.length > 0
+        ? await this.features.fetch(shardClient(client, shard.instances), range, {
+            rateWindowSeconds: RATE_WINDOW,
+            signal,
+          })
+        : { ...range, times: new Float64Array(0), hosts: new Map(), queries: 0 };
     const owned = (instance: string) => shardOf(instance, shard.count) === shard.index;
     const { scores, untrained } = await this.score(environment, window, owned);
     const { opened, ended } = await this.store.recordShardScan(environment, shard, scores, this.opts.now());
@@ -401,8 +418,12 @@ export class AnomalyService {
     const stale: string[] = [];
     instances.forEach((instance, i) => {
       const cached = cache.get(instance);
-      if (cached && versions[i] !== undefined && cached.trainedAt === versions[i]) out.set(instance, cached);
-      else if (versions[i] === undefined || failed.get(instance) !== versions[i]) stale.push(instance);
+      if (cached && versions[i] !== undefined && cached.trainedAt === versions[i]) {
+        out.set(instance, cached);
+        // Most recently used last: the bound below drops from the front.
+        cache.delete(instance);
+        cache.set(instance, cached);
+      } else if (versions[i] === undefined || failed.get(instance) !== versions[i]) stale.push(instance);
     });
     for (const [instance, stored] of await this.store.loadModels(environment, stale)) {
       // Only the decoded detector is kept: the stored encoding is garbage once decoded. A model that
@@ -415,8 +436,13 @@ export class AnomalyService {
         continue;
       }
       failed.delete(instance);
+      cache.delete(instance);
       cache.set(instance, model);
       out.set(instance, model);
+    }
+    for (const instance of cache.keys()) {
+      if (cache.size <= this.opts.modelCacheHosts) break;
+      cache.delete(instance);
     }
     return out;
   }

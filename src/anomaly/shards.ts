@@ -46,16 +46,17 @@ export function shardCount(setting: number | "auto", fleetSize: number): number 
   return Math.max(1, Math.min(MAX_SHARDS, Math.ceil(fleetSize / HOSTS_PER_SHARD)));
 }
 
-/** The fleet split into `count` shards; shards without hosts are left out. */
+/**
+ * The fleet split into `count` shards. A shard without hosts is kept: it still owns the hosts that
+ * hash to it, and ends their episodes once they are gone.
+ */
 export function splitFleet(
   instances: Iterable<string>,
   count: number,
 ): { index: number; instances: string[] }[] {
   const shards = Array.from({ length: count }, () => [] as string[]);
   for (const instance of new Set(instances)) shards[shardOf(instance, count)]?.push(instance);
-  return shards
-    .map((list, index) => ({ index, instances: list.sort() }))
-    .filter((s) => s.instances.length > 0);
+  return shards.map((list, index) => ({ index, instances: list.sort() }));
 }
 
 /**

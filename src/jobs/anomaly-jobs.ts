@@ -233,9 +233,11 @@ export function startAnomalyWorkers(deps: WorkerDeps, opts: AnomalyJobsOptions):
           if (await awaitShards(job, token)) throw new WaitingChildrenError();
           const plan = job.data.plan as TrainingPlan;
           const results = Object.values(await job.getChildrenValues<TrainShardResult>());
+          const failures = await shardFailures(job, job.data.shards ?? results.length);
+          // No shard trained: the run failed, as an unsharded one would.
+          if (failures && results.length === 0) throw new Error(failures);
           const hosts = results.reduce((n, r) => n + r.hosts, 0);
           await deps.service.finishTraining(environment, hosts, plan.historySeconds);
-          const failures = await shardFailures(job, job.data.shards ?? results.length);
           if (failures) await deps.store.recordError(environment, failures);
           const r = { hosts, pooled: results.reduce((n, x) => n + x.pooled, 0), shards: results.length };
           log.info({ environment, ...r }, "anomaly models trained");
@@ -293,6 +295,9 @@ export function startAnomalyWorkers(deps: WorkerDeps, opts: AnomalyJobsOptions):
         {
           if (await awaitShards(job, token)) throw new WaitingChildrenError();
           const results = Object.values(await job.getChildrenValues<ScanShardResult>());
+          const failures = await shardFailures(job, job.data.shards ?? results.length);
+          // No shard scanned: the scan failed (its time is not recorded as a scan's).
+          if (failures && results.length === 0) throw new Error(failures);
           const opened = results.flatMap((r) => r.opened);
           const ended = results.flatMap((r) => r.ended);
           const hosts = results.reduce((n, r) => n + r.scored.length, 0);
@@ -303,7 +308,7 @@ export function startAnomalyWorkers(deps: WorkerDeps, opts: AnomalyJobsOptions):
               job.data.trainFirst.historySeconds,
             );
           await deps.store.markScanned(environment, hosts, deps.service.now());
-          const failures = await shardFailures(job, job.data.shards ?? results.length);
+          // Some shards failed: the others' results stand, and the status says what is missing.
           if (failures) await deps.store.recordError(environment, failures);
           if (opened.length > 0)
             log.warn({ environment, findings: opened.map((f) => f.instance) }, "anomalies found");

@@ -5,6 +5,8 @@
  * `cloudops worker`) is redone by the other worker and the scan completes with every host scored once.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
 import { parser } from "@prometheus-io/lezer-promql";
 import { type Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -294,6 +296,84 @@ describe("shards", () => {
     expect(a.trained.length + b.trained.length).toBe(trainedBefore + 4);
     expect((await sharded.status("default")).hosts).toBe(HOSTS);
   }, 300_000);
+
+  it("keeps at most modelCacheHosts decoded models between scans, the least recently used dropped", async () => {
+    const store = new AnomalyStore(redis, `${prefix}.cache:anomaly`);
+    const client = environments(prom.url).get("default");
+    if (!client) throw new Error("no client");
+    /** Counts the models read from Redis (and so decoded) while `run` runs. */
+    const loadedDuring = (() => {
+      const counts: number[] = [];
+      const load = store.loadModels.bind(store);
+      store.loadModels = async (env, instances) => {
+        const r = await load(env, instances);
+        counts.push(r.size);
+        return r;
+      };
+      return async (run: () => Promise<unknown>) => {
+        counts.length = 0;
+        await run();
+        return counts.reduce((a, b) => a + b, 0);
+      };
+    })();
+    await new AnomalyService(store, { now: () => NOW, trainThreads: 1 }).train("default", client);
+    const bounded = new AnomalyService(store, { now: () => NOW, modelCacheHosts: 5 });
+    expect(await loadedDuring(() => bounded.scan("default", client))).toBe(HOSTS);
+    // Five kept: the other seven are read and decoded again.
+    expect(await loadedDuring(() => bounded.scan("default", client))).toBe(HOSTS - 5);
+    const whole = new AnomalyService(store, { now: () => NOW });
+    expect(await loadedDuring(() => whole.scan("default", client))).toBe(HOSTS);
+    expect(await loadedDuring(() => whole.scan("default", client))).toBe(0);
+    await store.clear("default");
+  }, 120_000);
+
+  it("keeps the other shards' results when one shard fails for good, and says so in the status", async () => {
+    // A Prometheus in front of the real one that refuses every range query naming one host: the shard
+    // holding it fails each attempt.
+    const lost = fleetHost(0);
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        if (req.url?.startsWith("/api/v1/query_range") && body.toString().includes(lost)) {
+          res.writeHead(400, { "content-type": "application/json" });
+          res.end('{"status":"error","errorType":"bad_data","error":"refused by the test"}');
+          return;
+        }
+        const to = new URL(prom.url);
+        const up = request(
+          { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+          (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          },
+        );
+        up.end(body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    closers.push(() => new Promise((r) => server.close(() => r())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Models for every host first, through the real Prometheus.
+    const store = new AnomalyStore(redis, `${prefix}.partial:anomaly`);
+    const client = environments(prom.url).get("default");
+    if (!client) throw new Error("no client");
+    await new AnomalyService(store, { now: () => NOW, trainThreads: 1 }).train("default", client);
+    const set = startWorkerSet("partial", url, 4, () => NOW);
+    const scan = await runJob("partial", SCAN_QUEUE, "partial-scan");
+    const lostShard = splitFleet(FLEET, 4).find((s) => s.instances.some((i) => i.startsWith(`${lost}:`)));
+    const kept = FLEET.filter((i) => !lostShard?.instances.includes(i));
+    expect(scan.returnvalue).toMatchObject({ hosts: kept.length, shards: 3 });
+    expect(scan.returnvalue.failures).toMatch(/^1 of 4 shards failed: .*refused by the test/);
+    expect((await store.latest("default")).map((s) => s.instance).sort()).toEqual(kept);
+    const status = await store.status("default");
+    expect(status).toMatchObject({ scoredHosts: kept.length, lastScanAt: NOW });
+    expect(status.lastError).toMatch(/1 of 4 shards failed/);
+    // The burst host's shard was kept, and its finding reached the pipeline.
+    expect(kept).toContain(BURST);
+    expect(set.changes.flatMap((c) => c.opened.map((f) => f.instance))).toEqual([BURST]);
+  }, 240_000);
 
   it("redoes the shard of a SIGKILLed `cloudops worker` on the other worker; every host scored once", async () => {
     const sub = "kill";
