@@ -7,7 +7,7 @@
 import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { alertmanagerRouter } from "./alerts/alertmanager-route.js";
 import { auditActor } from "./alerts/audit-log.js";
 import { registerAnomalyGauges } from "./anomaly/anomaly-metrics.js";
@@ -16,7 +16,7 @@ import type { BuiltinEngine } from "./assistant/engine.js";
 import { ConversationMemory } from "./assistant/llm/conversation-memory.js";
 import { actorsWarning } from "./chat/access.js";
 import { ConsoleChatPlatform } from "./chat/console/console-platform.js";
-import { type Config, prometheusSettings } from "./config/config.js";
+import { type Config, prometheusSettings, redisKeyPrefix } from "./config/config.js";
 import { createActionFlow } from "./flows/action-flow.js";
 import { type AlertFlow, createAlertFlow } from "./flows/alert-flow.js";
 import { createChatFlow } from "./flows/chat-flow.js";
@@ -55,6 +55,7 @@ import { Environments } from "./metrics/environments.js";
 import { type BotMetrics, createBotMetrics } from "./observability/bot-metrics.js";
 import type { Logger } from "./observability/logger.js";
 import { withoutCredentials } from "./observability/redact-url.js";
+import { createRedis, type RedisSettings } from "./redis/connect.js";
 import { VERSION } from "./version.js";
 
 export interface App {
@@ -81,8 +82,13 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
   const { now } = options;
   const metrics = createBotMetrics();
   const environments = new Environments(prometheusSettings(config), metrics);
-  const prefix = options.redisPrefix ?? config.redisPrefix;
-  const redis = connectRedis(config.redisUrl, logger);
+  const prefix = redisKeyPrefix(options.redisPrefix ?? config.redisPrefix, config.redisTopology);
+  const redis = connectRedis(config, logger);
+  // BullMQ's queues and workers share one connection (workers add their blocking ones); closed last.
+  const queueRedis = createRedis(config, { purpose: "queue", lazyConnect: true });
+  queueRedis.on("error", (err: Error) =>
+    logger.debug({ err: err.message }, "redis (queues) connection error"),
+  );
   const anomalyStore = new AnomalyStore(redis, `${prefix}:anomaly`);
   registerAnomalyGauges(metrics.registry, anomalyStore, () => environments.names());
 
@@ -245,7 +251,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       await chat.start();
       // Before delivery starts: a group posted from now on gets its first look.
       investigationJobs = startInvestigationJobs(investigations, logger, {
-        connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+        connection: queueRedis,
         prefix: `${prefix}:bull`,
       }).catch((e: unknown) => {
         logger.error({ err: String(e) }, "investigation jobs could not start; alerts get no first look");
@@ -262,7 +268,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
       await alerts.startDelivery(chat.notifiers, questions.engine, questions.renderChart);
       // Not awaited: the bot answers questions while Redis is still coming up.
       ruleJobs = startRuleJobs(alerts.rules, logger, {
-        connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+        connection: queueRedis,
         prefix: `${prefix}:bull`,
         everyMs: config.alerts.ruleEveryMs,
       }).catch((e: unknown) => {
@@ -270,7 +276,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         return undefined;
       });
       predictiveJobs = startPredictiveJobs(alerts.predictive, logger, {
-        connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+        connection: queueRedis,
         prefix: `${prefix}:bull`,
         everyMs: config.alerts.predictiveEveryMs,
       }).catch((e: unknown) => {
@@ -278,7 +284,7 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         return undefined;
       });
       digestJobs = startDigestJobs(digests, logger, {
-        connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+        connection: queueRedis,
         prefix: `${prefix}:bull`,
         ...(options.digestRepeat ? { repeatFor: options.digestRepeat } : {}),
       }).catch((e: unknown) => {
@@ -326,12 +332,14 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
         new Promise((r) => setTimeout(r, 5000).unref()),
       ]);
       redis.disconnect();
+      queueRedis.disconnect();
     },
   };
 }
 
-function connectRedis(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, {
+function connectRedis(settings: RedisSettings, logger: Logger): Redis {
+  const redis = createRedis(settings, {
+    purpose: "app",
     lazyConnect: true,
     maxRetriesPerRequest: 2,
     // Commands issued while (re)connecting wait rather than fail: state writes must not be lost to a blip.

@@ -52,7 +52,11 @@ export async function run(args: string[]): Promise<number> {
   // drawn when made; without, it is drawn only if the final reply keeps it.
   const charts = new DeferredCharts();
   const renderChart = useLlm ? (await import("../charts/line-chart.js")).renderLineChart : charts.render;
-  const anomalies = lazyAnomalyStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  const anomalies = lazyAnomalyStore({
+    redisUrl: config.redisUrl,
+    topology: config.redisTopology,
+    prefix: config.redisPrefix,
+  });
   try {
     // The same question flow the bot answers with.
     const { assistant } = createQuestionFlow({

@@ -8,9 +8,12 @@
 import type { Redis } from "ioredis";
 import type { AnomalyStore } from "../anomaly/anomaly-store.js";
 import { describeRedisUrl, StoreUnavailableError } from "../anomaly/store-errors.js";
+import type { RedisTopology } from "../config/config.js";
 
 export interface LazyAnomalyStoreOptions {
   redisUrl: string;
+  /** REDIS_SENTINELS or REDIS_CLUSTER_NODES (config.redisTopology); default: the node of `redisUrl`. */
+  topology?: RedisTopology;
   /** The deployment's key prefix (config.redisPrefix); the store lives under `${prefix}:anomaly`. */
   prefix: string;
   connectTimeoutMs?: number;
@@ -41,11 +44,13 @@ export function lazyAnomalyStore(opts: LazyAnomalyStoreOptions): LazyAnomalyStor
   let opening: Promise<AnomalyStore> | undefined;
 
   const open = async (): Promise<AnomalyStore> => {
-    const [{ Redis }, { AnomalyStore }] = await Promise.all([
-      import("ioredis"),
+    const [{ createRedis }, { AnomalyStore }] = await Promise.all([
+      import("../redis/connect.js"),
       import("../anomaly/anomaly-store.js"),
     ]);
-    const redis = new Redis(opts.redisUrl, {
+    const settings = { redisUrl: opts.redisUrl, redisTopology: opts.topology ?? { kind: "single" as const } };
+    const redis = createRedis(settings, {
+      purpose: "cli",
       lazyConnect: true,
       connectTimeout: timeoutMs,
       // One attempt and no queue: a lost connection fails the read now rather than retrying forever.

@@ -10,20 +10,27 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length > 0) throw usageError("worker", `unexpected argument "${positionals[0]}"`);
   const { loadConfig, prometheusSettings } = await import("../config/config.js");
   const config = loadConfig();
-  const [{ createLogger }, { Redis }, { AnomalyStore }, { startScanFlow }, { Environments }, health, redact] =
-    await Promise.all([
-      import("../observability/logger.js"),
-      import("ioredis"),
-      import("../anomaly/anomaly-store.js"),
-      import("../flows/scan-flow.js"),
-      import("../metrics/environments.js"),
-      import("../http/worker-health.js"),
-      import("../observability/redact-url.js"),
-    ]);
+  const [
+    { createLogger },
+    { createRedis },
+    { AnomalyStore },
+    { startScanFlow },
+    { Environments },
+    health,
+    redact,
+  ] = await Promise.all([
+    import("../observability/logger.js"),
+    import("../redis/connect.js"),
+    import("../anomaly/anomaly-store.js"),
+    import("../flows/scan-flow.js"),
+    import("../metrics/environments.js"),
+    import("../http/worker-health.js"),
+    import("../observability/redact-url.js"),
+  ]);
   const { createAlertPipeline, kickChannel } = await import("../alerts/alert-pipeline.js");
   const logger = createLogger(config.logLevel);
   const environments = new Environments(prometheusSettings(config));
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const redis = createRedis(config, { purpose: "worker", maxRetriesPerRequest: 3 });
   // ioredis reports a lost connection as an error event and reconnects; /readyz says so meanwhile.
   redis.on("error", (e: Error) => logger.debug({ err: redact.withoutCredentials(e.message) }, "redis error"));
   const prefix = config.redisPrefix;

@@ -55,6 +55,26 @@ const optionalUrl = z
   .transform((v) => (v === "" ? undefined : v))
   .pipe(urlWithoutCredentials("must not contain a user name or password (user:password@)").optional());
 
+/** `host:port,host:port`: Redis Sentinels or Cluster nodes (at least one; IPv6 as `[::1]:26379`). */
+const hostPortList = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === "") return undefined;
+    const out: HostPort[] = [];
+    for (const item of v.split(",").map((x) => x.trim())) {
+      const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(item);
+      const port = Number(m?.[2]);
+      if (!m || port < 1 || port > 65535) {
+        ctx.addIssue({ code: "custom", message: `must be host:port,host:port (got "${item}")` });
+        return z.NEVER;
+      }
+      out.push({ host: (m[1] as string).replace(/^\[|\]$/g, ""), port });
+    }
+    return out;
+  });
+
 /** A decimal number in (min, max], with a default. */
 const positiveNumber = (max: number, fallback: number) =>
   z
@@ -292,7 +312,19 @@ const envSchema = z.object({
     .string()
     .trim()
     .default("cloudops")
-    .refine((p) => /^[A-Za-z0-9_.-]{1,64}$/.test(p), { message: "must be 1-64 letters, digits, _ . or -" }),
+    .refine((p) => /^(?:[A-Za-z0-9_.-]{1,64}|\{[A-Za-z0-9_.-]{1,62}\})$/.test(p), {
+      message: "must be 1-64 letters, digits, _ . or - (optionally inside {} as a Cluster hash tag)",
+    }),
+  /** Sentinels (host:port,…) watching the master group REDIS_SENTINEL_NAME: the bot asks them for the master. */
+  REDIS_SENTINELS: hostPortList,
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .trim()
+    .default("mymaster")
+    .refine((n) => /^[A-Za-z0-9_.-]{1,128}$/.test(n), { message: "must be 1-128 letters, digits, _ . or -" }),
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  /** Some nodes (host:port,…) of a Redis Cluster; the rest are found from them. */
+  REDIS_CLUSTER_NODES: hostPortList,
   GRAFANA_URL: optionalUrl,
   ALERTMANAGER_URL: optionalUrl,
   ALERTMANAGER_WEBHOOK_TOKEN: optionalString,
@@ -427,6 +459,26 @@ export interface PrometheusEnvironment {
   auth?: PrometheusAuth;
 }
 
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** One Redis (REDIS_URL), a Sentinel-watched master group, or a Redis Cluster. */
+export type RedisTopology =
+  | { kind: "single" }
+  | { kind: "sentinel"; sentinels: HostPort[]; name: string; sentinelPassword?: string }
+  | { kind: "cluster"; nodes: HostPort[] };
+
+/**
+ * The key prefix used on `topology`: on a Cluster the whole prefix becomes one hash tag
+ * (`cloudops` → `{cloudops}`), unless it already is one. Elsewhere it is kept as given.
+ */
+export function redisKeyPrefix(prefix: string, topology: RedisTopology): string {
+  if (topology.kind !== "cluster" || /^\{[^{}]+\}/.test(prefix)) return prefix;
+  return `{${prefix}}`;
+}
+
 /** Validated configuration, shaped for use rather than mirroring variable names. */
 export interface Config {
   port: number;
@@ -441,8 +493,14 @@ export interface Config {
   answerDeadlineMs: number;
   /** Deadline of forecasts, capacity, rightsizing and comparisons (weeks of history, model fits). */
   planningDeadlineMs: number;
+  /** Single node: the whole address. Sentinel and Cluster: only its user, password and TLS (`rediss://`) apply (Sentinel: and its /db). */
   redisUrl: string;
-  /** Prefix of every Redis key and queue of this deployment. */
+  /** How the Redis of REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES is reached (redis/connect.ts). */
+  redisTopology: RedisTopology;
+  /**
+   * Prefix of every Redis key and queue of this deployment. On a Cluster it is one hash tag
+   * (`{cloudops}`): every key lands in one slot, as MULTI, Lua and BullMQ need.
+   */
   redisPrefix: string;
   grafanaUrl?: string;
   alertmanagerUrl?: string;
@@ -598,6 +656,34 @@ function readWebhookTokenFile(file: string | undefined): string | undefined {
   return token;
 }
 
+/** REDIS_SENTINELS or REDIS_CLUSTER_NODES (not both), checked against REDIS_URL. */
+function redisTopologyOf(e: z.infer<typeof envSchema>): RedisTopology {
+  if (e.REDIS_SENTINELS && e.REDIS_CLUSTER_NODES)
+    throw new ConfigError(
+      "REDIS_CLUSTER_NODES",
+      "cannot be set together with REDIS_SENTINELS: unset one of them",
+    );
+  if (e.REDIS_SENTINEL_PASSWORD && !e.REDIS_SENTINELS)
+    throw new ConfigError("REDIS_SENTINEL_PASSWORD", "is set but REDIS_SENTINELS is not");
+  if (e.REDIS_SENTINELS)
+    return {
+      kind: "sentinel",
+      sentinels: e.REDIS_SENTINELS,
+      name: e.REDIS_SENTINEL_NAME,
+      ...(e.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}),
+    };
+  if (e.REDIS_CLUSTER_NODES) {
+    const db = new URL(e.REDIS_URL).pathname.replace(/^\//, "");
+    if (db !== "" && db !== "0")
+      throw new ConfigError(
+        "REDIS_URL",
+        `selects database ${db}, but a Redis Cluster (REDIS_CLUSTER_NODES) has database 0 only`,
+      );
+    return { kind: "cluster", nodes: e.REDIS_CLUSTER_NODES };
+  }
+  return { kind: "single" };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (FOO= in an env file) means "not set", as in .env.example.
   const present = Object.fromEntries(
@@ -616,6 +702,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(variable, msg.includes("(got") ? msg : `${msg}${shown}`);
   }
   const e = parsed.data;
+  const redisTopology = redisTopologyOf(e);
   if (e.SLACK_BOT_TOKEN && !e.SLACK_BOT_TOKEN.startsWith("xoxb-")) {
     throw new ConfigError("SLACK_BOT_TOKEN", 'must be a bot token starting with "xoxb-"');
   }
@@ -694,7 +781,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     answerDeadlineMs: e.ANSWER_DEADLINE_MS,
     planningDeadlineMs: e.PLANNING_DEADLINE_MS,
     redisUrl: e.REDIS_URL,
-    redisPrefix: e.REDIS_PREFIX,
+    redisTopology,
+    redisPrefix: redisKeyPrefix(e.REDIS_PREFIX, redisTopology),
     grafanaUrl: e.GRAFANA_URL,
     alertmanagerUrl: e.ALERTMANAGER_URL,
     alertmanagerWebhookToken: webhookToken,

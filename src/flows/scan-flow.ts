@@ -11,6 +11,7 @@ import type { Config } from "../config/config.js";
 import { type AnomalyWorkers, scheduleAnomalyJobs, startAnomalyWorkers } from "../jobs/anomaly-jobs.js";
 import type { Environments } from "../metrics/environments.js";
 import type { Logger } from "../observability/logger.js";
+import { createRedis } from "../redis/connect.js";
 
 export interface ScanFlowDeps {
   config: Config;
@@ -26,15 +27,23 @@ export interface ScanFlowDeps {
 
 export async function startScanFlow(deps: ScanFlowDeps): Promise<AnomalyWorkers> {
   const { config, now } = deps;
+  // The anomaly queues' own connection (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES), closed with them.
+  const connection = createRedis(config, { purpose: "queue", lazyConnect: true });
+  connection.on("error", (err: Error) =>
+    deps.logger.debug({ err: err.message }, "redis (anomaly queues) error"),
+  );
   const jobOpts = {
-    connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+    connection,
     prefix: `${deps.prefix}:bull`,
     scanEveryMs: config.anomaly.scanEveryMs,
     trainEveryMs: config.anomaly.trainEveryMs,
     lockDurationMs: config.anomaly.jobLockMs,
     shards: config.anomaly.shards,
   };
-  await scheduleAnomalyJobs(deps.environments.names(), jobOpts);
+  await scheduleAnomalyJobs(deps.environments.names(), jobOpts).catch((e: unknown) => {
+    connection.disconnect();
+    throw e;
+  });
   const service = new AnomalyService(deps.store, {
     trainWindowSeconds: config.anomaly.trainWindowMs / 1000,
     minHistorySeconds: config.anomaly.minHistoryMs / 1000,
@@ -43,7 +52,7 @@ export async function startScanFlow(deps: ScanFlowDeps): Promise<AnomalyWorkers>
     logger: deps.logger.child({ component: "anomaly" }),
     ...(now ? { now } : {}),
   });
-  return startAnomalyWorkers(
+  const workers = startAnomalyWorkers(
     {
       environments: deps.environments,
       service,
@@ -55,4 +64,10 @@ export async function startScanFlow(deps: ScanFlowDeps): Promise<AnomalyWorkers>
     },
     jobOpts,
   );
+  return {
+    async close() {
+      await workers.close();
+      connection.disconnect();
+    },
+  };
 }
