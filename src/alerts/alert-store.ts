@@ -374,9 +374,29 @@ export class AlertStore {
     multi.set(this.alertKey(alert.fingerprint), stored, "PX", this.alertTtlMs(alert));
     if (alert.status === "firing") for (const id of groups) this.keepAlive(multi, id);
     await multi.exec();
-    if (change === "unchanged") return change;
+    if (change === "unchanged") {
+      // A send cut short (Redis gone after the alert was stored, before its groups were) is resent
+      // as unchanged: the groups that do not show it yet are brought up to date as that send would
+      // have, or the alert would never be posted.
+      const behind = await this.groupsBehind(alert, groups);
+      if (behind.length === 0) return change;
+      change = alert.status === "firing" ? "new" : "resolved";
+      for (const place of places.filter((p) => behind.includes(p.id)))
+        await this.applyToGroup(place, alert, change, opts.silenced === true, now);
+      return change;
+    }
     for (const place of places) await this.applyToGroup(place, alert, change, opts.silenced === true, now);
     return change;
+  }
+
+  /** The groups of a stored alert whose firing set disagrees with its status. */
+  private async groupsBehind(alert: Alert, groups: string[]): Promise<string[]> {
+    if (groups.length === 0) return [];
+    const multi = this.redis.multi();
+    for (const id of groups) multi.sismember(`${this.groupKey(id)}:firing`, alert.fingerprint);
+    const replies = (await multi.exec()) ?? [];
+    const firing = alert.status === "firing";
+    return groups.filter((_, i) => (replies[i]?.[1] === 1) !== firing);
   }
 
   private groupIdFor(alert: Alert, target: Target): string {
