@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 check_node
-apt_install prometheus prometheus-node-exporter prometheus-alertmanager redis-server chromium \
+apt_install prometheus prometheus-node-exporter prometheus-alertmanager redis-server redis-sentinel chromium \
   fonts-dejavu-core docker-compose python3-sklearn
 # kubectl renders the Kubernetes manifests in their test; any kubectl on PATH will do (Debian's package
 # would clash with one installed from elsewhere).

@@ -176,7 +176,7 @@ export interface SentinelSet {
   sentinelPort: number;
   /** The port the sentinel currently names as master. */
   currentMaster(): Promise<number>;
-  /** SENTINEL FAILOVER, resolved once the sentinel names the other node and it answers as a master. */
+  /** SENTINEL FAILOVER, resolved once the sentinel names the other node, which is master, and the old master is its replica. */
   failover(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -252,14 +252,30 @@ export async function startSentinelSet(name = "mymaster"): Promise<SentinelSet> 
       currentMaster,
       async failover() {
         const before = await currentMaster();
+        const other = before === masterPort ? replicaPort : masterPort;
+        // Replication is asynchronous: fail over once the replica has everything the master has.
+        const offset = async (port: number, field: string) =>
+          new RegExp(`${field}:(\\d+)`).exec(await cli(port, "info", "replication"))?.[1];
+        await until(
+          "the replica caught up with the master",
+          async () =>
+            (await offset(before, "master_repl_offset")) === (await offset(other, "slave_repl_offset")),
+          20_000,
+          50,
+        );
         const reply = await cli(sentinelPort, "sentinel", "failover", name);
         if (reply !== "OK") throw new Error(`SENTINEL FAILOVER answered ${reply}`);
         let after = before;
         await until(
-          "the sentinel to name a new master that answers as one",
+          "the sentinel to name a new master, and the old one to be its replica",
           async () => {
             after = await currentMaster();
-            return after !== before && (await cli(after, "role")).startsWith("master");
+            // Complete: the old master is a replica of the new one (it refuses writes from now on).
+            return (
+              after !== before &&
+              (await cli(after, "role")).startsWith("master") &&
+              (await cli(before, "role")).startsWith("slave")
+            );
           },
           30_000,
           100,
