@@ -19,11 +19,15 @@ import { fetchFeatures } from "../../src/anomaly/feature-fetch.js";
 import { HOSTS_PER_SHARD, listFleet, shardClient, shardCount, splitFleet } from "../../src/anomaly/shards.js";
 import { SCAN_QUEUE, SCAN_SHARD_QUEUE, TRAIN_QUEUE, TRAIN_SHARD_QUEUE } from "../../src/jobs/anomaly-jobs.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
+import { writeFleet } from "../../test/support/fleet-fixture.js";
+import { startBackfilledPrometheus } from "../../test/support/prometheus-process.js";
 
 const HOSTS = Number(process.env.BENCH_SHARDS_HOSTS ?? 10_000);
 const HISTORY = Number(process.env.BENCH_SHARDS_HISTORY ?? 86_400);
 const END = Math.floor(Date.UTC(2026, 0, 15) / 1000);
 const WORKERS = 2;
+/** Hosts backfilled into a real Prometheus for the comparison of the two reads there. */
+const REAL_HOSTS = Number(process.env.BENCH_SHARDS_REAL_HOSTS ?? 2000);
 
 function start(script: string, args: string[]): { child: ChildProcess; firstLine: Promise<string> } {
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
@@ -52,6 +56,71 @@ interface RunRow {
   result: Record<string, unknown>;
   shardsBy: Record<string, number>;
   peakMb: number[];
+}
+
+/**
+ * The two reads of a scan window against a real Prometheus: REAL_HOSTS hosts (6 hours at one minute,
+ * one series per family) backfilled with promtool. Each read runs twice, alternating, after a warm-up.
+ */
+export async function realReads(): Promise<string> {
+  const files = await writeFleet({
+    hosts: REAL_HOSTS,
+    end: END,
+    days: 0.25,
+    stepSeconds: 60,
+    realistic: false,
+  });
+  const prom = await startBackfilledPrometheus(files);
+  try {
+    const client = new PrometheusClient({
+      environment: "bench",
+      baseUrl: prom.url,
+      timeoutMs: 60_000,
+      retries: 1,
+      cacheTtlMs: 0,
+    });
+    const range = { start: END - 3900, end: END, step: 60 };
+    const whole = async () => {
+      const w = await fetchFeatures(client, range, { rateWindowSeconds: 300 });
+      return { queries: w.queries, hosts: w.hosts.size };
+    };
+    const sharded = async () => {
+      const fleet = await listFleet(client, range);
+      const split = splitFleet(fleet, shardCount("auto", fleet.length));
+      let queries = 1;
+      let hosts = 0;
+      for (const s of split) {
+        const w = await fetchFeatures(shardClient(client, s.instances), range, { rateWindowSeconds: 300 });
+        queries += w.queries;
+        hosts += w.hosts.size;
+      }
+      return { queries, hosts, shards: split.length };
+    };
+    const timed = async <T>(read: () => Promise<T>) => {
+      const t0 = performance.now();
+      const r = await read();
+      return { ...r, seconds: (performance.now() - t0) / 1000 };
+    };
+    await whole();
+    const rows: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const a = await timed(whole);
+      rows.push(`| whole fleet at once | ${a.seconds.toFixed(2)} | ${a.queries} | ${a.hosts} |`);
+      const b = await timed(sharded);
+      rows.push(
+        `| ${b.shards} shards one after another (instance filter), fleet listed first | ${b.seconds.toFixed(2)} | ${b.queries} | ${b.hosts} |`,
+      );
+    }
+    return [
+      `The same two reads against a real Prometheus: ${REAL_HOSTS.toLocaleString("en")} hosts (6 h at 1 min, one series per metric family) backfilled with promtool; each read twice, alternating, after a warm-up read.`,
+      "",
+      "| read | seconds | queries | hosts |",
+      "|---|---:|---:|---:|",
+      ...rows,
+    ].join("\n");
+  } finally {
+    await prom.stop();
+  }
 }
 
 export async function shardsBench(): Promise<string> {
@@ -176,6 +245,8 @@ export async function shardsBench(): Promise<string> {
       "|---|---:|---:|---:|---:|",
       `| whole fleet at once | ${wholeRead.seconds.toFixed(2)} | ${wholeRead.queries} | ${wholeRead.hosts} | ${wholeRead.mb.toFixed(1)} |`,
       `| ${shardRead.shards} shards one after another (instance filter), fleet listed first | ${shardRead.seconds.toFixed(2)} | ${shardRead.queries} | ${shardRead.hosts} | ${shardRead.mb.toFixed(1)} |`,
+      "",
+      await realReads(),
     ].join("\n");
   } finally {
     for (const q of queues) await q.close();
@@ -194,5 +265,5 @@ export async function shardsBench(): Promise<string> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  shardsBench().then((s) => process.stdout.write(`${s}\n`));
+  (process.argv[2] === "real" ? realReads() : shardsBench()).then((s) => process.stdout.write(`${s}\n`));
 }
