@@ -12,8 +12,10 @@
  * queries are sent as POST bodies, so a regex of 500 instances (~10 KB) is no URL problem.
  * Fetching once per scan and handing each shard its part was the alternative; it keeps the whole
  * fleet's window in one process and makes the fetching job the one whose death costs the scan,
- * and it cannot serve training (a week of 10,000 hosts is ~1.5 GB of float32). The benchmark
- * (`npm run bench -- shards`) measures both reads of a scan window.
+ * and it cannot serve training (a week of 10,000 hosts is ~1.5 GB of float32). Measured with
+ * `npm run bench -- shards` (BENCHMARKS.md): a 10,000-host scan window is the same ~290 MB either
+ * way (476 queries instead of 36), and on a real Prometheus of 2,000 hosts the five shards' reads took
+ * 8.8 s against 9.1 s for the whole fleet at once.
  */
 import type { SyntaxNode } from "@lezer/common";
 import { parser } from "@prometheus-io/lezer-promql";
