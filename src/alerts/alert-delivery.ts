@@ -150,6 +150,7 @@ export class AlertDelivery {
     }
     const batch = await this.store.pending(PASS_SIZE);
     let waiting = false;
+    const failedIds: string[] = [];
     for (const id of batch) {
       if (this.stopped) return;
       const retry = this.retries.get(id);
@@ -175,13 +176,13 @@ export class AlertDelivery {
           "alert delivery failed; will retry",
         );
         // This group backs off on its own and goes to the back of the outbox, so one bad message
-        // neither holds up the others nor is hammered.
+        // neither holds up the others nor is hammered (unless none went out: see below).
         const attempts = (retry?.attempts ?? 0) + 1;
         this.retries.set(id, {
           attempts,
           notBefore: Date.now() + Math.min(this.opts.maxBackoffMs ?? 60_000, 250 * 2 ** attempts),
         });
-        await this.store.moveToBack(id);
+        failedIds.push(id);
         waiting = true;
         const wait = this.current?.retryAfter?.(e);
         if (wait !== undefined) {
@@ -194,6 +195,14 @@ export class AlertDelivery {
         await this.store.release(id, this.owner);
       }
     }
+    if (delivered > 0) for (const id of failedIds) await this.store.moveToBack(id);
+    // Nothing went out: the platform is down, not these messages. The whole outbox backs off and
+    // keeps its order; groups waiting each on their own would go out shuffled once it is back.
+    else
+      for (const id of failedIds) {
+        const retry = this.retries.get(id);
+        if (retry) retry.notBefore = 0;
+      }
     // A full batch that made progress means more may be waiting: go on right after this pass.
     if (batch.length === PASS_SIZE && delivered > 0) this.again = true;
     // The whole outbox backs off only when nothing could be delivered (the platform is down).

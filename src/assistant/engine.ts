@@ -200,10 +200,12 @@ export class BuiltinEngine {
     let envName = requestedEnv ?? envs.defaultName;
     // Host names are only needed when the text may name one; fetching them is cached and cheap.
     let hosts: Host[] = [];
+    let hostsError: unknown;
     try {
       hosts = await envs.hosts(envName, combined);
-    } catch {
+    } catch (e) {
       // The question may still be answerable (help) or will fail with a clear Prometheus error below.
+      hostsError = e;
     }
     // Relative moments ("since the deploy at 14:00", "today") are read on the engine's own clock.
     const parsed = parseQuestion(
@@ -215,8 +217,10 @@ export class BuiltinEngine {
       envName = parsed.environment;
       try {
         hosts = await envs.hosts(envName, combined);
-      } catch {
+        hostsError = undefined;
+      } catch (e) {
         hosts = [];
+        hostsError = e;
       }
     }
     const intentName = parsed.intent.kind;
@@ -228,6 +232,8 @@ export class BuiltinEngine {
         ])
       : combined;
     try {
+      // The host names could not be read: a question about a host says why, not "unknown host".
+      if (parsed.host && hostsError !== undefined) throw hostsError;
       const reply = await this.dispatch(parsed, inbound.text, envName, hosts, answerSignal);
       return { reply, provider: "builtin", intent: intentName };
     } catch (e) {

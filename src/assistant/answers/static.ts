@@ -74,7 +74,12 @@ export function answerError(e: unknown, environment: string): Reply {
             ? "This is a bug in my query catalogue; please report it."
             : "Prometheus answered with an error; its logs will say more.";
     return makeReply({
-      title: e.code === "timeout" ? "⏱️ Prometheus did not answer in time" : "⚠️ Prometheus query failed",
+      title:
+        e.code === "timeout"
+          ? "⏱️ Prometheus did not answer in time"
+          : e.code === "unreachable"
+            ? "⚠️ Prometheus unreachable"
+            : "⚠️ Prometheus query failed",
       text: `${e.message}.\n${hint}`,
       tone: "error",
       context: environment === "default" ? [] : [`Environment: ${environment}`],
