@@ -6,6 +6,7 @@
 import os from "node:os";
 import { alertsBench } from "./alerts-bench.js";
 import { askBench } from "./ask-bench.js";
+import { chaosBench } from "./chaos/chaos-bench.js";
 import { chartBench } from "./chart-bench.js";
 import { chartsBench } from "./charts-bench.js";
 import { cliBench } from "./cli-bench.js";
@@ -42,6 +43,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   llm: llmBench,
   cli: cliBench,
   incidents: incidentsBench,
+  chaos: chaosBench,
 };
 
 async function main(): Promise<void> {
