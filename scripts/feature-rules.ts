@@ -24,8 +24,9 @@ const HEADER = `# Generated from FEATURES (src/anomaly/features.ts) by scripts/f
 #
 # The 18 host features the anomaly engine learns from, recorded once a minute per instance so that
 # training and scans read stored series instead of evaluating rate() over a week of raw counters.
-# The bot finds them by name (all 18 must answer) and says which it uses in one log line per
-# environment: "features: recording rules" or "features: raw queries (recording rules not found)".
+# The bot finds them by name (a feature without recorded series is read with its raw query, and so
+# are the hours before the rules began) and says which it uses in one log line per environment:
+# "features: recording rules" or "features: raw queries (recording rules not found)".
 #
 # Names follow the level:metric:operations convention: level "instance" (each feature is aggregated
 # by instance), metric "cloudops_<feature>", operation "rate5m" for features computed from counters
