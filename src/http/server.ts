@@ -81,8 +81,15 @@ export function createHttpApp(deps: ServerDeps): Express {
         },
       ),
     ]);
-    const ok = Object.values(checks).every((v) => v === "ok");
-    res.status(ok ? 200 : 503).json({ status: ok ? "ok" : "unavailable", checks });
+    // Without Redis nothing can be kept (an alert taken now could be lost): not ready, so traffic
+    // and Alertmanager's retries go to a replica that can. A Prometheus that does not answer leaves
+    // the bot able to say so in every answer: still ready ("degraded"), or an orchestrator would take
+    // every replica out of service and chat would hear nothing at all.
+    const redisOk = checks.redis === "ok";
+    const allOk = Object.values(checks).every((v) => v === "ok");
+    res
+      .status(redisOk ? 200 : 503)
+      .json({ status: allOk ? "ok" : redisOk ? "degraded" : "unavailable", checks });
   });
 
   app.get("/metrics", requireMetricsToken(deps.config.auth.metricsToken), async (_req, res) => {

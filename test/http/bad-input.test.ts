@@ -118,8 +118,13 @@ describe("Prometheus failing", () => {
         expect(r.ms).toBeLessThan(10_000);
         const help = await ask(app, { text: "help" });
         expect(help.body.reply?.title).toMatch(/What I can answer/);
+        // Still ready (it answers, saying Prometheus fails), but degraded, naming the failing check.
         const ready = await fetch(`${app.url}/readyz`);
-        expect(ready.status).toBe(503);
+        expect(ready.status).toBe(200);
+        const body = (await ready.json()) as { status: string; checks: Record<string, string> };
+        expect(body.status).toBe("degraded");
+        expect(body.checks["prometheus:default"]).toMatch(/^unreachable/);
+        expect(body.checks.redis).toBe("ok");
       } finally {
         await app.close();
         await (prom as BrokenPrometheus).close?.();
