@@ -207,10 +207,13 @@ describe("first look on Slack, three replicas on one Redis", () => {
     expect(firstLooks(ts)).toHaveLength(1);
     expect((await store.get(group))?.redone).toBe(1);
     expect((await store.get(group))?.firing).toBe(2);
-    const metrics = await (await fetch(`${c.url}/metrics`)).text();
-    expect(metrics).toMatch(
-      /cloudops_investigation_duration_seconds_count\{outcome="(ok|nothing_unusual|failed)"\}/,
-    );
+    // Timed by whichever replica ran the job: each process exports its own.
+    const metrics = await Promise.all(apps.map(async (x) => (await fetch(`${x.url}/metrics`)).text()));
+    expect(
+      metrics.filter((m) =>
+        /cloudops_investigation_duration_seconds_count\{outcome="(ok|nothing_unusual|failed)"\}/.test(m),
+      ).length,
+    ).toBeGreaterThan(0);
   });
 
   it("uploads the chart of what moved below the first look, in the thread", async () => {
