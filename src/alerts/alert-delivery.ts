@@ -57,6 +57,11 @@ export interface AlertDeliveryOptions {
   now?: () => number;
 }
 
+/**
+ * Passes a group whose delivery keeps failing in a way that may pass stops in, before later groups
+ * are tried past it (its own problem, then, not the platform's).
+ */
+const HEAD_PATIENCE = 8;
 /** Alerts handled per pass over the outbox. */
 const PASS_SIZE = 100;
 
@@ -151,6 +156,7 @@ export class AlertDelivery {
     const batch = await this.store.pending(PASS_SIZE);
     let waiting = false;
     const failedIds: string[] = [];
+    let stoppedInOrder = false;
     for (const id of batch) {
       if (this.stopped) return;
       const retry = this.retries.get(id);
@@ -186,16 +192,25 @@ export class AlertDelivery {
         waiting = true;
         const wait = this.current?.retryAfter?.(e);
         if (wait !== undefined) {
-          // Slack rate-limits the app, not the message: stop this pass and wait as asked.
+          // Slack rate-limits the app, not the message: stop this pass, in order, and wait as asked.
           this.notBefore = Date.now() + wait * 1000;
           this.again = true;
+          stoppedInOrder = true;
+          break;
+        }
+        // A failure that may pass (5xx, network) says the platform is down more often than that this
+        // message is bad: stop here, so no later group overtakes this one and the outbox drains in
+        // order once the platform is back. A group that has failed this way many times is passed over
+        // instead (below, it goes to the back if the others go out).
+        if (this.current?.isTransient?.(e) !== false && attempts <= HEAD_PATIENCE) {
+          stoppedInOrder = true;
           break;
         }
       } finally {
         await this.store.release(id, this.owner);
       }
     }
-    if (delivered > 0) for (const id of failedIds) await this.store.moveToBack(id);
+    if (delivered > 0 && !stoppedInOrder) for (const id of failedIds) await this.store.moveToBack(id);
     // Nothing went out: the platform is down, not these messages. The whole outbox backs off and
     // keeps its order; groups waiting each on their own would go out shuffled once it is back.
     else
@@ -206,7 +221,12 @@ export class AlertDelivery {
     // A full batch that made progress means more may be waiting: go on right after this pass.
     if (batch.length === PASS_SIZE && delivered > 0) this.again = true;
     // The whole outbox backs off only when nothing could be delivered (the platform is down).
-    this.failures = failed > 0 && delivered === 0 ? this.failures + 1 : 0;
+    if (stoppedInOrder)
+      for (const id of failedIds) {
+        const retry = this.retries.get(id);
+        if (retry) retry.notBefore = 0;
+      }
+    this.failures = failed > 0 && (delivered === 0 || stoppedInOrder) ? this.failures + 1 : 0;
     this.waiting = waiting;
     if (this.retries.size > 10_000) this.retries.clear();
   }
