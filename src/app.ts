@@ -195,7 +195,12 @@ export function createApp(config: Config, logger: Logger, options: AppOptions = 
     ...(now ? { now } : {}),
   });
 
-  const charts = new ChartStore();
+  // Shared through Redis: a chart link may reach another replica than the one that drew it.
+  const charts = new ChartStore(500, 30 * 60_000, {
+    redis,
+    prefix: `${prefix}:charts`,
+    onError: (e) => logger.warn({ err: String(e) }, "chart not shared with the other replicas"),
+  });
   const http = createHttpApp({
     config,
     console: new ConsoleChatPlatform(dispatcher),

@@ -215,9 +215,9 @@ export function createHttpApp(deps: ServerDeps): Express {
     });
   });
 
-  app.get("/charts/:file", (req, res) => {
+  app.get("/charts/:file", async (req, res) => {
     const m = /^([A-Za-z0-9_-]{1,64})\.png$/.exec(req.params.file ?? "");
-    const png = m?.[1] ? deps.charts.get(m[1]) : undefined;
+    const png = m?.[1] ? await deps.charts.get(m[1]).catch(() => undefined) : undefined;
     if (!png) {
       sendError(res, 404, "not_found", "This chart has expired or never existed; ask the question again.");
       return;
