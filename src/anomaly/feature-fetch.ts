@@ -62,6 +62,60 @@ class SlabAllocator {
   }
 }
 
+/** A window's grid with no values yet, and how to write one feature query's answer into it. */
+export interface FeatureGrid {
+  start: number;
+  end: number;
+  step: number;
+  /** Grid points. */
+  n: number;
+  times: Float64Array;
+  hosts: Map<string, HostSeries>;
+  /** Writes the answer to feature `f`'s query into each instance's column (points off the grid dropped). */
+  fill(f: number, result: Array<{ labels: Record<string, string>; points: Array<[number, number]> }>): void;
+}
+
+/**
+ * The grid of `range` (aligned on its step) with a host's columns made by `newHost(n)` on its first
+ * answer: the training fetch carves them from slabs, the first look allocates them plainly.
+ */
+export function featureGrid(
+  range: { start: number; end: number; step: number },
+  newHost: (n: number) => HostSeries,
+): FeatureGrid {
+  const { step } = range;
+  const start = Math.floor(range.start / step) * step;
+  const end = Math.floor(range.end / step) * step;
+  const n = Math.max(1, Math.round((end - start) / step) + 1);
+  const times = new Float64Array(n);
+  for (let i = 0; i < n; i++) times[i] = start + i * step;
+  const hosts = new Map<string, HostSeries>();
+  return {
+    start,
+    end,
+    step,
+    n,
+    times,
+    hosts,
+    fill(f, result) {
+      for (const series of result) {
+        const instance = series.labels.instance;
+        if (!instance) continue;
+        let columns = hosts.get(instance);
+        if (!columns) {
+          columns = newHost(n);
+          hosts.set(instance, columns);
+        }
+        const column = columns[f] as FeatureColumn;
+        for (const [t, v] of series.points) {
+          const i = Math.round((t - start) / step);
+          if (i >= 0 && i < n) column[i] = v;
+        }
+      }
+    },
+  };
+}
+
 export async function fetchFeatures(
   client: PrometheusClient,
   range: { start: number; end: number; step: number },
@@ -79,23 +133,13 @@ export async function fetchFeatures(
     recordedFeatures?: ReadonlySet<string>;
   } = {},
 ): Promise<FeatureWindow> {
-  const { step } = range;
-  const start = Math.floor(range.start / step) * step;
-  const end = Math.floor(range.end / step) * step;
-  const n = Math.max(1, Math.round((end - start) / step) + 1);
-  const times = new Float64Array(n);
-  for (let i = 0; i < n; i++) times[i] = start + i * step;
-  const hosts = new Map<string, HostSeries>();
-  const slabs = new SlabAllocator(n * FEATURES.length);
-  const hostSeries = (instance: string): HostSeries => {
-    let s = hosts.get(instance);
-    if (!s) {
-      const values = slabs.next();
-      s = FEATURES.map((_, f) => values.subarray(f * n, (f + 1) * n));
-      hosts.set(instance, s);
-    }
-    return s;
-  };
+  let slabs: SlabAllocator | undefined;
+  const grid = featureGrid(range, (n) => {
+    slabs ??= new SlabAllocator(n * FEATURES.length);
+    const values = slabs.next();
+    return FEATURES.map((_, f) => values.subarray(f * n, (f + 1) * n));
+  });
+  const { step, start, end, n, times, hosts } = grid;
   const window = options.rateWindowSeconds ?? Math.max(300, 2 * step);
   // First grid index read from the recorded series (n: none).
   const split =
@@ -113,15 +157,7 @@ export async function fetchFeatures(
       { start: start + task.from * step, end: start + task.to * step, step },
       { signal: options.signal, timeoutMs: FETCH_TIMEOUT_MS, noCache: true },
     );
-    for (const series of result) {
-      const instance = series.labels.instance;
-      if (!instance) continue;
-      const column = hostSeries(instance)[task.f] as FeatureColumn;
-      for (const [t, v] of series.points) {
-        const i = Math.round((t - start) / step);
-        if (i >= 0 && i < n) column[i] = v;
-      }
-    }
+    grid.fill(task.f, result);
   };
   // The newest chunk of the first feature comes first: how many hosts answer sizes the other chunks.
   // It never straddles the start of the recorded series: a chunk reads one kind of query.
