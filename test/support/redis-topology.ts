@@ -43,13 +43,13 @@ const answers = (port: number) =>
     () => false,
   );
 
-interface Proc {
+export interface Proc {
   port: number;
   child: ChildProcess;
   log: () => string;
 }
 
-function launch(cmd: string, args: string[], port: number): Proc {
+export function launch(cmd: string, args: string[], port: number): Proc {
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (d: Buffer) => {
@@ -60,7 +60,7 @@ function launch(cmd: string, args: string[], port: number): Proc {
   return { port, child, log: () => out };
 }
 
-async function started(p: Proc, what: string): Promise<void> {
+export async function started(p: Proc, what: string): Promise<void> {
   await until(
     `${what} on port ${p.port} to answer PING`,
     async () => {
@@ -72,7 +72,7 @@ async function started(p: Proc, what: string): Promise<void> {
   );
 }
 
-async function killAll(procs: Proc[]): Promise<void> {
+export async function killAll(procs: Proc[]): Promise<void> {
   await Promise.all(
     procs.map(
       (p) =>
@@ -85,7 +85,8 @@ async function killAll(procs: Proc[]): Promise<void> {
   );
 }
 
-const serverArgs = (port: number, dir: string, extra: string[] = []) => [
+/** redis-server on `port` in `dir`, no snapshots; `aof` keeps an append-only file fsynced on every write. */
+export const serverArgs = (port: number, dir: string, extra: string[] = [], aof = false) => [
   "--port",
   String(port),
   "--bind",
@@ -94,8 +95,7 @@ const serverArgs = (port: number, dir: string, extra: string[] = []) => [
   dir,
   "--save",
   "",
-  "--appendonly",
-  "no",
+  ...(aof ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
   ...extra,
 ];
 
