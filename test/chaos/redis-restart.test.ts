@@ -15,6 +15,7 @@ import { groupId, type Target } from "../../src/alerts/routing.js";
 import { SCAN_QUEUE } from "../../src/jobs/anomaly-jobs.js";
 import { type FakeSlack, type SlackCall, startFakeSlack } from "../fakes/fake-slack.js";
 import { type SlowProxy, startSlowProxy } from "../fakes/slow-proxy.js";
+import { alertmanagerWebhook, postAlertmanager } from "../support/alertmanager.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { writeFleet } from "../support/fleet-fixture.js";
 import { type PrometheusProcess, startBackfilledPrometheus } from "../support/prometheus-process.js";
@@ -58,29 +59,18 @@ function redisClient(): Redis {
 const alertName = (i: number) => `ChaosRedis${String(i).padStart(3, "0")}`;
 
 function webhook(first: number) {
-  const alerts = Array.from({ length: PER_WEBHOOK }, (_, k) => {
-    const i = first + k;
-    return {
-      status: "firing",
-      labels: { alertname: alertName(i), instance: `host-${i}:9100`, severity: "warning" },
-      annotations: { summary: `chaos alert ${i}` },
-      startsAt: "2026-11-25T03:00:00Z",
-      endsAt: "0001-01-01T00:00:00Z",
-      generatorURL: "",
-      fingerprint: `cc${i.toString(16).padStart(14, "0")}`,
-    };
-  });
-  return {
-    version: "4",
-    groupKey: `{}:{batch="${first}"}`,
-    status: "firing",
-    receiver: "cloudops",
-    groupLabels: {},
-    commonLabels: { severity: "warning" },
-    commonAnnotations: {},
-    externalURL: "http://alertmanager:9093",
-    alerts,
-  };
+  return alertmanagerWebhook(
+    Array.from({ length: PER_WEBHOOK }, (_, k) => {
+      const i = first + k;
+      return {
+        labels: { alertname: alertName(i), instance: `host-${i}:9100`, severity: "warning" },
+        annotations: { summary: `chaos alert ${i}` },
+        startsAt: "2026-11-25T03:00:00Z",
+        fingerprint: `cc${i.toString(16).padStart(14, "0")}`,
+      };
+    }),
+    { groupKey: `{}:{batch="${first}"}`, commonLabels: { severity: "warning" } },
+  );
 }
 
 /** Sends a webhook until the bot accepts it, as Alertmanager retries; returns the refusals. */
@@ -89,10 +79,8 @@ async function sendUntilAccepted(app: TestApp, body: unknown): Promise<number> {
   const deadline = Date.now() + 90_000;
   for (;;) {
     try {
-      const res = await fetch(`${app.url}/api/v1/alertmanager`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
-        body: JSON.stringify(body),
+      const res = await postAlertmanager(app.url, body, {
+        headers: { authorization: `Bearer ${TOKEN}` },
         signal: AbortSignal.timeout(20_000),
       });
       if (res.ok) return refused;

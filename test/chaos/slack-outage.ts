@@ -6,6 +6,7 @@
  * outage) and `npm run bench -- chaos` (a long one).
  */
 import type { FakeSlack } from "../fakes/fake-slack.js";
+import { alertmanagerWebhook, postAlertmanager } from "../support/alertmanager.js";
 
 export interface SlackOutageOptions {
   slack: FakeSlack;
@@ -48,28 +49,18 @@ const PER_WEBHOOK = 10;
 const nameOf = (i: number) => `SlackOutage${String(i).padStart(4, "0")}`;
 
 function webhook(first: number, count: number) {
-  return {
-    version: "4",
-    groupKey: `{}:{outage="${first}"}`,
-    status: "firing",
-    receiver: "cloudops",
-    groupLabels: {},
-    commonLabels: { severity: "warning" },
-    commonAnnotations: {},
-    externalURL: "http://alertmanager:9093",
-    alerts: Array.from({ length: count }, (_, k) => {
+  return alertmanagerWebhook(
+    Array.from({ length: count }, (_, k) => {
       const i = first + k;
       return {
-        status: "firing",
         labels: { alertname: nameOf(i), instance: `host-${i}:9100`, severity: "warning" },
         annotations: { summary: `outage alert ${i}` },
         startsAt: new Date().toISOString(),
-        endsAt: "0001-01-01T00:00:00Z",
-        generatorURL: "",
         fingerprint: `d0${i.toString(16).padStart(14, "0")}`,
       };
     }),
-  };
+    { groupKey: `{}:{outage="${first}"}`, commonLabels: { severity: "warning" } },
+  );
 }
 
 async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -86,10 +77,8 @@ export async function slackOutage(o: SlackOutageOptions): Promise<SlackOutageRes
   slack.chaos(1, isPost, o.keptShare ?? 0);
   const down = Date.now();
   for (let first = 0; first < o.alerts; first += PER_WEBHOOK) {
-    const res = await fetch(`${o.botUrl}/api/v1/alertmanager`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${o.token}` },
-      body: JSON.stringify(webhook(first, Math.min(PER_WEBHOOK, o.alerts - first))),
+    const res = await postAlertmanager(o.botUrl, webhook(first, Math.min(PER_WEBHOOK, o.alerts - first)), {
+      headers: { authorization: `Bearer ${o.token}` },
     });
     if (!res.ok) throw new Error(`webhook refused with ${res.status}: ${await res.text()}`);
   }

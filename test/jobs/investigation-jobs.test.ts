@@ -17,6 +17,7 @@ import { type Action, decodeAction } from "../../src/reply/action.js";
 import { cardActions, cardText, install, post, press } from "../chat/teams/activities.js";
 import { type FakeConnector, startFakeConnector } from "../fakes/fake-connector.js";
 import { type FakeSlack, type SlackCall, startFakeSlack } from "../fakes/fake-slack.js";
+import { alertmanagerAccepts, alertmanagerWebhook } from "../support/alertmanager.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { FORM, postSigned, SIGNING_SECRET, sign, slashCommand } from "../support/slack-requests.js";
 import { until } from "../support/until.js";
@@ -24,35 +25,26 @@ import { until } from "../support/until.js";
 const HOST = "db-1:9100";
 let seq = 0;
 
-function webhook(name: string, hosts: string[]) {
-  return {
-    version: "4",
-    groupKey: `{}:{alertname="${name}"}`,
-    status: "firing",
-    receiver: "cloudops",
-    groupLabels: { alertname: name },
-    commonLabels: { alertname: name, severity: "critical", job: "node" },
-    commonAnnotations: {},
-    externalURL: "http://alertmanager:9093",
-    alerts: hosts.map((instance, i) => ({
-      status: "firing",
+/** `name` firing on `hosts` (fingerprints from `seq`); `resolvedAt` sends it resolved. */
+function webhook(name: string, hosts: string[], at: { startsAt?: number; resolvedAt?: number } = {}) {
+  const status = at.resolvedAt === undefined ? "firing" : "resolved";
+  return alertmanagerWebhook(
+    hosts.map((instance, i) => ({
+      status,
       labels: { alertname: name, severity: "critical", instance, job: "node" },
       annotations: { summary: `${name} on ${instance}` },
-      startsAt: "2026-11-25T03:00:00Z",
-      endsAt: "0001-01-01T00:00:00Z",
+      startsAt: at.startsAt === undefined ? "2026-11-25T03:00:00Z" : new Date(at.startsAt).toISOString(),
+      ...(at.resolvedAt !== undefined ? { endsAt: new Date(at.resolvedAt).toISOString() } : {}),
       generatorURL: "http://prometheus:9090/graph?g0.expr=up",
       fingerprint: `f1a5${seq.toString(16).padStart(4, "0")}${i.toString(16).padStart(4, "0")}`,
     })),
-  };
-}
-
-async function alertmanager(url: string, body: unknown): Promise<void> {
-  const res = await fetch(`${url}/api/v1/alertmanager`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
+    {
+      groupKey: `{}:{alertname="${name}"}`,
+      groupLabels: { alertname: name },
+      commonLabels: { alertname: name, severity: "critical", job: "node" },
+      status,
+    },
+  );
 }
 
 /** The first look's jobs have all run: none waiting, active, delayed or retrying. */
@@ -155,7 +147,7 @@ describe("first look on Slack, three replicas on one Redis", () => {
     seq++;
     const name = `DiskLatencyHigh${seq}`;
     const [a, b, c] = apps as [TestApp, TestApp, TestApp];
-    await alertmanager(a.url, webhook(name, [HOST]));
+    await alertmanagerAccepts(a.url, webhook(name, [HOST]));
     let message: SlackCall | undefined;
     await until("the alert message", () => {
       message = alertPosts().find((p) => JSON.stringify(p.args.blocks).includes(name));
@@ -199,7 +191,7 @@ describe("first look on Slack, three replicas on one Redis", () => {
     expect(await store.get("ffffffff")).toBeUndefined();
 
     // The group grows to two alerts: the same reply is edited, none is added.
-    await alertmanager(c.url, webhook(name, [HOST, "web-1:9100"]));
+    await alertmanagerAccepts(c.url, webhook(name, [HOST, "web-1:9100"]));
     await until("the first look edited", () =>
       slack.callsOf("chat.update").some((u) => u.args.ts === reply.response?.ts),
     );
@@ -223,7 +215,7 @@ describe("first look on Slack, three replicas on one Redis", () => {
       seq++;
       const name = `CpuBusy${seq}`;
       const [a] = apps as [TestApp];
-      await alertmanager(a.url, webhook(name, ["web-2:9100"]));
+      await alertmanagerAccepts(a.url, webhook(name, ["web-2:9100"]));
       let message: SlackCall | undefined;
       await until("the alert message", () => {
         message = alertPosts().find((p) => JSON.stringify(p.args.blocks).includes(name));
@@ -253,7 +245,7 @@ describe("first look on Slack, three replicas on one Redis", () => {
     seq++;
     const name = `LoadHigh${seq}`;
     const [a, , c] = apps as [TestApp, TestApp, TestApp];
-    await alertmanager(a.url, webhook(name, [HOST]));
+    await alertmanagerAccepts(a.url, webhook(name, [HOST]));
     let message: SlackCall | undefined;
     await until("the alert message", () => {
       message = alertPosts().find((p) => JSON.stringify(p.args.blocks).includes(name));
@@ -333,7 +325,7 @@ describe("first look on Teams, three replicas on one Redis", () => {
     expect((await post(a.url, install(where()))).status).toBeLessThan(300);
     seq++;
     const name = `MemoryPressure${seq}`;
-    await alertmanager(a.url, webhook(name, [HOST]));
+    await alertmanagerAccepts(a.url, webhook(name, [HOST]));
     await connector.waitFor(
       (x) => x.method === "POST" && x.activityId === undefined && cardText(x.body).includes(name),
     );
@@ -357,11 +349,8 @@ describe("first look on Teams, three replicas on one Redis", () => {
       const store = new InvestigationStore(redis, `${a.redisPrefix}:alerts`);
       const completedBefore = await completedJobs(a.redisPrefix);
       // The same alert (same fingerprint) each time, starting at the clock's time.
-      const firingNow = () => {
-        const w = webhook(name, [HOST]);
-        return { ...w, alerts: w.alerts.map((x) => ({ ...x, startsAt: new Date(clock).toISOString() })) };
-      };
-      await alertmanager(a.url, firingNow());
+      const firingNow = () => webhook(name, [HOST], { startsAt: clock });
+      await alertmanagerAccepts(a.url, firingNow());
       await connector.waitFor(
         (x) => x.method === "POST" && x.activityId === undefined && cardText(x.body).includes(name),
       );
@@ -377,17 +366,7 @@ describe("first look on Teams, three replicas on one Redis", () => {
         return res.status === 200 && ((await res.json()) as { ack?: unknown }).ack !== undefined;
       });
       clock += 40 * 60_000;
-      const firing = webhook(name, [HOST]);
-      firing.alerts = firingNow().alerts;
-      await alertmanager(b.url, {
-        ...firing,
-        status: "resolved",
-        alerts: firing.alerts.map((x) => ({
-          ...x,
-          status: "resolved",
-          endsAt: new Date(clock).toISOString(),
-        })),
-      });
+      await alertmanagerAccepts(b.url, webhook(name, [HOST], { startsAt: clock, resolvedAt: clock }));
       await until("the incident's end remembered", async () =>
         (await store.incidents(name, HOST)).some((i) => i.endsAt !== undefined),
       );
@@ -395,7 +374,7 @@ describe("first look on Teams, three replicas on one Redis", () => {
 
       // Two hours later it fires again: a new card, and its first look names the last time.
       clock += 2 * 3600_000;
-      await alertmanager(a.url, firingNow());
+      await alertmanagerAccepts(a.url, firingNow());
       await until("the new incident's card", () => cardOf(name, 1) !== undefined);
       const secondCard = String(cardOf(name, 1)?.responseId);
       const [look] = await connector.waitFor(firstLooksUnder(secondCard));

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type FakeLlm, startFakeOpenAi } from "../fakes/fake-llm.js";
 import { type FakeSlack, type SlackCall, startFakeSlack } from "../fakes/fake-slack.js";
+import { alertmanagerAccepts, alertmanagerWebhook } from "../support/alertmanager.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { SIGNING_SECRET } from "../support/slack-requests.js";
 import { until } from "../support/until.js";
@@ -47,32 +48,24 @@ afterAll(async () => {
 async function fire(): Promise<string> {
   seq++;
   const name = `CpuBusyLlm${seq}`;
-  const res = await fetch(`${app.url}/api/v1/alertmanager`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      version: "4",
-      groupKey: `{}:{alertname="${name}"}`,
-      status: "firing",
-      receiver: "cloudops",
-      groupLabels: { alertname: name },
-      commonLabels: { alertname: name },
-      commonAnnotations: {},
-      externalURL: "http://alertmanager:9093",
-      alerts: [
+  await alertmanagerAccepts(
+    app.url,
+    alertmanagerWebhook(
+      [
         {
-          status: "firing",
           labels: { alertname: name, severity: "warning", instance: "web-2:9100", job: "node" },
-          annotations: {},
           startsAt: new Date(AT - 10 * 60_000).toISOString(),
-          endsAt: "0001-01-01T00:00:00Z",
           generatorURL: "http://prometheus:9090/graph?g0.expr=up",
           fingerprint: `11a0${seq.toString(16).padStart(12, "0")}`,
         },
       ],
-    }),
-  });
-  expect(res.status).toBe(200);
+      {
+        groupKey: `{}:{alertname="${name}"}`,
+        groupLabels: { alertname: name },
+        commonLabels: { alertname: name },
+      },
+    ),
+  );
   let message: SlackCall | undefined;
   await until("the alert message", () => {
     message = slack

@@ -11,6 +11,7 @@ import { AlertGroupResponse } from "../../src/http/api-schemas.js";
 import { keySlot } from "../../src/redis/connect.js";
 import { decodeAction } from "../../src/reply/action.js";
 import { type FakeSlack, type SlackCall, startFakeSlack } from "../fakes/fake-slack.js";
+import { alertmanagerAccepts, alertmanagerWebhook } from "../support/alertmanager.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { cli, type RedisCluster, startRedisCluster } from "../support/redis-topology.js";
 import { blockAction, FORM, postSigned, SIGNING_SECRET, sign } from "../support/slack-requests.js";
@@ -19,37 +20,22 @@ import { until } from "../support/until.js";
 const fixtureEnd = Date.parse(inject("fixtureEnd"));
 
 function webhook(name: string, fingerprint: string) {
-  return {
-    version: "4",
-    groupKey: `{}:{alertname="${name}"}`,
-    status: "firing",
-    receiver: "cloudops",
-    groupLabels: { alertname: name },
-    commonLabels: { alertname: name, severity: "critical", job: "node" },
-    commonAnnotations: {},
-    externalURL: "http://alertmanager:9093",
-    alerts: [
+  return alertmanagerWebhook(
+    [
       {
-        status: "firing",
         labels: { alertname: name, severity: "critical", instance: "db-1:9100", job: "node" },
         annotations: { summary: `${name} on db-1` },
         startsAt: new Date(fixtureEnd - 600_000).toISOString(),
-        endsAt: "0001-01-01T00:00:00Z",
         generatorURL: "http://prometheus:9090/graph?g0.expr=up",
         fingerprint,
       },
     ],
-  };
-}
-
-async function alertmanager(url: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${url}/api/v1/alertmanager`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-  return res.json();
+    {
+      groupKey: `{}:{alertname="${name}"}`,
+      groupLabels: { alertname: name },
+      commonLabels: { alertname: name, severity: "critical", job: "node" },
+    },
+  );
 }
 
 function button(call: SlackCall, label: string): { actionId: string; value: string } {
@@ -108,7 +94,7 @@ describe("Redis Cluster (3 masters)", () => {
     const prefix = redisKeyPrefix(first.redisPrefix, { kind: "cluster", nodes: [] });
     expect(prefix).toBe(`{${first.redisPrefix}}`);
     const name = "ClusterDiskFull";
-    expect(await alertmanager(first.url, webhook(name, "c1a5000000000001"))).toMatchObject({ new: 1 });
+    expect(await alertmanagerAccepts(first.url, webhook(name, "c1a5000000000001"))).toMatchObject({ new: 1 });
 
     let post: SlackCall | undefined;
     await until("the alert message", () => {
@@ -177,7 +163,9 @@ describe("Redis Cluster (3 masters)", () => {
     const body = AlertGroupResponse.parse(await res.json());
     expect(body.ack?.by).toContain("Ana");
     expect(body.investigation?.request.alertName).toBe(name);
-    expect(await alertmanager(second.url, webhook(name, "c1a5000000000001"))).toMatchObject({ unchanged: 1 });
+    expect(await alertmanagerAccepts(second.url, webhook(name, "c1a5000000000001"))).toMatchObject({
+      unchanged: 1,
+    });
     await until("the outbox to drain", async () => (await client.llen(`${prefix}:alerts:outbox`)) === 0);
     expect(alertPosts(name)).toHaveLength(1);
   });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AlertGroupResponse } from "../../src/http/api-schemas.js";
 import { decodeAction } from "../../src/reply/action.js";
 import { type FakeSlack, type SlackCall, startFakeSlack } from "../fakes/fake-slack.js";
+import { alertmanagerAccepts, alertmanagerWebhook } from "../support/alertmanager.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { cli, type SentinelSet, startSentinelSet } from "../support/redis-topology.js";
 import { until } from "../support/until.js";
@@ -15,37 +16,22 @@ import { until } from "../support/until.js";
 const fixtureEnd = Date.parse(inject("fixtureEnd"));
 
 function webhook(name: string, fingerprint: string) {
-  return {
-    version: "4",
-    groupKey: `{}:{alertname="${name}"}`,
-    status: "firing",
-    receiver: "cloudops",
-    groupLabels: { alertname: name },
-    commonLabels: { alertname: name, severity: "critical", job: "node" },
-    commonAnnotations: {},
-    externalURL: "http://alertmanager:9093",
-    alerts: [
+  return alertmanagerWebhook(
+    [
       {
-        status: "firing",
         labels: { alertname: name, severity: "critical", instance: "db-1:9100", job: "node" },
         annotations: { summary: `${name} on db-1` },
         startsAt: new Date(fixtureEnd - 600_000).toISOString(),
-        endsAt: "0001-01-01T00:00:00Z",
         generatorURL: "http://prometheus:9090/graph?g0.expr=up",
         fingerprint,
       },
     ],
-  };
-}
-
-async function alertmanager(url: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${url}/api/v1/alertmanager`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-  return res.json();
+    {
+      groupKey: `{}:{alertname="${name}"}`,
+      groupLabels: { alertname: name },
+      commonLabels: { alertname: name, severity: "critical", job: "node" },
+    },
+  );
 }
 
 function groupOf(call: SlackCall): string {
@@ -100,7 +86,7 @@ describe("Redis Sentinel (master, replica, sentinel)", () => {
     });
     const prefix = app.redisPrefix;
 
-    expect(await alertmanager(app.url, webhook("BeforeFailover", "5e71000000000001"))).toMatchObject({
+    expect(await alertmanagerAccepts(app.url, webhook("BeforeFailover", "5e71000000000001"))).toMatchObject({
       new: 1,
     });
     await until("the first alert's message", () => alertPosts("BeforeFailover").length > 0);
@@ -113,7 +99,7 @@ describe("Redis Sentinel (master, replica, sentinel)", () => {
     expect(newMaster).toBe(set.replicaPort);
 
     // The bot, not restarted, writes to the new master and posts the new alert once.
-    expect(await alertmanager(app.url, webhook("AfterFailover", "5e71000000000002"))).toMatchObject({
+    expect(await alertmanagerAccepts(app.url, webhook("AfterFailover", "5e71000000000002"))).toMatchObject({
       new: 1,
     });
     await until("the second alert's message", () => alertPosts("AfterFailover").length > 0);
@@ -124,7 +110,7 @@ describe("Redis Sentinel (master, replica, sentinel)", () => {
     expect(alertPosts("BeforeFailover")).toHaveLength(1);
 
     // The first alert was replicated: the bot still knows it and treats a resend as nothing new.
-    expect(await alertmanager(app.url, webhook("BeforeFailover", "5e71000000000001"))).toMatchObject({
+    expect(await alertmanagerAccepts(app.url, webhook("BeforeFailover", "5e71000000000001"))).toMatchObject({
       unchanged: 1,
     });
     const res = await fetch(`${app.url}/api/v1/alerts/${before}`);
