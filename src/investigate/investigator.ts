@@ -140,6 +140,11 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
       // The last hour first: it is what the look is about; the usual levels read hourly points.
       const run = limiter(QUERY_SLOTS);
       const levelsKey = `${req.environment}\u0000${client.baseUrl}`;
+      // Read from Redis while Prometheus answers the queries below.
+      const scoresRead = options.anomalyScores?.(req.environment).catch((e: unknown) => {
+        inv.failures.push(`anomaly engine: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      });
       const [recent, history, changes] = await Promise.all([
         fetchWindow(client, { start: recentStart, end, step: RECENT_STEP }, RECENT_RATE, run, sig).catch(
           fail("what moved", "moved"),
@@ -162,12 +167,7 @@ export function createInvestigator(options: InvestigatorOptions): Investigator {
           .catch(fail("usual levels", "usual")),
         readChanges(client, end, sig, (part, e) => fail(`what changed (${part})`, "changes")(e)),
       ]);
-      const scores = options.anomalyScores
-        ? await options.anomalyScores(req.environment).catch((e: unknown) => {
-            inv.failures.push(`anomaly engine: ${e instanceof Error ? e.message : String(e)}`);
-            return undefined;
-          })
-        : undefined;
+      const scores = await scoresRead;
       // The same error for every part (Prometheus down) is said once.
       inv.failures = dedupeFailures(inv.failures);
 
