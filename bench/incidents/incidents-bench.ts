@@ -16,7 +16,7 @@ import type {
 } from "../../src/investigate/investigation.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
 import { hostOfInstance } from "../../src/metrics/promql.js";
-import { startBackfilledPrometheus } from "../../test/support/prometheus-process.js";
+import { startBackfilledPrometheus, waitForCompaction } from "../../test/support/prometheus-process.js";
 import { writeIncidentFleet } from "./fleet.js";
 import { DAYS, HOSTS, host, nodeInstance, resourceClass, SCENARIOS, type Scenario } from "./scenarios.js";
 import { type Named, scoreInvestigation } from "./scoring.js";
@@ -50,32 +50,6 @@ async function checkRule(client: PrometheusClient, s: Scenario): Promise<void> {
 
 const describe = (n: Named | undefined) =>
   n ? `${hostOfInstance(n.instance)} ${resourceClass(n.resource) ?? n.resource} (${n.resource})` : "—";
-
-/**
- * Waits until Prometheus has merged the backfilled two-hour blocks (it compacts them once a minute, for
- * a few minutes after it starts): a Prometheus that has held its data for a while has merged blocks,
- * and investigations timed during the merge would measure the merge. Settled when the block count and
- * compaction count have not changed for 70 s; gives up after 6 minutes.
- */
-async function waitForCompaction(url: string): Promise<{ blocks: number; seconds: number }> {
-  const t0 = performance.now();
-  const read = async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
-    return `${value("prometheus_tsdb_blocks_loaded")}/${value("prometheus_tsdb_compactions_total")}`;
-  };
-  let last = await read();
-  let since = performance.now();
-  while (performance.now() - since < 70_000 && performance.now() - t0 < 360_000) {
-    await new Promise((r) => setTimeout(r, 5000));
-    const now = await read();
-    if (now !== last) {
-      last = now;
-      since = performance.now();
-    }
-  }
-  return { blocks: Number(last.split("/")[0]), seconds: (performance.now() - t0) / 1000 };
-}
 
 export const benchClient = (baseUrl: string) =>
   new PrometheusClient({ environment: "bench", baseUrl, timeoutMs: 30_000, retries: 0, cacheTtlMs: 0 });
@@ -155,7 +129,7 @@ export async function incidentsBench(): Promise<string> {
     const prom = await startBackfilledPrometheus(files);
     const backfillSeconds = (performance.now() - t0) / 1000;
     try {
-      const merged = await waitForCompaction(prom.url);
+      const merged = await waitForCompaction(prom.url, 360_000);
       const client = benchClient(prom.url);
       // Investigation times depend on what else the machine runs: its load is said with them.
       const load = loadavg()[0] ?? 0;

@@ -16,7 +16,12 @@ import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { FEATURE_RULE_GROUP, recordName } from "../../src/anomaly/feature-records.js";
 import { FEATURES, featureQuery } from "../../src/anomaly/features.js";
-import { backfill, type PrometheusProcess, startPrometheus } from "../../test/support/prometheus-process.js";
+import {
+  backfill,
+  type PrometheusProcess,
+  startPrometheus,
+  waitForCompaction,
+} from "../../test/support/prometheus-process.js";
 import { backfillRules, moveBlocks } from "../../test/support/rules-backfill.js";
 
 const run = promisify(execFile);
@@ -55,34 +60,6 @@ interface FetchResult {
   /** What the service logged (its mode line). */
   logged: string[];
   maxRssMb: number;
-}
-
-/**
- * Waits until Prometheus has merged its blocks (it compacts once a minute after it starts; raw and
- * recorded blocks of the same hours overlap and are merged): a fetch timed during the merge would
- * measure the merge. Settled when the block and compaction counts have not changed for 70 s.
- */
-async function waitForCompaction(
-  url: string,
-  maxMs = 1_200_000,
-): Promise<{ blocks: number; seconds: number }> {
-  const t0 = performance.now();
-  const read = async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
-    return `${value("prometheus_tsdb_blocks_loaded")}/${value("prometheus_tsdb_compactions_total")}`;
-  };
-  let last = await read();
-  let since = performance.now();
-  while (performance.now() - since < 70_000 && performance.now() - t0 < maxMs) {
-    await new Promise((r) => setTimeout(r, 5000));
-    const now = await read();
-    if (now !== last) {
-      last = now;
-      since = performance.now();
-    }
-  }
-  return { blocks: Number(last.split("/")[0]), seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Backfills the OpenMetrics files into `dataDir` (two promtool runs at a time), deleting each. */

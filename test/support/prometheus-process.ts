@@ -115,3 +115,32 @@ export async function startBackfilledPrometheus(openMetricsFiles: string[]): Pro
     },
   };
 }
+
+/**
+ * Waits until Prometheus has merged its blocks (it compacts once a minute for a while after it starts,
+ * and merges backfilled or overlapping blocks): a query timed during the merge would measure the
+ * merge. Settled when the block and compaction counts have not changed for 70 s; gives up after
+ * `maxMs`. For benches: their setup, not their timing.
+ */
+export async function waitForCompaction(
+  url: string,
+  maxMs = 1_200_000,
+): Promise<{ blocks: number; seconds: number }> {
+  const t0 = performance.now();
+  const read = async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+    return `${value("prometheus_tsdb_blocks_loaded")}/${value("prometheus_tsdb_compactions_total")}`;
+  };
+  let last = await read();
+  let since = performance.now();
+  while (performance.now() - since < 70_000 && performance.now() - t0 < maxMs) {
+    await new Promise((r) => setTimeout(r, 5000));
+    const now = await read();
+    if (now !== last) {
+      last = now;
+      since = performance.now();
+    }
+  }
+  return { blocks: Number(last.split("/")[0]), seconds: (performance.now() - t0) / 1000 };
+}
