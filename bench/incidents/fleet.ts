@@ -7,6 +7,7 @@
  * the incidents are). Deterministic.
  */
 import { NODE_CPU_MODES } from "../../test/support/exporter-shape.js";
+import { noise as seededNoise } from "../../test/support/fleet-fixture.js";
 import { type Labels, OpenMetricsWriter, writeByWindow } from "../../test/support/openmetrics-writer.js";
 import {
   appInstance,
@@ -27,18 +28,8 @@ const GiB = 2 ** 30;
 const CORES = 2;
 const SEED = 16;
 
-/** Deterministic noise in [−0.5, 0.5) from integers. */
-function noise(a: number, b: number, c: number): number {
-  let h =
-    Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^
-    Math.imul(b + 0x632be5ab, 0xc2b2ae35) ^
-    Math.imul(c, 0x27d4eb2f) ^
-    SEED;
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
-  h ^= h >>> 15;
-  return (h >>> 0) / 4294967296 - 0.5;
-}
+/** Deterministic noise in [−0.5, 0.5) from integers, this fleet's seed. */
+const noise = (a: number, b: number, c: number) => seededNoise(a, b, c, SEED);
 
 /** Daily wave in [−1, 1], highest at 14:00 UTC. */
 const day = (t: number) => Math.cos((2 * Math.PI * (t - 14 * HOUR)) / 86400);

@@ -12,6 +12,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FEATURES, featureQuery } from "../../src/anomaly/features.js";
+import { noise } from "../../test/support/fleet-fixture.js";
 
 const [hostsArg, endArg, historyArg] = process.argv.slice(2);
 if (!hostsArg || !endArg || !historyArg) throw new Error("usage: fake-prometheus HOSTS END HISTORY_SECONDS");
@@ -39,15 +40,6 @@ const LEVELS = FEATURES.map((f) => {
       return [200, 40];
   }
 });
-
-function noise(a: number, b: number, c: number): number {
-  let h =
-    Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35) ^ Math.imul(c, 0x27d4eb2f);
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
-  h ^= h >>> 15;
-  return (h >>> 0) / 4294967296 - 0.5;
-}
 
 function value(host: number, feature: number, t: number): number {
   const [level, spread] = LEVELS[feature] as [number, number];

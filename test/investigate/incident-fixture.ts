@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { NODE_CPU_MODES } from "../support/exporter-shape.js";
+import { noise } from "../support/fleet-fixture.js";
 import { type Labels, OpenMetricsWriter, writeByDay } from "../support/openmetrics-writer.js";
 
 export const HOSTS = ["web-1", "web-2", "web-3", "web-4", "web-5", "web-6"];
@@ -19,15 +20,6 @@ export const INCIDENT = {
   restarts: { host: "web-2", job: "app", count: 4 },
   quietSecondsBeforeEnd: 12 * 3600,
 };
-
-function noise(a: number, b: number, c: number): number {
-  let h =
-    Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35) ^ Math.imul(c, 0x27d4eb2f);
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
-  h ^= h >>> 15;
-  return (h >>> 0) / 4294967296 - 0.5;
-}
 
 export async function writeIncidentFleet(end: number): Promise<string[]> {
   const times: number[] = [];

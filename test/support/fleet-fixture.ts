@@ -28,8 +28,8 @@ export interface FleetOptions {
 
 export const fleetHost = (i: number) => `node-${String(i + 1).padStart(4, "0")}`;
 
-/** Deterministic noise in [−0.5, 0.5) from integers. */
-function noise(a: number, b: number, c: number, seed: number): number {
+/** Deterministic noise in [−0.5, 0.5) from integers (fixtures, benches and fakes share it). */
+export function noise(a: number, b: number, c: number, seed = 0): number {
   let h =
     Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^
     Math.imul(b + 0x632be5ab, 0xc2b2ae35) ^
