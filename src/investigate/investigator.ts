@@ -17,7 +17,7 @@ import { describeFlaggedBy } from "../anomaly/rarity.js";
 import { DASHBOARDS, grafanaPanelLink, prometheusGraphLink } from "../grafana/links.js";
 import type { PrometheusClient } from "../metrics/prometheus-client.js";
 import { isPrometheusError } from "../metrics/prometheus-error.js";
-import { escapeLabelValue, hostOfInstance } from "../metrics/promql.js";
+import { escapeLabelValue, hostMatcher, hostOfInstance, renderMatchers } from "../metrics/promql.js";
 import { fetchWindow, limiter } from "./feature-window.js";
 import {
   CHANGE_RESOURCE,
@@ -578,7 +578,8 @@ function checksOf(
     }
   }
   if (focus && inv.changes.some((c) => sameHost(c.instance, focus) && c.kind === "target_down")) {
-    const query = `up{instance="${escapeLabelValue(focus)}"}`;
+    // Every target of the host (the one down may be another port than its node_exporter's).
+    const query = `up{${renderMatchers([hostMatcher(hostOfInstance(focus))])}}`;
     checks.push({
       label: `targets of ${hostOfInstance(focus)}`,
       url: prometheusGraphLink(client.baseUrl, query, 6 * 3600),
