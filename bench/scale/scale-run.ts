@@ -10,6 +10,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
+import { deleteKeys } from "../../test/support/redis-keys.js";
 
 const built = (module: string) => new URL(`../../dist/${module}.js`, import.meta.url).href;
 const { AnomalyService } = (await import(
@@ -124,7 +125,8 @@ if (mode === "fetch") {
 }
 
 const redis = new Redis(redisUrl ?? "redis://127.0.0.1:6379");
-const store = new AnomalyStore(redis, `bench-scale-${process.pid}`);
+const prefix = `bench-scale-${process.pid}`;
+const store = new AnomalyStore(redis, prefix);
 const service = new AnomalyService(store, { now: () => END * 1000 });
 const window = await stage(
   "fetch 7 days",
@@ -142,7 +144,8 @@ const scanWindow = await stage(
 );
 const scan = await stage("first scan: load models and score", () => service.scanFrom("bench", scanWindow));
 await stage("next scans: score (models cached)", () => service.scanFrom("bench", scanWindow));
-await store.clear("bench");
+// Every key of this run (models, scores and the findings, which clear() leaves as they are kept per store).
+await deleteKeys(redis, `${prefix}:`);
 redis.disconnect();
 const scores = scan.scores;
 if (trained.hosts !== hosts) throw new Error(`trained ${trained.hosts} of ${hosts} hosts`);
