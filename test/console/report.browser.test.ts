@@ -6,7 +6,7 @@
  */
 
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AlertStore } from "../../src/alerts/alert-store.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { testRedis } from "../support/redis.js";
@@ -24,7 +24,8 @@ beforeAll(async () => {
   const redis = testRedis();
   try {
     const store = new AlertStore(redis, `${app.redisPrefix}:alerts`);
-    const now = Date.now();
+    // The app's clock (pinned to the fixture's end): its periods end at that hour, whatever the wall clock.
+    const now = Date.parse(inject("fixtureEnd"));
     await store.receive(
       {
         fingerprint: "00000000000000b1",

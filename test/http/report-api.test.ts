@@ -2,7 +2,7 @@
  * The report and export API on the real app: bearer tokens, clear 400s, availability from the fixture
  * Prometheus, alert history and audit as JSON and CSV (RFC 4180, formula-safe), bounded.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Alert } from "../../src/alerts/alert.js";
 import { AlertStore, RESOLVED_RETENTION_MS } from "../../src/alerts/alert-store.js";
 import { AuditLog } from "../../src/alerts/audit-log.js";
@@ -33,7 +33,8 @@ function alert(fp: string, over: Partial<Alert>): Alert {
 
 beforeAll(async () => {
   t = await startTestApp({ API_TOKENS: `ops:${TOKEN}`, SLO_TARGET: "99.5" });
-  now = Date.now();
+  // The app's clock (pinned to the fixture's end): its periods end at that hour, whatever the wall clock.
+  now = Date.parse(inject("fixtureEnd"));
   const redis = testRedis();
   try {
     const store = new AlertStore(redis, `${t.redisPrefix}:alerts`);
